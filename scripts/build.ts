@@ -1,0 +1,34 @@
+// Builds the product: asc compiles core/ to build/core.wasm (release target, assertions
+// kept), then `bun build --compile` makes dist/mesos with the WASM embedded, plus the
+// personality links dist/mesos-master, dist/mesos-agent and dist/mesos-log.
+// `--core-only` stops after the WASM (what the test suite needs before bun test).
+import { $ } from "bun";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { userInfo } from "node:os";
+
+const root = new URL("..", import.meta.url).pathname;
+process.chdir(root);
+const coreOnly = process.argv.includes("--core-only");
+
+await $`node_modules/.bin/asc core/index.ts --target release`;
+await $`node_modules/.bin/asc core/index.ts --target debug`;
+if (coreOnly) process.exit(0);
+
+const now = new Date();
+const gitSha = (await $`git rev-parse HEAD`.nothrow().quiet()).stdout.toString().trim();
+const gitBranch = (await $`git rev-parse --abbrev-ref HEAD`.nothrow().quiet()).stdout.toString().trim();
+const build = {
+  build_date: now.toISOString().slice(0, 19).replace("T", " "),
+  build_time: Math.floor(now.getTime() / 1000),
+  build_user: userInfo().username,
+  git_sha: gitSha,
+  git_branch: gitBranch,
+};
+
+mkdirSync("dist", { recursive: true });
+await $`bun build --compile --minify-syntax --sourcemap host/main.ts --outfile dist/mesos --define ${"BUILD_INFO=" + JSON.stringify(JSON.stringify(build))}`;
+for (const personality of ["mesos-master", "mesos-agent", "mesos-log"]) {
+  rmSync(`dist/${personality}`, { force: true });
+  symlinkSync("mesos", `dist/${personality}`);
+}
+console.log("built dist/mesos (+ mesos-master, mesos-agent, mesos-log)");
