@@ -20,7 +20,7 @@ const gitBranch = (await $`git rev-parse --abbrev-ref HEAD`.nothrow().quiet()).s
 const build = {
   build_date: now.toISOString().slice(0, 19).replace("T", " "),
   build_time: Math.floor(now.getTime() / 1000),
-  build_user: userInfo().username,
+  build_user: process.env.USER || process.env.LOGNAME || userInfo().username,
   git_sha: gitSha,
   git_branch: gitBranch,
 };

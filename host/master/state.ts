@@ -1,0 +1,53 @@
+// The /state body (mesos-spec §6.2), with every field that exists at this stage. Agents and
+// frameworks arrive with later issues; their lists are present and empty, as Mesos shows them
+// on a fresh cluster.
+import { buildInfo, MESOS_VERSION } from "../version.ts";
+import { MASTER_CAPABILITIES, type MasterInfo } from "./info.ts";
+import type { Master } from "./master.ts";
+
+export function stateJson(master: Master): Record<string, unknown> {
+  const build = buildInfo();
+  const state: Record<string, unknown> = {
+    version: MESOS_VERSION,
+    ...(build.git_sha ? { git_sha: build.git_sha } : {}),
+    ...(build.git_branch ? { git_branch: build.git_branch } : {}),
+    build_date: build.build_date,
+    build_time: build.build_time,
+    build_user: build.build_user,
+    start_time: master.start_time_ms / 1000,
+  };
+  const elected_ms = master.electedTimeMs();
+  if (elected_ms !== null) state.elected_time = elected_ms / 1000;
+  Object.assign(state, {
+    id: master.info.id,
+    pid: master.info.pid,
+    hostname: master.info.hostname,
+    capabilities: [...MASTER_CAPABILITIES],
+    activated_slaves: 0,
+    deactivated_slaves: 0,
+    unreachable_slaves: 0,
+  });
+  if (master.info.domain) state.domain = master.info.domain;
+  const leader = master.leader();
+  if (leader) {
+    state.leader = leader.pid;
+    state.leader_info = leaderInfoJson(leader);
+  }
+  if (master.flags.cluster !== undefined) state.cluster = master.flags.cluster;
+  Object.assign(state, {
+    flags: master.flagsJson(),
+    slaves: [],
+    recovered_slaves: [],
+    frameworks: [],
+    completed_frameworks: [],
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  });
+  return state;
+}
+
+function leaderInfoJson(leader: MasterInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: leader.id, pid: leader.pid, port: leader.port, hostname: leader.hostname };
+  if (leader.domain) out.domain = leader.domain;
+  return out;
+}

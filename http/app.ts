@@ -1,0 +1,48 @@
+// Composes the feature modules; no logic here. Every master route answers both at /X and at
+// /master/X (libprocess's delegate). A path that exists with other methods answers 405 with
+// Allow; anything else unknown is 404 (mesos-spec §6.1).
+import { Elysia } from "elysia";
+import type { Master } from "../host/master/master.ts";
+import { logger } from "../host/logging.ts";
+import { flags } from "./modules/flags.ts";
+import { health } from "./modules/health.ts";
+import { metrics } from "./modules/metrics.ts";
+import { redirect } from "./modules/redirect.ts";
+import { state } from "./modules/state.ts";
+import { version } from "./modules/version.ts";
+import { empty, text } from "./respond.ts";
+
+const log = logger("app.ts");
+
+function routes(prefix: string, master: Master) {
+  return new Elysia({ prefix })
+    .use(health())
+    .use(version())
+    .use(flags(master))
+    .use(redirect(master))
+    .use(state(master))
+    .use(metrics(master.metrics));
+}
+
+export function createApp(master: Master) {
+  const app = new Elysia().use(routes("", master)).use(routes("/master", master));
+  return app.onError(({ code, request, error }) => {
+    if (code === "NOT_FOUND") return notFoundOrNotAllowed(app.routes, request);
+    if (code === "PARSE" || code === "VALIDATION") return text(firstLine(error), 400);
+    log.error(`${request.method} ${new URL(request.url).pathname} failed: ${firstLine(error)}`);
+    return text("Internal error", 500);
+  });
+}
+
+function notFoundOrNotAllowed(table: readonly { method: string; path: string }[], request: Request): Response {
+  const path = new URL(request.url).pathname.replace(/\/+$/, "") || "/";
+  const allowed = table.filter((r) => r.path === path).map((r) => r.method);
+  if (allowed.length === 0) return empty(404);
+  const list = [...new Set(allowed)].sort();
+  return text(`Expecting one of { '${list.join("', '")}' }, but received '${request.method}'`, 405, { allow: list.join(", ") });
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? "";
+}

@@ -1,0 +1,25 @@
+// Mesos's rule for leader-only endpoints, in one place (mesos-spec §6.1): on a master that is
+// not elected, answer 307 to the leader (Location: //<hostname>:<port><path>[?query]) when
+// one is known, else 503 "No leader elected". Routes registered after `.use()` of this plugin
+// inherit it; /health, /version, /flags and /metrics/snapshot never use it.
+import { Elysia } from "elysia";
+import { empty, text } from "../respond.ts";
+import type { MasterInfo } from "../../host/master/info.ts";
+
+export interface Leadership {
+  elected(): boolean;
+  leader(): MasterInfo | null;
+}
+
+/** The 307/503 answer for a non-leader, or null when this master leads. */
+export function redirectToLeader(leadership: Leadership, request: Request): Response | null {
+  if (leadership.elected()) return null;
+  const leader = leadership.leader();
+  if (leader === null) return text("No leader elected", 503);
+  const url = new URL(request.url);
+  return empty(307, { location: `//${leader.hostname}:${leader.port}${url.pathname}${url.search}` });
+}
+
+export function leaderOnly(leadership: Leadership) {
+  return new Elysia().onBeforeHandle({ as: "scoped" }, ({ request }) => redirectToLeader(leadership, request) ?? undefined);
+}
