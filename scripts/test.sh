@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's Quick start runs it: installs what the tests need
+# (Debian's zookeeper package, when missing and we are root), type-checks, builds the WASM core
+# and the binary, then runs every bun test (unit, core, simulation, cluster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ZK_SERVER=/usr/share/zookeeper/bin/zkServer.sh
+if [ ! -x "$ZK_SERVER" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's zookeeper package for the HA tests..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q zookeeper >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q zookeeper >/dev/null; }
+  else
+    echo "ZooKeeper is missing; the cluster tests need it. Install it with:"
+    echo "  sudo apt-get update && sudo apt-get install -y zookeeper"
+  fi
+fi
+
+npm run --silent typecheck
+npm run --silent build
+exec node_modules/.bin/bun test "$@"
