@@ -13,9 +13,11 @@ export function setLoggingLevel(level: Level): void {
   minimum_rank = LEVEL_RANK[level];
 }
 
-/** Tests capture lines instead of writing to stderr. */
-export function setLogSink(next: (line: string) => void): void {
+/** Tests capture lines instead of writing to stderr; returns the sink it replaced. */
+export function setLogSink(next: (line: string) => void): (line: string) => void {
+  const previous = sink;
   sink = next;
+  return previous;
 }
 
 export interface Logger {

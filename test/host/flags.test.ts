@@ -1,7 +1,7 @@
 // Proves the master parses flags as Mesos does: forms, env precedence, durations, ranges, the
 // cross-flag rules, and that every error is one line naming the flag and what was expected.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatDuration, parseDuration } from "../../host/duration.ts";
@@ -111,6 +111,7 @@ describe("forms", () => {
     const dir = mkdtempSync(join(tmpdir(), "zkfile-"));
     writeFileSync(join(dir, "zk"), "zk://10.0.0.1:2181/mesos\n");
     const fromFile = parse([`--zk=file://${join(dir, "zk")}`, "--quorum=1"]);
+    rmSync(dir, { recursive: true });
     expect(fromFile.zk).toMatchObject({ servers: "10.0.0.1:2181", path: "/mesos" });
   });
 });

@@ -2,9 +2,10 @@
 import { afterEach, expect, test } from "bun:test";
 import { formatLine, logger, setLoggingLevel, setLogSink } from "../../host/logging.ts";
 
+let restore: ((line: string) => void) | undefined;
 afterEach(() => {
   setLoggingLevel("INFO");
-  setLogSink((line) => process.stderr.write(line + "\n"));
+  if (restore) setLogSink(restore);
 });
 
 test("formatLine is glog-like", () => {
@@ -14,7 +15,7 @@ test("formatLine is glog-like", () => {
 
 test("lines name the calling file and line, one per event, and respect the level", () => {
   const lines: string[] = [];
-  setLogSink((line) => lines.push(line));
+  restore = setLogSink((line) => lines.push(line));
   const log = logger("logging.test.ts");
   log.info("first\nsecond");
   setLoggingLevel("WARNING");
