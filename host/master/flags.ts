@@ -62,6 +62,7 @@ export const MASTER_FLAGS = {
   registry_max_agent_count: flag.int("Entries kept in each of the registry's unreachable and gone lists.", 1, Number.MAX_SAFE_INTEGER, 102400),
   registry_store_timeout: flag.duration("Maximum time of one registry write before the master aborts.", 1, Infinity, 20 * SEC),
   registry_strict: flag.bool("Deprecated; only false is accepted.", false),
+  require_agent_domain: flag.bool("Refuse agents that do not declare a fault domain when this master has one (--domain).", false),
   weights: flag.custom<Record<string, number>>("Initial role weights, as role1=weight1,role2=weight2 (used when the registry has none).",
     "ROLE=WEIGHT,...", parseWeights,
     (w) => Object.entries(w).map(([r, v]) => `${r}=${v}`).join(",")),

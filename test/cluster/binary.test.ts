@@ -111,6 +111,13 @@ describe("a standalone master on a real port", () => {
     expect(master.stderr()).toMatch(/^I\d{4} [\d:.]+ \d+ master\.ts:\d+\] Elected as the leading master!$/m);
   });
 
+  test("--no-hostname_lookup advertises the IP as the hostname", async () => {
+    const { port } = await startMaster(["--no-hostname_lookup"]);
+    const state = await getJson(await fetch(`http://127.0.0.1:${port}/state`));
+    expect(state.hostname).toBe("127.0.0.1");
+    expect(state.leader_info.hostname).toBe("127.0.0.1");
+  });
+
   test("the command line wins over MESOS_ variables", async () => {
     const decoy = await freePort();
     const { port } = await startMaster([], [join(DIST, "mesos-master")], { MESOS_PORT: String(decoy), MESOS_CLUSTER: "from-env" });

@@ -70,6 +70,7 @@ describe("forms", () => {
     expect(f.registry_max_agent_count).toBe(102_400);
     expect(f.log_auto_initialize).toBe(true);
     expect(f.hostname_lookup).toBe(true);
+    expect(f.require_agent_domain).toBe(false);
     expect(f.quorum).toBeUndefined();
     expect(f.zk).toBeUndefined();
   });
