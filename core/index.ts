@@ -1,42 +1,60 @@
-// The only exports of the core. The host talks to the core through two fixed byte
-// regions (input, output) and i32-only functions, in etcd/raft's step/ready/advance shape:
-//   init(len)  config record in the input region
+// The only exports of the core. The host talks to the core through two byte regions
+// (input, output) and i32-only functions, in etcd/raft's step/ready/advance shape:
+//   init(len)  config record in the input region (node.ts documents its encoding)
 //   step(len)  one encoded input event in the input region; 0 or a negative error code
 //   ready()    encodes the pending output batch into the output region; returns its length
+//              (0 when there is nothing to do). The output region may move as it grows:
+//              re-read output_ptr() after every ready().
 //   advance()  the host confirms the last batch was carried out, in order:
-//              persist (fsync) -> send -> apply learned -> advance
+//              persist (fsync when flagged) -> send -> apply learned -> results -> advance
 // No imports but env.abort: no clock, no host randomness (time arrives as ticks).
+import { Writer } from "./codec/writer";
+import { node_init, node_step, node_ready, node_hash } from "./node";
+import { INPUT_CAP_BYTES } from "./util/limits";
 
-const INPUT_CAP: i32 = 1 << 20;
-const OUTPUT_CAP: i32 = 1 << 22;
-
-const input = new ArrayBuffer(INPUT_CAP);
-const output = new ArrayBuffer(OUTPUT_CAP);
-
-export function input_ptr(): i32 { return changetype<i32>(input); }
-export function input_cap(): i32 { return INPUT_CAP; }
-export function output_ptr(): i32 { return changetype<i32>(output); }
-export function output_cap(): i32 { return OUTPUT_CAP; }
+const input = new ArrayBuffer(INPUT_CAP_BYTES);
+const output = new Writer(1 << 16);
 
 let initialised = false;
+let awaiting_advance = false;
+
+export function input_ptr(): i32 { return <i32>changetype<usize>(input); }
+export function input_cap(): i32 { return INPUT_CAP_BYTES; }
+export function output_ptr(): i32 { return <i32>output.ptr; }
+export function output_cap(): i32 { return output.buffer.byteLength; }
 
 export function init(len: i32): i32 {
-  assert(len >= 0 && len <= INPUT_CAP, "init: config length out of range");
-  initialised = true;
-  return 0;
+  assert(!initialised, "init called twice");
+  assert(len >= 0 && len <= INPUT_CAP_BYTES, "init: config length out of range");
+  const code = node_init(changetype<usize>(input), len);
+  initialised = code == 0;
+  return code;
 }
 
 export function step(len: i32): i32 {
   assert(initialised, "step before init");
-  assert(len >= 0 && len <= INPUT_CAP, "step: input length out of range");
-  return 0;
+  assert(!awaiting_advance, "step between ready and advance");
+  assert(len >= 0 && len <= INPUT_CAP_BYTES, "step: input length out of range");
+  return node_step(changetype<usize>(input), len);
 }
 
 export function ready(): i32 {
   assert(initialised, "ready before init");
-  return 0;
+  assert(!awaiting_advance, "ready twice without advance");
+  const length = node_ready(output);
+  awaiting_advance = length > 0;
+  return length;
 }
 
 export function advance(): void {
   assert(initialised, "advance before init");
+  assert(awaiting_advance, "advance without a batch");
+  awaiting_advance = false;
+  output.reset();
+}
+
+/** State digest for simulation checks (not part of the protocol). */
+export function core_hash(): i32 {
+  assert(initialised, "core_hash before init");
+  return node_hash();
 }

@@ -1,0 +1,78 @@
+// Stored records (what the host persists) and the Action body shared with messages.
+//
+//   METADATA (kind 1) body := status:u8 | promised:u64
+//   ACTION   (kind 2) body := action
+//   ERASE    (kind 3) body := to:u64          -- delete stored actions with position < to
+//
+//   action := position:u64 | promised:u64 | performed:u64 | flags:u8 | type:u8 | value
+//     flags: bit0 learned, bit1 tombstone (a NOP standing for a truncated position)
+//     value: APPEND -> len:u32 | bytes;  TRUNCATE -> to:u64;  NOP, NONE -> nothing
+//
+// A persist batch is a concatenation of frames; the storage keeps the last METADATA and,
+// per position, the last ACTION, and applies ERASE in order.
+import { Writer } from "./writer";
+import { Reader } from "./reader";
+import { begin_frame, end_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE } from "./frame";
+import { Action, TYPE_APPEND, TYPE_TRUNCATE, assert_position } from "../log/action";
+import { ENTRY_PAYLOAD_MAX_BYTES } from "../util/limits";
+
+const FLAG_LEARNED: u8 = 1;
+const FLAG_TOMBSTONE: u8 = 2;
+
+export function write_action(w: Writer, a: Action): void {
+  assert(a.check(), "write_action: invalid action");
+  w.u64(a.position);
+  w.u64(a.promised);
+  w.u64(a.performed);
+  w.u8((a.learned ? FLAG_LEARNED : 0) | (a.tombstone ? FLAG_TOMBSTONE : 0));
+  w.u8(a.type);
+  if (a.type == TYPE_APPEND) {
+    const p = a.payload!;
+    w.u32(<u32>p.length);
+    w.bytes(p);
+  } else if (a.type == TYPE_TRUNCATE) {
+    w.u64(a.truncate_to);
+  }
+}
+
+/** Decodes an action; null when malformed or out of bounds (the caller drops the input). */
+export function read_action(r: Reader): Action | null {
+  const a = new Action();
+  a.position = r.u64();
+  a.promised = r.u64();
+  a.performed = r.u64();
+  const flags = r.u8();
+  a.learned = (flags & FLAG_LEARNED) != 0;
+  a.tombstone = (flags & FLAG_TOMBSTONE) != 0;
+  a.type = r.u8();
+  if (a.type == TYPE_APPEND) {
+    const len = r.u32();
+    if (len > <u32>ENTRY_PAYLOAD_MAX_BYTES) return null;
+    a.payload = r.bytes(<i32>len);
+  } else if (a.type == TYPE_TRUNCATE) {
+    a.truncate_to = r.u64();
+  }
+  if (r.failed || (flags & ~(FLAG_LEARNED | FLAG_TOMBSTONE)) != 0) return null;
+  return a.check() ? a : null;
+}
+
+export function write_metadata_record(w: Writer, status: u8, promised: u64): void {
+  assert(status >= 1 && status <= 4, "metadata: bad status");
+  const start = begin_frame(w, KIND_METADATA);
+  w.u8(status);
+  w.u64(promised);
+  end_frame(w, start);
+}
+
+export function write_action_record(w: Writer, a: Action): void {
+  const start = begin_frame(w, KIND_ACTION);
+  write_action(w, a);
+  end_frame(w, start);
+}
+
+export function write_erase_record(w: Writer, to: u64): void {
+  assert_position(to);
+  const start = begin_frame(w, KIND_ERASE);
+  w.u64(to);
+  end_frame(w, start);
+}

@@ -1,0 +1,325 @@
+// The coordinator (Mesos coordinator.cpp, reference §3.7): the proposer used by the local
+// writer. Election runs an implicit promise (Multi-Paxos: one promise covers every position
+// above the reported ends), then fills every position up to the highest end that the local
+// replica has not learned, then writes appends and truncations at index+1, index+2, ...
+//
+// Beyond Mesos, without weakening a rule: up to WRITE_ROUNDS_MAX write rounds are in flight
+// at once (a window of positions), and each round carries up to BATCH_ENTRIES_MAX entries
+// at consecutive positions, all under the one implicit promise. Every position is still its
+// own Paxos instance, judged by the replicas exactly as a single write would be. Any rejected
+// or quorum-ignored round demotes the coordinator: every queued or in-flight write answers
+// "none" and the writer must elect again (a higher proposal has taken over, S7).
+import { Round, register_round, unregister_round, OUTCOME_PENDING } from "./rounds";
+import {
+  Action, TYPE_APPEND, TYPE_TRUNCATE, RESPONSE_ACCEPT, RESPONSE_REJECT, assert_position, assert_proposal,
+} from "./action";
+import { Message, write_promise_request, write_write_request, write_learned } from "../codec/messages";
+import { KIND_PROMISE_RESPONSE, KIND_WRITE_RESPONSE } from "../codec/frame";
+import {
+  outbox, BROADCAST, RESULT_APPEND, RESULT_TRUNCATE, RESULT_NONE, RESULT_OK, RESULT_INVALID,
+  NOTICE_ELECTED, NOTICE_ELECT_FAILED, NOTICE_DEMOTED,
+} from "./outbox";
+import { config } from "./config";
+import { replica } from "./replica";
+import { FillSet } from "./fill";
+import { prng_range } from "../util/prng";
+import {
+  APPEND_QUEUE_MAX, BATCH_BYTES_MAX, BATCH_ENTRIES_MAX, WRITE_ROUNDS_MAX, PROMISE_TIMEOUT_TICKS,
+  ELECT_BACKOFF_TICKS_MIN, ELECT_BACKOFF_TICKS_MAX, RETRANSMIT_TICKS, POSITION_MAX, PROPOSAL_MAX,
+} from "../util/limits";
+
+export const STATE_INITIAL: u8 = 0;
+export const STATE_ELECTING: u8 = 1;
+export const STATE_FILLING: u8 = 2;
+export const STATE_ELECTED: u8 = 3;
+
+const FAILED_IGNORED: u64 = 1;
+const FAILED_REJECTED: u64 = 2;
+const FAILED_TIMEOUT: u64 = 3;
+
+/** One append or truncate waiting for a position. */
+class Request {
+  id: u32 = 0;
+  kind: u8 = 0;
+  payload: Uint8Array | null = null;
+  truncate_to: u64 = 0;
+}
+
+class ElectRound extends Round {
+  end_max: u64 = 0;
+  override on_response(index: i32, m: Message): void {
+    if (m.kind == KIND_PROMISE_RESPONSE) coordinator.promise_response(this, index, m);
+  }
+}
+
+class WriteRound extends Round {
+  first: u64 = 0;
+  actions: Array<Action> = [];
+  requests: Array<Request> = [];
+  override on_response(index: i32, m: Message): void {
+    if (m.kind == KIND_WRITE_RESPONSE) coordinator.write_response(this, index, m);
+  }
+}
+
+export class Coordinator {
+  state: u8 = STATE_INITIAL;
+  /** The writer asked to lead; failed elections are retried after a back-off until demoted. */
+  wanted: bool = false;
+  proposal: u64 = 0;
+  /** Last position known (election) or written; the next write goes to index + 1. */
+  index: u64 = 0;
+  next_position: u64 = 0;
+  retry_at_ticks: i64 = 0;
+  electing: ElectRound | null = null;
+  fills: FillSet = new FillSet();
+  queue: Array<Request> = [];
+  queue_head: i32 = 0;
+  inflight: Array<WriteRound> = [];
+
+  // ---- election --------------------------------------------------------------------------
+
+  elect(): void {
+    this.wanted = true;
+    if (this.state == STATE_INITIAL) this.attempt();
+  }
+
+  private attempt(): void {
+    assert(this.state == STATE_INITIAL, "elect: not initial");
+    const base = this.proposal > replica.promised ? this.proposal : replica.promised;
+    assert(base < PROPOSAL_MAX, "elect: proposal space exhausted");
+    this.proposal = base + 1;
+    this.state = STATE_ELECTING;
+    const r = new ElectRound();
+    r.proposal = this.proposal;
+    register_round(r);
+    this.electing = r;
+    const w = outbox.scratch;
+    w.reset();
+    write_promise_request(w, r.id, this.proposal, false, 0);
+    outbox.route(BROADCAST);
+  }
+
+  promise_response(r: ElectRound, index: i32, m: Message): void {
+    if (this.electing !== r || this.state != STATE_ELECTING) return;
+    if (!r.tally.record(index, m.type, m.proposal)) return;
+    if (m.type == RESPONSE_ACCEPT && m.has_position && m.position > r.end_max) r.end_max = m.position;
+    const outcome = r.tally.outcome();
+    if (outcome == OUTCOME_PENDING) return;
+    unregister_round(r);
+    this.electing = null;
+    if (outcome == RESPONSE_ACCEPT) {
+      assert_position(r.end_max);
+      this.index = r.end_max;
+      this.state = STATE_FILLING;
+      // Catch the local replica up over [begin, index] so it can serve reads (Mesos).
+      this.fills.start(replica.begin, this.index, this.proposal);
+      this.poll();
+    } else if (outcome == RESPONSE_REJECT) {
+      assert(r.tally.highest_nack >= this.proposal, "elect: rejected by a lower proposal");
+      this.proposal = r.tally.highest_nack;
+      this.failed(FAILED_REJECTED);
+    } else {
+      this.failed(FAILED_IGNORED);
+    }
+  }
+
+  private failed(reason: u64): void {
+    this.state = STATE_INITIAL;
+    outbox.notice(NOTICE_ELECT_FAILED, reason, this.proposal);
+    this.retry_at_ticks = config.now_ticks + prng_range(ELECT_BACKOFF_TICKS_MIN, ELECT_BACKOFF_TICKS_MAX);
+  }
+
+  /** Advances an election whose fills may have finished. */
+  poll(): void {
+    if (this.state != STATE_FILLING || !this.fills.done()) return;
+    this.fills.stop();
+    this.state = STATE_ELECTED;
+    this.next_position = this.index + 1;
+    outbox.notice(NOTICE_ELECTED, this.index, this.proposal);
+  }
+
+  // ---- writes ----------------------------------------------------------------------------
+
+  /** Queues an append; false when the queue is full (the host retries after draining). */
+  append(id: u32, payload: Uint8Array): bool {
+    if (this.state != STATE_ELECTED) {
+      outbox.result(id, RESULT_APPEND, RESULT_NONE, 0);
+      return true;
+    }
+    if (this.queue.length - this.queue_head >= APPEND_QUEUE_MAX) return false;
+    const r = new Request();
+    r.id = id;
+    r.kind = RESULT_APPEND;
+    r.payload = payload;
+    this.queue.push(r);
+    return true;
+  }
+
+  truncate(id: u32, to: u64): bool {
+    if (this.state != STATE_ELECTED) {
+      outbox.result(id, RESULT_TRUNCATE, RESULT_NONE, 0);
+      return true;
+    }
+    if (this.queue.length - this.queue_head >= APPEND_QUEUE_MAX) return false;
+    const r = new Request();
+    r.id = id;
+    r.kind = RESULT_TRUNCATE;
+    r.truncate_to = to;
+    this.queue.push(r);
+    return true;
+  }
+
+  /** Packs queued requests into write rounds while the window has room. */
+  flush(): void {
+    while (this.state == STATE_ELECTED && this.queue_head < this.queue.length && this.inflight.length < WRITE_ROUNDS_MAX) {
+      this.send_round();
+    }
+    if (this.queue_head == this.queue.length && this.queue_head > 0) {
+      this.queue = [];
+      this.queue_head = 0;
+    }
+  }
+
+  private send_round(): void {
+    const round = new WriteRound();
+    round.proposal = this.proposal;
+    round.first = this.next_position;
+    let bytes = 0;
+    while (this.queue_head < this.queue.length && round.actions.length < BATCH_ENTRIES_MAX) {
+      const req = unchecked(this.queue[this.queue_head]);
+      const size = req.payload != null ? req.payload!.length : 8;
+      if (round.actions.length > 0 && bytes + size > BATCH_BYTES_MAX) break;
+      this.queue_head++;
+      const position = this.next_position;
+      assert(position < POSITION_MAX, "coordinator: position space exhausted");
+      if (req.kind == RESULT_TRUNCATE && req.truncate_to > position) {
+        outbox.result(req.id, RESULT_TRUNCATE, RESULT_INVALID, position);
+        continue;
+      }
+      const a = Action.promise_only(position, this.proposal);
+      a.performed = this.proposal;
+      a.type = req.kind == RESULT_APPEND ? TYPE_APPEND : TYPE_TRUNCATE;
+      a.payload = req.payload;
+      a.truncate_to = req.truncate_to;
+      round.actions.push(a);
+      round.requests.push(req);
+      bytes += size;
+      this.next_position++;
+    }
+    if (round.actions.length == 0) return;
+    assert(round.actions.length == round.requests.length, "write round: requests and actions differ");
+    register_round(round);
+    this.inflight.push(round);
+    this.send_write(round, BROADCAST);
+  }
+
+  private send_write(round: WriteRound, to: u32): void {
+    const w = outbox.scratch;
+    w.reset();
+    write_write_request(w, round.id, round.proposal, false, round.actions);
+    outbox.route(to);
+  }
+
+  write_response(round: WriteRound, index: i32, m: Message): void {
+    if (this.state != STATE_ELECTED || m.position != round.first) return;
+    if (!round.tally.record(index, m.type, m.proposal)) return;
+    const outcome = round.tally.outcome();
+    if (outcome == OUTCOME_PENDING) return;
+    if (outcome == RESPONSE_ACCEPT) {
+      this.chosen(round);
+    } else {
+      // A higher proposal holds the replicas (or too few vote): we lost exclusive access.
+      this.demote(outcome == RESPONSE_REJECT ? round.tally.highest_nack : this.proposal);
+    }
+  }
+
+  /** A quorum accepted the round: every position in it is chosen. */
+  private chosen(round: WriteRound): void {
+    unregister_round(round);
+    const at = this.inflight.indexOf(round);
+    assert(at >= 0, "chosen: round not in flight");
+    this.inflight.splice(at, 1);
+    const learned = new Array<Action>(round.actions.length);
+    for (let i = 0; i < round.actions.length; i++) {
+      const a = unchecked(round.actions[i]).clone();
+      a.learned = true;
+      unchecked((learned[i] = a));
+      const req = unchecked(round.requests[i]);
+      outbox.result(req.id, req.kind, RESULT_OK, a.position);
+    }
+    const w = outbox.scratch;
+    w.reset();
+    write_learned(w, learned);
+    outbox.route(BROADCAST); // includes our own replica, which learns before results go out
+  }
+
+  /** Lost exclusive access (or the writer gave up): all writes answer none. */
+  demote(nack: u64): void {
+    assert_proposal(nack);
+    if (nack > this.proposal) this.proposal = nack;
+    let answered: u64 = 0;
+    for (let i = 0; i < this.inflight.length; i++) {
+      const round = unchecked(this.inflight[i]);
+      unregister_round(round);
+      for (let j = 0; j < round.requests.length; j++) {
+        const req = unchecked(round.requests[j]);
+        outbox.result(req.id, req.kind, RESULT_NONE, 0);
+        answered++;
+      }
+    }
+    for (let i = this.queue_head; i < this.queue.length; i++) {
+      const req = unchecked(this.queue[i]);
+      outbox.result(req.id, req.kind, RESULT_NONE, 0);
+      answered++;
+    }
+    this.inflight = [];
+    this.queue = [];
+    this.queue_head = 0;
+    const was = this.state;
+    this.stop_election();
+    this.state = STATE_INITIAL;
+    this.wanted = false;
+    if (was != STATE_INITIAL || answered > 0) outbox.notice(NOTICE_DEMOTED, this.proposal, answered);
+  }
+
+  private stop_election(): void {
+    if (this.electing != null) unregister_round(this.electing!);
+    this.electing = null;
+    if (this.fills.running) this.fills.stop();
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  tick(): void {
+    const now = config.now_ticks;
+    if (this.state == STATE_ELECTING) {
+      const r = this.electing!;
+      if (now - r.started_ticks >= PROMISE_TIMEOUT_TICKS) {
+        unregister_round(r);
+        this.electing = null;
+        this.failed(FAILED_TIMEOUT);
+      }
+    } else if (this.state == STATE_INITIAL) {
+      if (this.wanted && now >= this.retry_at_ticks) this.attempt();
+    } else if (this.state == STATE_FILLING) {
+      this.fills.tick();
+      this.poll();
+    } else {
+      this.retransmit(now);
+    }
+  }
+
+  private retransmit(now: i64): void {
+    for (let i = 0; i < this.inflight.length; i++) {
+      const round = unchecked(this.inflight[i]);
+      if (now - round.last_sent_ticks < RETRANSMIT_TICKS) continue;
+      round.last_sent_ticks = now;
+      for (let j = 0; j < config.peers.length; j++) {
+        if ((round.tally.responded & (<u32>1 << <u32>j)) != 0) continue;
+        this.send_write(round, unchecked(config.peers[j]));
+      }
+    }
+  }
+}
+
+export const coordinator = new Coordinator();

@@ -1,0 +1,289 @@
+// The replica: Paxos acceptor and learner (Mesos src/log/replica.cpp, reference §3.5).
+// It holds the metadata (status, highest implicit promise) and one Action per position,
+// answers promise/write/recover requests, and persists every change through the outbox
+// before its reply can leave (the reply is in the same batch, sent after the sync).
+import {
+  Action, STATUS_EMPTY, STATUS_VOTING, TYPE_NONE, TYPE_NOP, TYPE_TRUNCATE,
+  RESPONSE_ACCEPT, RESPONSE_REJECT, RESPONSE_IGNORED, assert_position, assert_proposal,
+} from "./action";
+import { Message, write_promise_response, write_write_response, write_recover_response } from "../codec/messages";
+import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
+import { Writer } from "../codec/writer";
+import { POSITION_MAX } from "../util/limits";
+
+export class Replica {
+  status: u8 = STATUS_EMPTY;
+  /** Metadata.promised: the highest implicit promise given. */
+  promised: u64 = 0;
+  actions: Map<u64, Action> = new Map();
+  /** First position not truncated, and the highest position with a record (Mesos begin/end). */
+  begin: u64 = 0;
+  end: u64 = 0;
+  /** Next position whose learned entry is handed to the host (entries go out in order). */
+  learn_cursor: u64 = 0;
+  /** Count of learned actions held, for the state digest and the simulator. */
+  learned_count: i32 = 0;
+
+  // ---- restore ---------------------------------------------------------------------------
+
+  restore_metadata(status: u8, promised: u64): void {
+    assert(status >= 1 && status <= 4, "restore: bad status");
+    assert_proposal(promised);
+    this.status = status;
+    this.promised = promised;
+  }
+
+  restore_action(a: Action): void {
+    assert(a.check(), "restore: invalid action");
+    this.put(a);
+  }
+
+  restore_erase(to: u64): void {
+    this.erase_below(to);
+  }
+
+  /** Recomputes begin (Mesos: max learned TRUNCATE to, learned tombstone + 1) after restore. */
+  finish_restore(): void {
+    const values = this.actions.values();
+    let begin: u64 = 0;
+    for (let i = 0; i < values.length; i++) {
+      const a = unchecked(values[i]);
+      if (!a.learned) continue;
+      if (a.type == TYPE_TRUNCATE && a.truncate_to > begin) begin = a.truncate_to;
+      if (a.type == TYPE_NOP && a.tombstone && a.position + 1 > begin) begin = a.position + 1;
+    }
+    this.begin = begin;
+    this.erase_below(begin);
+    this.learn_cursor = begin;
+    assert(this.begin <= this.end + 1, "restore: begin beyond end");
+  }
+
+  // ---- state helpers ---------------------------------------------------------------------
+
+  private put(a: Action): void {
+    const old = this.actions.has(a.position) ? this.actions.get(a.position) : null;
+    if (old != null && old.learned) this.learned_count--;
+    if (a.learned) this.learned_count++;
+    this.actions.set(a.position, a);
+    if (a.position > this.end) this.end = a.position;
+    assert(this.learned_count >= 0 && this.learned_count <= this.actions.size, "learned_count out of range");
+  }
+
+  /** Deletes every stored action below `to` (truncation); the records go in one ERASE. */
+  private erase_below(to: u64): void {
+    if (this.actions.size == 0) return;
+    const keys = this.actions.keys();
+    for (let i = 0; i < keys.length; i++) {
+      const p = unchecked(keys[i]);
+      if (p >= to) continue;
+      if (this.actions.get(p).learned) this.learned_count--;
+      this.actions.delete(p);
+    }
+  }
+
+  get(position: u64): Action | null {
+    return this.actions.has(position) ? this.actions.get(position) : null;
+  }
+
+  is_learned(position: u64): bool {
+    if (position < this.begin) return true;
+    const a = this.get(position);
+    return a != null && a.learned;
+  }
+
+  set_status(status: u8): void {
+    assert(status >= 1 && status <= 4, "set_status: bad status");
+    this.status = status;
+    outbox.persist_metadata(status, this.promised, true);
+    outbox.notice(NOTICE_STATUS, status, 0);
+  }
+
+  /** Raises the implicit promise (recovery adopts the VOTING quorum's highest). */
+  raise_promised(promised: u64): void {
+    assert_proposal(promised);
+    if (promised <= this.promised) return;
+    this.promised = promised;
+    outbox.persist_metadata(this.status, this.promised, true);
+  }
+
+  // ---- requests --------------------------------------------------------------------------
+
+  /** PromiseRequest: implicit (all unpromised positions) or explicit (one position). */
+  on_promise(from: u32, m: Message): void {
+    const w = outbox.scratch;
+    w.reset();
+    if (this.status != STATUS_VOTING) {
+      write_promise_response(w, m.round, RESPONSE_IGNORED, m.proposal, m.explicit, m.position, null);
+    } else if (!m.explicit) {
+      this.implicit_promise(w, m);
+    } else {
+      this.explicit_promise(w, m);
+    }
+    outbox.route(from);
+  }
+
+  private implicit_promise(w: Writer, m: Message): void {
+    if (m.proposal <= this.promised) {
+      write_promise_response(w, m.round, RESPONSE_REJECT, this.promised, false, 0, null);
+      return;
+    }
+    this.promised = m.proposal;
+    outbox.persist_metadata(this.status, this.promised, true);
+    write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, this.end, null);
+    assert(this.promised == m.proposal, "implicit promise not recorded");
+  }
+
+  private explicit_promise(w: Writer, m: Message): void {
+    const p = m.position;
+    assert_position(p);
+    if (p < this.begin) {
+      // Truncated: answer with a learned tombstone NOP so the filler learns "gone".
+      const tomb = Action.nop(p, this.promised, true);
+      tomb.learned = true;
+      write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, tomb);
+      return;
+    }
+    const existing = this.get(p);
+    if (existing == null) {
+      if (m.proposal <= this.promised) {
+        write_promise_response(w, m.round, RESPONSE_REJECT, this.promised, true, p, null);
+        return;
+      }
+      const a = Action.promise_only(p, m.proposal);
+      this.put(a);
+      outbox.persist_action(a, true);
+      write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, null);
+      return;
+    }
+    if (m.proposal <= existing.promised) {
+      write_promise_response(w, m.round, RESPONSE_REJECT, existing.promised, true, p, null);
+      return;
+    }
+    const previous = existing.clone();
+    const updated = existing.clone();
+    updated.promised = m.proposal;
+    this.put(updated);
+    outbox.persist_action(updated, true);
+    write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, previous.type == TYPE_NONE && !previous.learned ? null : previous);
+  }
+
+  /**
+   * WriteRequest for a batch of positions, each judged by Mesos's rule: REJECT iff the
+   * proposal is below the position's promise (or the implicit promise when no record).
+   * The batch is all-or-nothing: one rejected position rejects the round.
+   */
+  on_write(from: u32, m: Message): void {
+    const w = outbox.scratch;
+    const first = m.actions.length > 0 ? unchecked(m.actions[0]).position : 0;
+    const count = <u32>m.actions.length;
+    if (this.status != STATUS_VOTING) {
+      w.reset();
+      write_write_response(w, m.round, RESPONSE_IGNORED, m.proposal, first, count);
+      outbox.route(from);
+      return;
+    }
+    let nack: u64 = 0;
+    let rejected = false;
+    let conflict = false;
+    for (let i = 0; i < m.actions.length; i++) {
+      const a = unchecked(m.actions[i]);
+      const existing = this.get(a.position);
+      const promise = existing != null ? existing.promised : this.promised;
+      if (a.position < this.begin) {
+        rejected = true; // truncated: the writer is behind; make it re-elect
+        nack = max(nack, max(this.promised, m.proposal));
+      } else if (m.proposal < promise) {
+        rejected = true;
+        nack = max(nack, promise);
+      } else if (existing != null && existing.learned && !existing.same_value(a)) {
+        conflict = true;
+      }
+    }
+    w.reset();
+    if (rejected) {
+      write_write_response(w, m.round, RESPONSE_REJECT, nack, first, count);
+    } else if (conflict) {
+      return; // Mesos: a write to a learned position is ignored without a reply
+    } else {
+      this.accept_writes(m);
+      write_write_response(w, m.round, RESPONSE_ACCEPT, m.proposal, first, count);
+    }
+    outbox.route(from);
+  }
+
+  private accept_writes(m: Message): void {
+    for (let i = 0; i < m.actions.length; i++) {
+      const a = unchecked(m.actions[i]);
+      const existing = this.get(a.position);
+      if (existing != null && existing.learned) continue; // same value, already chosen
+      const stored = a.clone();
+      // Accepting (b, v) is also a promise not to accept below b at this position.
+      const promise = existing != null ? existing.promised : this.promised;
+      stored.promised = max(promise, m.proposal);
+      stored.performed = m.proposal;
+      stored.learned = m.learned;
+      assert(stored.type != TYPE_NONE, "write without a value");
+      this.put(stored);
+      outbox.persist_action(stored, true);
+      if (stored.learned) this.after_learned(stored);
+    }
+  }
+
+  /** LearnedMessage: persist as given (Mesos: no checks); no reply. */
+  on_learned(m: Message): void {
+    for (let i = 0; i < m.actions.length; i++) this.learn(unchecked(m.actions[i]));
+  }
+
+  /** Records a chosen value for a position (from a learned message or our own coordinator). */
+  learn(a: Action): void {
+    assert(a.learned && a.type != TYPE_NONE, "learn: action must be learned with a value");
+    if (a.position < this.begin) return; // already truncated away
+    const existing = this.get(a.position);
+    if (existing != null && existing.learned) return; // idempotent: chosen once
+    const stored = a.clone();
+    if (existing != null && existing.promised > stored.promised) stored.promised = existing.promised;
+    this.put(stored);
+    // A lost learned flag is harmless (fill re-learns it), so learned records need no sync.
+    outbox.persist_action(stored, false);
+    this.after_learned(stored);
+  }
+
+  private after_learned(a: Action): void {
+    if (a.type == TYPE_TRUNCATE) this.truncate(a.truncate_to);
+    if (a.type == TYPE_NOP && a.tombstone) this.truncate(a.position); // keep the tombstone
+    if (a.type == TYPE_NOP && a.tombstone && a.position + 1 > this.begin) this.begin = a.position + 1;
+  }
+
+  private truncate(to: u64): void {
+    assert_position(to);
+    if (to > this.begin) this.begin = to;
+    this.erase_below(to);
+    outbox.persist_erase(to);
+  }
+
+  on_recover(from: u32, m: Message): void {
+    const w = outbox.scratch;
+    w.reset();
+    const voting = this.status == STATUS_VOTING;
+    write_recover_response(w, m.round, this.status, voting, voting ? this.begin : 0, voting ? this.end : 0, this.promised);
+    outbox.route(from);
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  /** Appends learned entries from the cursor onwards, in position order, to `w`. */
+  emit_learned(w: Writer): u32 {
+    if (this.learn_cursor < this.begin) this.learn_cursor = this.begin;
+    let count: u32 = 0;
+    while (this.learn_cursor <= POSITION_MAX) {
+      const a = this.get(this.learn_cursor);
+      if (a == null || !a.learned) break;
+      write_learned_entry(w, a);
+      count++;
+      this.learn_cursor++;
+    }
+    return count;
+  }
+}
+
+export const replica = new Replica();

@@ -1,0 +1,65 @@
+// Every bound of the replicated log core, in one place (TigerBeetle: "put a limit on
+// everything"). The host reads the same numbers from host/core.ts (LIMITS) so that both
+// sides refuse the same inputs. Time inside the core is counted in ticks; the host turns
+// wall time into ticks at TICK_MS per tick.
+
+/** Milliseconds of wall time per tick: the host sends one Tick per TICK_MS. */
+export const TICK_MS: i32 = 10;
+
+/** Positions and proposals are integers below 2^53, exact in JS numbers and SQLite. */
+export const POSITION_MAX: u64 = 0x1fffffffffffff; // 2^53 − 1
+export const PROPOSAL_MAX: u64 = 0x1fffffffffffff;
+
+/** Replicas in one ensemble (2·quorum−1 in a healthy deployment); bitmasks are u32. */
+export const REPLICAS_MAX: i32 = 16;
+
+/** Bytes of one appended entry. */
+export const ENTRY_PAYLOAD_MAX_BYTES: i32 = 1 << 20;
+/** Entries and bytes in one write round (one WriteRequest carries a batch). */
+export const BATCH_ENTRIES_MAX: i32 = 1024;
+export const BATCH_BYTES_MAX: i32 = 1 << 20;
+/** Bytes of one encoded message or record (a full batch plus framing). */
+export const MESSAGE_MAX_BYTES: i32 = BATCH_BYTES_MAX + ENTRY_PAYLOAD_MAX_BYTES + (64 << 10);
+/** Input region: one event (a peer message plus its envelope, or a restore chunk). */
+export const INPUT_CAP_BYTES: i32 = MESSAGE_MAX_BYTES + 64;
+
+/** Write rounds in flight at once (the pipeline window) and positions they may cover. */
+export const WRITE_ROUNDS_MAX: i32 = 16;
+export const WINDOW_POSITIONS_MAX: i32 = WRITE_ROUNDS_MAX * BATCH_ENTRIES_MAX;
+/** Appends and truncates queued at the coordinator before step() refuses more. */
+export const APPEND_QUEUE_MAX: i32 = 1 << 16;
+/** Fill rounds (explicit promise + write) in flight during election and catch-up. */
+export const FILLS_IN_FLIGHT_MAX: i32 = 64;
+/** Positions a catch-up scan may step over per call before yielding to the next tick. */
+export const CATCHUP_SCAN_MAX: i32 = 4096;
+/** Messages processed from the local (self-addressed) queue within one step. */
+export const LOCAL_QUEUE_MAX: i32 = 1 << 16;
+
+/** Pending output bytes beyond which step() asks the host to drain (ready/advance). */
+export const OUTBOX_SOFT_MAX_BYTES: i32 = 16 << 20;
+/** Hard bound on one output batch; exceeding it is a core bug. */
+export const OUTBOX_MAX_BYTES: i32 = 96 << 20;
+
+// Timeouts, in ticks (Mesos's values at TICK_MS = 10).
+/** Recovery protocol round (Mesos: 10 s), then the round restarts. */
+export const RECOVER_ROUND_TIMEOUT_TICKS: i32 = 1000;
+/** Back-off before retrying a recovery round that ended undecided (Mesos: 500 ms–1 s). */
+export const RECOVER_RETRY_TICKS_MIN: i32 = 50;
+export const RECOVER_RETRY_TICKS_MAX: i32 = 100;
+/** Back-off after a rejected fill round, drawn in [MIN, MAX) (Mesos: 100–200 ms). */
+export const FILL_BACKOFF_TICKS_MIN: i32 = 10;
+export const FILL_BACKOFF_TICKS_MAX: i32 = 20;
+/** A fill that has not finished is restarted with a higher proposal (Mesos: 10 s). */
+export const FILL_TIMEOUT_TICKS: i32 = 1000;
+/** An implicit promise round with no quorum of answers fails and is retried. */
+export const PROMISE_TIMEOUT_TICKS: i32 = 100;
+/** Back-off between election attempts, drawn in [MIN, MAX). */
+export const ELECT_BACKOFF_TICKS_MIN: i32 = 10;
+export const ELECT_BACKOFF_TICKS_MAX: i32 = 20;
+/** Idempotent requests (writes, recover) are re-sent to silent replicas this often. */
+export const RETRANSMIT_TICKS: i32 = 20;
+/** Explicit promise rounds of a fill are re-tried (new proposal) after this long. */
+export const FILL_PROMISE_TIMEOUT_TICKS: i32 = 100;
+
+/** Codec version written in every record and message. */
+export const CODEC_VERSION: u8 = 1;
