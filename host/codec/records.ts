@@ -1,0 +1,106 @@
+// Stored records and the Action body (mirror of core/codec/records.ts):
+//   METADATA (1) := status:u8 | promised:u64
+//   ACTION   (2) := action
+//   ERASE    (3) := to:u64
+//   action := position:u64 | promised:u64 | performed:u64 | flags:u8 (bit0 learned,
+//             bit1 tombstone) | type:u8 | APPEND: len:u32 bytes | TRUNCATE: to:u64
+import { ByteReader, ByteWriter, CodecError } from "./bytes.ts";
+import { Kind, readFrame, writeFrame } from "./frame.ts";
+
+export const Status = { VOTING: 1, RECOVERING: 2, STARTING: 3, EMPTY: 4 } as const;
+export const ActionType = { NONE: 0, NOP: 1, APPEND: 2, TRUNCATE: 3 } as const;
+export const ENTRY_PAYLOAD_MAX_BYTES = 1 << 20;
+
+export interface Action {
+  position: number;
+  promised: number;
+  performed: number;
+  learned: boolean;
+  tombstone: boolean;
+  type: number;
+  /** APPEND only. */
+  payload?: Uint8Array;
+  /** TRUNCATE only. */
+  truncateTo?: number;
+}
+
+export type StoredRecord =
+  | { kind: typeof Kind.Metadata; status: number; promised: number }
+  | { kind: typeof Kind.Action; action: Action }
+  | { kind: typeof Kind.Erase; to: number };
+
+export function writeAction(w: ByteWriter, a: Action): void {
+  w.u64(a.position).u64(a.promised).u64(a.performed);
+  w.u8((a.learned ? 1 : 0) | (a.tombstone ? 2 : 0)).u8(a.type);
+  if (a.type === ActionType.APPEND) {
+    const p = a.payload ?? new Uint8Array(0);
+    w.u32(p.length).bytes(p);
+  } else if (a.type === ActionType.TRUNCATE) {
+    w.u64(a.truncateTo ?? 0);
+  }
+}
+
+export function readAction(r: ByteReader): Action {
+  const a: Action = {
+    position: r.u64(),
+    promised: r.u64(),
+    performed: r.u64(),
+    learned: false,
+    tombstone: false,
+    type: 0,
+  };
+  const flags = r.u8();
+  if (flags > 3) throw new CodecError("action flags");
+  a.learned = (flags & 1) !== 0;
+  a.tombstone = (flags & 2) !== 0;
+  a.type = r.u8();
+  if (a.type > ActionType.TRUNCATE) throw new CodecError("action type");
+  if (a.type === ActionType.APPEND) {
+    const len = r.u32();
+    if (len > ENTRY_PAYLOAD_MAX_BYTES) throw new CodecError("payload too long");
+    a.payload = r.bytes(len);
+  } else if (a.type === ActionType.TRUNCATE) {
+    a.truncateTo = r.u64();
+  }
+  return a;
+}
+
+export function writeRecord(w: ByteWriter, record: StoredRecord): void {
+  writeFrame(w, record.kind, (b) => {
+    if (record.kind === Kind.Metadata) b.u8(record.status).u64(record.promised);
+    else if (record.kind === Kind.Action) writeAction(b, record.action);
+    else b.u64(record.to);
+  });
+}
+
+export function encodeRecord(record: StoredRecord): Uint8Array {
+  const w = new ByteWriter();
+  writeRecord(w, record);
+  return w.toBytes();
+}
+
+/** Decodes every record of a persist blob (concatenated frames). */
+export function decodeRecords(blob: Uint8Array): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  let offset = 0;
+  while (offset < blob.length) {
+    const frame = readFrame(blob, offset);
+    offset += frame.total;
+    const r = frame.body;
+    let record: StoredRecord;
+    if (frame.kind === Kind.Metadata) {
+      const status = r.u8();
+      if (status < 1 || status > 4) throw new CodecError("metadata status");
+      record = { kind: Kind.Metadata, status, promised: r.u64() };
+    } else if (frame.kind === Kind.Action) {
+      record = { kind: Kind.Action, action: readAction(r) };
+    } else if (frame.kind === Kind.Erase) {
+      record = { kind: Kind.Erase, to: r.u64() };
+    } else {
+      throw new CodecError(`record kind ${frame.kind}`);
+    }
+    if (r.remaining() !== 0) throw new CodecError("trailing bytes in record");
+    out.push(record);
+  }
+  return out;
+}

@@ -1,0 +1,262 @@
+// A cluster of replicated-log nodes in one process: each node is a WASM core instance with
+// an in-memory store, connected by the simulated network. The harness plays the host's
+// part exactly as host/loop.ts must: ready() -> persist (sync when flagged) -> send ->
+// apply learned -> results -> advance(). Scenario tests and the VOPR both drive it.
+import {
+  LogCore, BROADCAST, NoticeKind, StepError, type LearnedEntry, type Notice, type ReadyBatch, type Result,
+} from "../core.ts";
+import { MemoryStore } from "../storage/memory.ts";
+import { encodeRecord, Kind, Status } from "../codec/index.ts";
+import { SimNetwork } from "./network.ts";
+import { Prng } from "./prng.ts";
+
+/** Hooks for checkers; each is called at the point of the host loop it names. */
+export interface Observer {
+  onPersist?(node: SimNode, batch: ReadyBatch): void;
+  onSend?(node: SimNode, to: number, bytes: Uint8Array): void;
+  onLearned?(node: SimNode, entry: LearnedEntry): void;
+  onResult?(node: SimNode, result: Result): void;
+  onNotice?(node: SimNode, notice: Notice): void;
+  onRestart?(node: SimNode): void;
+}
+
+export interface ClusterOptions {
+  replicas: number;
+  /** Defaults to a majority of `replicas`. */
+  quorum?: number;
+  autoInitialize?: boolean;
+  /** Start every replica VOTING (as after `mesos-log initialize`) instead of EMPTY. */
+  initialized?: boolean;
+  seed?: number;
+  /** Keep a decoded durable view in each store (for S5 checks). */
+  track?: boolean;
+  observer?: Observer;
+}
+
+export class SimNode {
+  core: LogCore | null = null;
+  alive = false;
+  status = 0;
+  /** Set while this node's coordinator is elected: last position and proposal. */
+  elected: { position: number; proposal: number } | null = null;
+  readonly results = new Map<number, Result>();
+  /** Learned entries handed to this node's host since its last start. */
+  learned = new Map<number, LearnedEntry>();
+  notices: Notice[] = [];
+  restarts = 0;
+
+  constructor(readonly id: number, readonly store: MemoryStore) {}
+}
+
+export class Cluster {
+  readonly nodes: SimNode[] = [];
+  readonly network: SimNetwork;
+  readonly prng: Prng;
+  readonly quorum: number;
+  readonly ids: number[];
+  observer: Observer;
+  now = 0;
+  private nextRequestId = 1;
+
+  constructor(readonly options: ClusterOptions) {
+    this.prng = new Prng(options.seed ?? 1);
+    this.network = new SimNetwork(this.prng);
+    this.quorum = options.quorum ?? Math.floor(options.replicas / 2) + 1;
+    this.ids = Array.from({ length: options.replicas }, (_, i) => i + 1);
+    this.observer = options.observer ?? {};
+    for (const id of this.ids) {
+      const store = new MemoryStore({ track: options.track ?? false });
+      if (options.initialized) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0 }), true);
+      this.nodes.push(new SimNode(id, store));
+    }
+  }
+
+  node(id: number): SimNode {
+    const node = this.nodes[id - 1];
+    if (!node) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  /** Starts every node that is not running. */
+  startAll(): this {
+    for (const node of this.nodes) if (!node.alive) this.start(node.id);
+    return this;
+  }
+
+  /** Boots a node from its store: a fresh core, RESTORE of every record, START. */
+  start(id: number): void {
+    const node = this.node(id);
+    if (node.alive) throw new Error(`node ${id} already running`);
+    node.core = new LogCore({
+      nodeId: id,
+      quorum: this.quorum,
+      replicas: this.ids,
+      autoInitialize: this.options.autoInitialize ?? true,
+      seed: this.prng.u32() * 0x10000 + node.restarts,
+    });
+    node.alive = true;
+    node.status = 0;
+    node.elected = null;
+    node.learned = new Map();
+    for (const blob of node.store.load()) check(node.core.restore(blob), "restore", [StepError.Corrupt]);
+    check(node.core.start(), "start", [StepError.Corrupt]);
+    this.observer.onRestart?.(node);
+    this.pump(node);
+  }
+
+  /** Kills a node's process; its store loses what was not synced. */
+  crash(id: number): void {
+    const node = this.node(id);
+    node.alive = false;
+    node.core = null;
+    node.elected = null;
+    node.restarts++;
+    node.store.crash();
+    this.network.dropTo(id);
+  }
+
+  restart(id: number): void {
+    if (this.node(id).alive) this.crash(id);
+    this.start(id);
+  }
+
+  /** Crash plus a lost disk. */
+  wipe(id: number): void {
+    this.crash(id);
+    this.node(id).store.wipe();
+  }
+
+  // ---- the host loop --------------------------------------------------------------------
+
+  /** Carries out every pending batch of a node, in the contract's order. */
+  pump(node: SimNode): void {
+    for (let guard = 0; node.core && guard < 1000; guard++) {
+      const batch = node.core.ready();
+      if (!batch) return;
+      if (batch.persist.length > 0 || batch.mustSync) node.store.persist(batch.persist, batch.mustSync);
+      this.observer.onPersist?.(node, batch);
+      for (const notice of batch.notices) this.notice(node, notice);
+      for (const m of batch.messages) {
+        const targets = m.to === BROADCAST ? this.ids.filter((id) => id !== node.id) : [m.to];
+        for (const to of targets) {
+          this.observer.onSend?.(node, to, m.bytes);
+          this.network.send(node.id, to, m.bytes);
+        }
+      }
+      for (const entry of batch.learned) {
+        node.learned.set(entry.position, entry);
+        this.observer.onLearned?.(node, entry);
+      }
+      for (const result of batch.results) {
+        node.results.set(result.requestId, result);
+        this.observer.onResult?.(node, result);
+      }
+      node.core.advance();
+    }
+    if (node.core) throw new Error(`node ${node.id}: ready() never drained`);
+  }
+
+  private notice(node: SimNode, notice: Notice): void {
+    node.notices.push(notice);
+    if (node.notices.length > 64) node.notices.shift();
+    if (notice.kind === NoticeKind.Status) node.status = notice.a;
+    if (notice.kind === NoticeKind.Elected) node.elected = { position: notice.a, proposal: notice.b };
+    if (notice.kind === NoticeKind.Demoted) node.elected = null;
+    this.observer.onNotice?.(node, notice);
+  }
+
+  /** Steps an event into a live node, draining its output when it asks for backpressure. */
+  private step(node: SimNode, event: (core: LogCore) => number): number {
+    if (!node.alive || !node.core) return StepError.NotStarted;
+    let code = event(node.core);
+    if (code === StepError.Backpressure) {
+      this.pump(node);
+      code = event(node.core);
+    }
+    this.pump(node);
+    return code;
+  }
+
+  /** One tick of time: every live node ticks, then due messages are delivered. */
+  tick(): void {
+    this.now++;
+    this.network.now = this.now;
+    for (const node of this.nodes) if (node.alive) check(this.step(node, (c) => c.tick(1)), "tick");
+    this.settle();
+  }
+
+  /** Delivers every message due now, including replies produced along the way. */
+  settle(): void {
+    for (let guard = 0; guard < 100000; guard++) {
+      const due = this.network.takeDue();
+      if (due.length === 0) return;
+      for (const e of due) {
+        const node = this.node(e.to);
+        if (node.alive) check(this.step(node, (c) => c.receive(e.from, e.bytes)), "receive", [StepError.Malformed]);
+      }
+    }
+    throw new Error("settle: messages never quiesced");
+  }
+
+  /** Ticks until `done()` holds; false if `maxTicks` pass first. */
+  runUntil(done: () => boolean, maxTicks = 10000): boolean {
+    this.settle();
+    for (let i = 0; i < maxTicks && !done(); i++) this.tick();
+    return done();
+  }
+
+  run(ticks: number): void {
+    for (let i = 0; i < ticks; i++) this.tick();
+  }
+
+  // ---- the writer's and reader's calls --------------------------------------------------
+
+  elect(id: number): void {
+    check(this.step(this.node(id), (c) => c.elect()), "elect");
+  }
+
+  demote(id: number): void {
+    check(this.step(this.node(id), (c) => c.demote()), "demote");
+  }
+
+  append(id: number, payload: Uint8Array | string): number {
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    const requestId = this.nextRequestId++;
+    check(this.step(this.node(id), (c) => c.append(requestId, bytes)), "append");
+    return requestId;
+  }
+
+  truncate(id: number, to: number): number {
+    const requestId = this.nextRequestId++;
+    check(this.step(this.node(id), (c) => c.truncate(requestId, to)), "truncate");
+    return requestId;
+  }
+
+  catchup(id: number): number {
+    const requestId = this.nextRequestId++;
+    check(this.step(this.node(id), (c) => c.catchup(requestId)), "catchup");
+    return requestId;
+  }
+
+  result(id: number, requestId: number): Result | undefined {
+    return this.node(id).results.get(requestId);
+  }
+
+  /** Runs until the request is answered; its position, or null when answered "none". */
+  await(id: number, requestId: number, maxTicks = 10000): number | null | undefined {
+    this.runUntil(() => this.result(id, requestId) !== undefined, maxTicks);
+    const r = this.result(id, requestId);
+    if (!r) return undefined;
+    return r.status === 1 ? r.position : null;
+  }
+
+  /** Runs until the node's coordinator is elected; the last position, or undefined. */
+  awaitElected(id: number, maxTicks = 10000): number | undefined {
+    this.runUntil(() => this.node(id).elected !== null, maxTicks);
+    return this.node(id).elected?.position;
+  }
+}
+
+function check(code: number, what: string, allowed: number[] = []): void {
+  if (code < 0 && !allowed.includes(code)) throw new Error(`${what}: core returned ${code}`);
+}
