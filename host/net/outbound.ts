@@ -37,7 +37,8 @@ export interface LinkContext {
   frameRejected(peer: ReplicaId, reason: string): void;
   helloRejected(peer: ReplicaId, reason: string): void;
   linkUp(peer: ReplicaId): void;
-  linkDown(peer: ReplicaId, reason: string, was_connected: boolean, reason_changed: boolean): void;
+  /** The link went down; `retrying` is false only when the transport closed it for good. */
+  linkDown(peer: ReplicaId, reason: string, was_connected: boolean, reason_changed: boolean, retrying: boolean): void;
   sent(): void;
 }
 
@@ -123,7 +124,7 @@ export class OutboundLink {
     this.clearTimers();
     this.queue.clear();
     ws?.close(CloseCode.GOING_AWAY, "replica leaving");
-    if (was_connected) this.ctx.linkDown(this.id, "closed", true, true);
+    if (was_connected) this.ctx.linkDown(this.id, "replica leaving", true, true, false);
   }
 
   private received(data: unknown): void {
@@ -176,7 +177,7 @@ export class OutboundLink {
     this.last_error = reason;
     this.state = "backoff";
     this.clearTimers();
-    this.ctx.linkDown(this.id, reason, was_connected, reason_changed);
+    this.ctx.linkDown(this.id, reason, was_connected, reason_changed, true);
     this.retry_timer = setTimeout(() => this.connect(), this.backoffMs());
   }
 

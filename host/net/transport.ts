@@ -299,10 +299,10 @@ export class PeerTransport implements Transport {
         this.metrics.increment(PEER_METRICS.connects);
         log.info(`Connected to replica ${peer}`);
       },
-      linkDown: (peer, reason, was_connected, reason_changed) => {
+      linkDown: (peer, reason, was_connected, reason_changed, retrying) => {
         if (was_connected) this.connected_count--;
         // One line per change, not per retry: a peer that is down for an hour is one line.
-        if (was_connected || reason_changed) log.info(`No link to replica ${peer}: ${reason}; will retry`);
+        if (retrying && (was_connected || reason_changed)) log.info(`No link to replica ${peer}: ${reason}; will retry`);
       },
       sent: () => this.metrics.increment(PEER_METRICS.messages_sent),
     };
