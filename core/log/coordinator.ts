@@ -111,8 +111,10 @@ export class Coordinator {
       assert_position(r.end_max);
       this.index = r.end_max;
       this.state = STATE_FILLING;
-      // Catch the local replica up over [begin, index] so it can serve reads (Mesos).
-      this.fills.start(replica.begin, this.index, this.proposal);
+      // Catch the local replica up over [begin, index] so it can serve reads (Mesos). The
+      // fills start one above our implicit promise: a hole is implicitly promised to us at
+      // `proposal`, and an explicit promise must be strictly higher to be granted.
+      this.fills.start(replica.begin, this.index, this.proposal + 1);
       this.poll();
     } else if (outcome == RESPONSE_REJECT) {
       assert(r.tally.highest_nack >= this.proposal, "elect: rejected by a lower proposal");

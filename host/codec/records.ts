@@ -104,3 +104,13 @@ export function decodeRecords(blob: Uint8Array): StoredRecord[] {
   }
   return out;
 }
+
+/** Mesos Position.identity(): the position as 8 big-endian bytes (sortable bytewise). */
+export function positionIdentity(position: number): Uint8Array {
+  if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`position beyond 2^53: ${position}`);
+  const out = new Uint8Array(8);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, Math.floor(position / 0x100000000));
+  v.setUint32(4, position % 0x100000000);
+  return out;
+}

@@ -27,6 +27,8 @@ export interface ClusterOptions {
   autoInitialize?: boolean;
   /** Start every replica VOTING (as after `mesos-log initialize`) instead of EMPTY. */
   initialized?: boolean;
+  /** With `initialized`, these replicas still start EMPTY (fresh disks). */
+  emptyIds?: number[];
   seed?: number;
   /** Keep a decoded durable view in each store (for S5 checks). */
   track?: boolean;
@@ -66,7 +68,7 @@ export class Cluster {
     this.observer = options.observer ?? {};
     for (const id of this.ids) {
       const store = new MemoryStore({ track: options.track ?? false });
-      if (options.initialized) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0 }), true);
+      if (options.initialized && !options.emptyIds?.includes(id)) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0 }), true);
       this.nodes.push(new SimNode(id, store));
     }
   }

@@ -29,12 +29,15 @@ export class SimNetwork {
   now = 0;
   sent = 0;
   dropped = 0;
+  /** Scenario hook: return false to drop a message (e.g. only learned messages to one node). */
+  filter: ((e: Envelope) => boolean) | null = null;
 
   constructor(private readonly prng: Prng) {}
 
   send(from: number, to: number, bytes: Uint8Array): void {
     this.sent++;
-    if (this.blocked.has(`${from}>${to}`) || this.prng.chance(this.faults.loss)) {
+    const cut = this.blocked.has(`${from}>${to}`) || (this.filter !== null && !this.filter({ from, to, bytes }));
+    if (cut || this.prng.chance(this.faults.loss)) {
       this.dropped++;
       return;
     }
