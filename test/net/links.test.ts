@@ -77,6 +77,24 @@ describe("faults on a link", () => {
     });
   }
 
+  for (const way of ["Tx", "Rx"] as const) {
+    test(`pause${way} (a stalled link) then resume: redials time out while stalled, the link recovers after`, async () => {
+      const fast = { idle_timeout_ms: 200, handshake_timeout_ms: 200, backoff_ms_max: 50, heartbeat_ms: 20 };
+      const { a, b, proxy } = await proxied(fast, fast);
+      a.transport.send(b.id, bytes("x"));
+      await waitFor("x", () => texts(b).includes("x"));
+      if (way === "Tx") proxy.pauseTx();
+      else proxy.pauseRx();
+      await waitFor("a redial timed out", () => /no hello answer/.test(a.transport.peers()[0]?.last_error ?? ""), 5000);
+      if (way === "Tx") proxy.resumeTx();
+      else proxy.resumeRx();
+      await waitFor("link back", () => outbound(a, b.id) === "connected", 5000);
+      a.transport.send(b.id, bytes("y"));
+      await waitFor("y", () => texts(b).includes("y"));
+      expect(metric(b, PEER_METRICS.frames_rejected)).toBe(0);
+    });
+  }
+
   test("a stalled peer: the socket buffer and queue fill to their bounds, then sends are dropped and counted", async () => {
     const bounds = { socket_buffer_bytes_max: 64 * 1024, queue_bytes_max: 256 * 1024, frame_bytes_max: 8 * 1024, queue_messages_max: 10_000 };
     const { a, b, proxy } = await proxied({ ...bounds, idle_timeout_ms: 60_000 }, { idle_timeout_ms: 60_000 });
