@@ -128,14 +128,18 @@ export class OutboundLink {
   }
 
   private received(data: unknown): void {
-    if (!(data instanceof ArrayBuffer)) return this.reject("text frame");
-    const decoded = decodeFrame(new Uint8Array(data), this.ctx.options.frame_bytes_max);
-    if (!decoded.ok) return this.reject(decoded.reason);
-    this.last_received_ms = performance.now();
+    const decoded = data instanceof ArrayBuffer ? decodeFrame(new Uint8Array(data), this.ctx.options.frame_bytes_max) : null;
     if (this.state === "connecting") {
-      if (decoded.type !== FrameType.HELLO) return this.reject(`frame type ${decoded.type} before the hello`);
+      // Anything wrong before the hello answer is a refused hello (as on the listening side).
+      if (decoded === null) return this.refuseHello("text frame instead of a hello");
+      if (!decoded.ok) return this.refuseHello(decoded.reason);
+      if (decoded.type !== FrameType.HELLO) return this.refuseHello(`frame type ${decoded.type} before the hello`);
+      this.last_received_ms = performance.now();
       return this.helloAnswered(decoded.payload);
     }
+    if (decoded === null) return this.reject("text frame");
+    if (!decoded.ok) return this.reject(decoded.reason);
+    this.last_received_ms = performance.now();
     if (decoded.type !== FrameType.PING) this.reject(`frame type ${decoded.type} on a send-only link`);
   }
 
@@ -145,16 +149,18 @@ export class OutboundLink {
     if (typeof hello === "string") problem = hello;
     else if (hello.cluster !== this.ctx.cluster) problem = `peer is in cluster '${hello.cluster}', we are in '${this.ctx.cluster}'`;
     else if (hello.replica !== this.id) problem = `dialed replica ${this.id} but ${hello.replica} answered`;
-    if (problem !== null) {
-      this.ctx.helloRejected(this.id, problem);
-      this.attempt = BACKOFF_DOUBLINGS_MAX;
-      return this.drop(CloseCode.HELLO_REJECTED, problem);
-    }
+    if (problem !== null) return this.refuseHello(problem);
     this.state = "connected";
     this.attempt = 0;
     this.last_error = undefined;
     this.ctx.linkUp(this.id);
     this.flush();
+  }
+
+  private refuseHello(reason: string): void {
+    this.ctx.helloRejected(this.id, reason);
+    this.attempt = BACKOFF_DOUBLINGS_MAX; // a configuration error: retry slowly
+    this.drop(CloseCode.HELLO_REJECTED, reason);
   }
 
   private reject(reason: string): void {

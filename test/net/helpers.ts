@@ -20,6 +20,7 @@ export async function waitFor(what: string, condition: () => boolean, deadline_m
 export interface Received {
   from: string;
   text: string;
+  payload: Uint8Array;
 }
 
 export interface Replica {
@@ -65,7 +66,7 @@ export async function startReplica(options: ReplicaOptions = {}, port?: number):
     ...options,
     id,
     metrics,
-    onMessage: (from, payload) => received.push({ from, text: decoder.decode(payload) }),
+    onMessage: (from, payload) => received.push({ from, text: decoder.decode(payload), payload }),
   });
   const replica: Replica = {
     id,

@@ -7,15 +7,15 @@ import { encodeFrame, encodeHello, FrameType, PROTOCOL_VERSION } from "../../hos
 import { PEER_METRICS, PEER_PATH } from "../../host/net/transport.ts";
 import { bytes, CLUSTER, metric, type Replica, type ReplicaOptions, startReplica, texts, waitFor } from "./helpers.ts";
 
-const started: Replica[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 async function replica(options: ReplicaOptions = {}): Promise<Replica> {
   const r = await startReplica(options);
-  started.push(r);
+  cleanup.push(() => r.stop());
   return r;
 }
 
 afterEach(async () => {
-  for (const r of started.splice(0)) await r.stop();
+  for (const stop of cleanup.splice(0)) await stop();
 });
 
 /** A raw client that speaks our frames by hand; records the close code and reason. */
@@ -40,8 +40,8 @@ describe("hello", () => {
     expect(a.transport.send(b.id, bytes("a->b 1"))).toBe(true);
     expect(b.transport.send(a.id, bytes("b->a 1"))).toBe(true);
     await waitFor("both delivered", () => b.received.length === 1 && a.received.length === 1);
-    expect(b.received).toEqual([{ from: a.id, text: "a->b 1" }]);
-    expect(a.received).toEqual([{ from: b.id, text: "b->a 1" }]);
+    expect(b.received.map(({ from, text }) => ({ from, text }))).toEqual([{ from: a.id, text: "a->b 1" }]);
+    expect(a.received.map(({ from, text }) => ({ from, text }))).toEqual([{ from: b.id, text: "b->a 1" }]);
     await waitFor("both links up", () => metric(a, PEER_METRICS.peers_connected) === 1 && metric(b, PEER_METRICS.inbound_connected) === 1);
     expect(a.transport.peers()).toEqual([{ id: b.id, outbound: "connected", inbound: true, queued_messages: 0, queued_bytes: 0 }]);
     expect(metric(a, PEER_METRICS.hellos_rejected) + metric(b, PEER_METRICS.hellos_rejected)).toBe(0);
@@ -158,12 +158,98 @@ describe("oversized frames", () => {
   });
 });
 
+describe("what the dialer accepts from the listener", () => {
+  /** A fake listener on 127.0.0.1 that answers every hello with `answer(its id)`. */
+  async function fakeListener(answer: (id: string) => (Uint8Array | string)[]) {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, srv) => (srv.upgrade(request, { data: null }) ? undefined : new Response("no", { status: 404 })),
+      websocket: {
+        data: null,
+        message: (ws) => {
+          for (const frame of answer(`127.0.0.1:${server.port}`)) ws.send(frame);
+        },
+      },
+    });
+    cleanup.push(() => server.stop(true));
+    return `127.0.0.1:${server.port}`;
+  }
+
+  const cases: [string, (id: string) => (Uint8Array | string)[], string, RegExp][] = [
+    ["a hello answer of another version", (id) => [hello(CLUSTER, id, PROTOCOL_VERSION + 1)], PEER_METRICS.hellos_rejected, /protocol version 2/],
+    ["a text answer", () => ["hi"], PEER_METRICS.hellos_rejected, /text frame instead of a hello/],
+    ["a ping before the hello answer", () => [encodeFrame(FrameType.PING, new Uint8Array(0))], PEER_METRICS.hellos_rejected, /before the hello/],
+    ["a message on a send-only link", (id) => [hello(CLUSTER, id), encodeFrame(FrameType.MESSAGE, bytes("no"))], PEER_METRICS.frames_rejected, /send-only link/],
+    ["a corrupted ping", (id) => [hello(CLUSTER, id), flip(encodeFrame(FrameType.PING, new Uint8Array(0)), 7)], PEER_METRICS.frames_rejected, /checksum/],
+  ];
+  for (const [name, answer, counter, reason] of cases) {
+    test(`${name}: refused and counted`, async () => {
+      const fake = await fakeListener(answer);
+      const a = await replica();
+      a.transport.send(fake, bytes("x"));
+      await waitFor("counted", () => metric(a, counter) >= 1);
+      await waitFor("reason kept", () => reason.test(a.transport.peers()[0]?.last_error ?? ""));
+      expect(a.received).toEqual([]);
+    });
+  }
+});
+
+describe("inbound connections", () => {
+  test("a newer connection from the same replica replaces the older one", async () => {
+    const b = await replica();
+    const first = await rawClient(b.port);
+    first.ws.send(hello(CLUSTER, "127.0.0.1:1"));
+    await waitFor("first accepted", () => first.state.frames.length >= 1);
+    const second = await rawClient(b.port);
+    second.ws.send(hello(CLUSTER, "127.0.0.1:1"));
+    await waitFor("first replaced", () => first.state.closed !== null);
+    expect(first.state.closed!.code).toBe(4004);
+    second.ws.send(encodeFrame(FrameType.MESSAGE, bytes("on the second")));
+    await waitFor("delivered", () => texts(b).includes("on the second"));
+    expect(b.transport.peers()).toMatchObject([{ id: "127.0.0.1:1", inbound: true }]);
+    second.ws.close();
+  });
+
+  test("connections past inbound_connections_max are closed at once", async () => {
+    const b = await replica({ inbound_connections_max: 1 });
+    const first = await rawClient(b.port);
+    const second = await rawClient(b.port);
+    await waitFor("second refused", () => second.state.closed !== null);
+    expect(second.state.closed).toEqual({ code: 4005, reason: "too many peer connections" });
+    expect(first.state.closed).toBeNull();
+    first.ws.close();
+  });
+
+  test("a request for another path, or a plain GET of the peer path, is left to the app", async () => {
+    const b = await replica();
+    expect((await fetch(`http://127.0.0.1:${b.port}/log/peer`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${b.port}/health`)).status).toBe(404);
+    const elsewhere = new WebSocket(`ws://127.0.0.1:${b.port}/somewhere-else`);
+    const closed = { done: false };
+    elsewhere.onclose = () => (closed.done = true);
+    elsewhere.onerror = () => (closed.done = true);
+    await waitFor("refused", () => closed.done);
+    expect(b.transport.peers()).toEqual([]);
+  });
+});
+
+test("a 3 MiB payload arrives intact", async () => {
+  const a = await replica();
+  const b = await replica();
+  const payload = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 13)) & 0xff);
+  expect(a.transport.send(b.id, payload)).toBe(true);
+  await waitFor("delivered", () => b.received.length === 1);
+  expect(Buffer.from(b.received[0]!.payload).equals(Buffer.from(payload))).toBe(true);
+  expect(metric(b, PEER_METRICS.frames_rejected)).toBe(0);
+});
+
 test("a send to our own id is delivered locally, after the caller's turn", async () => {
   const a = await replica();
   expect(a.transport.send(a.id, bytes("self"))).toBe(true);
   expect(a.received).toEqual([]);
   await waitFor("delivered", () => a.received.length === 1);
-  expect(a.received).toEqual([{ from: a.id, text: "self" }]);
+  expect(a.received.map(({ from, text }) => ({ from, text }))).toEqual([{ from: a.id, text: "self" }]);
 });
 
 test("options are checked at construction", async () => {
