@@ -9,7 +9,7 @@ export const LOOPBACK = "127.0.0.1";
 export const CLUSTER = "/mesos-test";
 
 /** Polls `condition` every few ms until it holds; throws naming `what` after `deadline_ms`. */
-export async function waitFor(what: string, condition: () => boolean, deadline_ms = 5000): Promise<void> {
+export async function waitFor(what: string, condition: () => boolean, deadline_ms = 4000): Promise<void> {
   const until = performance.now() + deadline_ms;
   while (!condition()) {
     if (performance.now() > until) throw new Error(`timed out after ${deadline_ms} ms waiting for: ${what}`);

@@ -63,14 +63,14 @@ describe("faults on a link", () => {
       await waitFor("before", () => texts(b).includes("before"));
       if (way === "Tx") proxy.blackholeTx();
       else proxy.blackholeRx();
-      await waitFor("link seen down", () => outbound(a, b.id) !== "connected", 5000);
+      await waitFor("link seen down", () => outbound(a, b.id) !== "connected", 4000);
       expect(a.transport.send(b.id, bytes("during"))).toBe(true);
       // A redial into the hole gets no hello answer and gives up after handshake_timeout_ms.
-      await waitFor("a redial timed out", () => /no hello answer/.test(a.transport.peers()[0]?.last_error ?? ""), 5000);
+      await waitFor("a redial timed out", () => /no hello answer/.test(a.transport.peers()[0]?.last_error ?? ""), 4000);
       expect(texts(b)).toEqual(["before"]);
       if (way === "Tx") proxy.unblackholeTx();
       else proxy.unblackholeRx();
-      await waitFor("queued message delivered after heal", () => texts(b).includes("during"), 5000);
+      await waitFor("queued message delivered after heal", () => texts(b).includes("during"), 4000);
       a.transport.send(b.id, bytes("after"));
       await waitFor("after", () => texts(b).includes("after"));
       expect(texts(b)).toEqual(["before", "during", "after"]);
@@ -85,10 +85,10 @@ describe("faults on a link", () => {
       await waitFor("x", () => texts(b).includes("x"));
       if (way === "Tx") proxy.pauseTx();
       else proxy.pauseRx();
-      await waitFor("a redial timed out", () => /no hello answer/.test(a.transport.peers()[0]?.last_error ?? ""), 5000);
+      await waitFor("a redial timed out", () => /no hello answer/.test(a.transport.peers()[0]?.last_error ?? ""), 4000);
       if (way === "Tx") proxy.resumeTx();
       else proxy.resumeRx();
-      await waitFor("link back", () => outbound(a, b.id) === "connected", 5000);
+      await waitFor("link back", () => outbound(a, b.id) === "connected", 4000);
       a.transport.send(b.id, bytes("y"));
       await waitFor("y", () => texts(b).includes("y"));
       expect(metric(b, PEER_METRICS.frames_rejected)).toBe(0);
