@@ -1,8 +1,8 @@
-// Proves the peer frame and hello codecs accept exactly well-formed input, that our CRC-32 is
-// the IEEE one (Bun's and the table's agree), and that send queues keep both bounds.
+// Proves the frame/hello codecs accept exactly well-formed input, crc32 is IEEE, queues keep their bounds, cluster names are canonical.
 import { describe, expect, test } from "bun:test";
 import { BUN_CRC32_IS_IEEE, crc32, crc32Table } from "../../host/net/crc32.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FRAME_HEADER_BYTES, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
+import { clusterName } from "../../host/net/cluster.ts";
 import { BoundedQueue } from "../../host/net/queue.ts";
 
 const enc = new TextEncoder();
@@ -118,3 +118,12 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+describe("clusterName", () => {
+  test("does not depend on how the flag was spelled", () => {
+    expect(clusterName({ zk_path: "/mesos" })).toBe("zk:/mesos");
+    expect(clusterName({ zk_path: "/mesos/" })).toBe("zk:/mesos");
+    expect(clusterName({ masters: ["b:5050", "a:5050", " a:5050"] })).toBe(clusterName({ masters: ["a:5050", "b:5050"] }));
+    expect(clusterName({ masters: ["a:5050"] })).not.toBe(clusterName({ zk_path: "/mesos" }));
+  });
+});

@@ -1,8 +1,5 @@
-// Proves PeerTransport's links survive faults on real sockets (127.0.0.1, through the test
-// proxy where a fault is injected): a corrupted frame is counted, dropped and the link redials;
-// send queues stay bounded while a peer is down or stalled and deliver what they held when it
-// returns; links come back after a listener restart and after a blackhole heals; three
-// replicas mesh. Method: transports + TcpProxy, waiting on conditions with bounded polling.
+// Proves PeerTransport links survive corruption, blackholes, stalls and restarts with bounded queues, and that three replicas mesh.
+// Method: real transports on 127.0.0.1, faults injected by TcpProxy, conditions awaited by bounded polling.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { TcpProxy } from "../../host/net/proxy.ts";

@@ -1,6 +1,5 @@
-// Proves the in-memory transport double keeps PeerTransport's visible contract (copies,
-// order, self-sends after the caller's turn, size bound, codec hook) and that its cuts,
-// partitions and manual delivery do what tests rely on. Method: pure, no sockets.
+// Proves the in-memory transport double keeps PeerTransport's visible contract and its cuts, partitions and manual delivery work.
+// Method: pure, no sockets.
 import { describe, expect, test } from "bun:test";
 import { MemoryNetwork } from "../../host/net/memory.ts";
 import type { Transport } from "../../host/net/types.ts";

@@ -1,6 +1,5 @@
-// Proves the test proxy's fault vocabulary on plain TCP over 127.0.0.1: bytes pass untouched,
-// and delay, blackhole, pause, modify, pauseAccept and resetListener each do what they say.
-// Method: an echo server behind the proxy and a client counting what comes back.
+// Proves the test TCP proxy forwards untouched and that delay, blackhole, pause, modify, pauseAccept and resetListener work.
+// Method: an echo server behind the proxy on 127.0.0.1 and a client counting what comes back.
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { TcpProxy } from "../../host/net/proxy.ts";

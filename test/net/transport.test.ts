@@ -1,7 +1,5 @@
-// Proves PeerTransport over real WebSockets on 127.0.0.1: the hello exchange admits only the
-// same protocol version, cluster and allowed replicas (refusals counted, closed with a reason),
-// and a malformed, oversized or codec-refused frame closes the connection, is counted and is
-// never delivered. Method: real transports and a hand-driven raw WebSocket client.
+// Proves PeerTransport admits only matching hellos and closes, counts and never delivers malformed, oversized or codec-refused frames.
+// Method: real transports and hand-driven raw WebSocket clients and fake listeners, all on 127.0.0.1.
 import { afterEach, describe, expect, test } from "bun:test";
 import { encodeFrame, encodeHello, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
 import { PEER_METRICS, PEER_PATH } from "../../host/net/transport.ts";
