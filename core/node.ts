@@ -2,7 +2,8 @@
 // recovery / catch-up. This file decodes the boundary's inputs and routes them; the
 // protocol lives in log/. See index.ts for the boundary itself.
 //
-// init config := version:u8 | node_id:u32 | quorum:u32 | flags:u32 (bit0 auto_initialize) |
+// init config := version:u8 | node_id:u32 | quorum:u32 | flags:u32 (bit0 auto_initialize,
+//                bit31 TEST-ONLY mutation: accept writes below the promise) |
 //                seed:u64 | replica_count:u32 | replica_id:u32 × count   (must include node_id)
 //
 // step event  := kind:u8 | body
@@ -70,6 +71,7 @@ export function node_init(ptr: usize, len: i32): i32 {
   for (let i: u32 = 0; i < count; i++) ids.push(r.u32());
   if (r.failed || config.quorum < 1 || config.quorum > <i32>count) return E_MALFORMED;
   config.auto_initialize = (flags & 1) != 0;
+  config.mutation_accept_low_writes = (flags & 0x80000000) != 0;
   config.set_peers(ids);
   prng_seed(seed);
   seed_round_ids(<u32>(prng_next() >> 32) | 1);
@@ -150,8 +152,10 @@ function restore(r: Reader): i32 {
     if (frame.kind == KIND_METADATA) {
       const status = body.u8();
       const promised = body.u64();
-      if (body.failed || status < 1 || status > 4) { corrupt = true; return E_CORRUPT; }
-      replica.restore_metadata(status, promised);
+      const fence_proposal = body.u64();
+      const fence_position = body.u64();
+      if (body.failed || status < 1 || status > 4 || fence_position > POSITION_MAX) { corrupt = true; return E_CORRUPT; }
+      replica.restore_metadata(status, promised, fence_proposal, fence_position);
     } else if (frame.kind == KIND_ACTION) {
       const a = read_action(body);
       if (a == null) { corrupt = true; return E_CORRUPT; }
@@ -175,9 +179,11 @@ function start(): i32 {
     replica.learned_count = 0;
     replica.end = 0;
     replica.promised = 0;
+    replica.fence_proposal = 0;
+    replica.fence_position = 0;
     replica.status = STATUS_EMPTY;
     outbox.persist_erase(POSITION_MAX);
-    outbox.persist_metadata(STATUS_EMPTY, 0, true);
+    replica.persist_metadata();
   }
   replica.finish_restore();
   outbox.notice(NOTICE_STATUS, replica.status, 0);

@@ -126,6 +126,8 @@ export interface LogConfig {
   autoInitialize: boolean;
   /** Seeds the core's PRNG (proposal back-off); 0 ≤ seed < 2^53. */
   seed: number;
+  /** TEST ONLY: a broken replica that accepts writes below its promise (mutation testing). */
+  mutationAcceptLowWrites?: boolean;
 }
 
 export interface OutMessage {
@@ -180,7 +182,7 @@ export class LogCore {
     v.setUint8(0, 1);
     v.setUint32(1, config.nodeId, true);
     v.setUint32(5, config.quorum, true);
-    v.setUint32(9, config.autoInitialize ? 1 : 0, true);
+    v.setUint32(9, (config.autoInitialize ? 1 : 0) | (config.mutationAcceptLowWrites ? 0x80000000 : 0), true);
     setU64(v, 13, config.seed);
     v.setUint32(21, ids.length, true);
     ids.forEach((id, i) => v.setUint32(25 + 4 * i, id, true));

@@ -2,9 +2,11 @@
 //
 //   PROMISE_REQUEST  (16) := round:u32 | proposal:u64 | flags:u8 (bit0 explicit) | position:u64
 //   PROMISE_RESPONSE (17) := round:u32 | type:u8 | proposal:u64 | flags:u8 (bit0 position,
-//                            bit1 action) | position:u64 | [action]
-//   WRITE_REQUEST    (18) := round:u32 | proposal:u64 | flags:u8 (bit0 learned) | count:u32 |
-//                            action × count            -- a batch: many positions, one round
+//                            bit1 action) | position:u64 | fence_proposal:u64 |
+//                            fence_position:u64 | [action]
+//   WRITE_REQUEST    (18) := round:u32 | proposal:u64 | flags:u8 (bit0 learned, bit1 append:
+//                            a coordinator's steady-state write, which sets the fence) |
+//                            count:u32 | action × count  -- a batch: many positions, one round
 //   WRITE_RESPONSE   (19) := round:u32 | type:u8 | proposal:u64 | position:u64 | count:u32
 //   LEARNED          (20) := count:u32 | action × count (each learned)
 //   RECOVER_REQUEST  (21) := round:u32
@@ -15,6 +17,8 @@
 // asked (stale replies of older rounds are dropped). `type` is ACCEPT=1, REJECT=2, IGNORED=3.
 // RECOVER_RESPONSE carries `promised`, which Mesos does not: a recovering replica adopts the
 // highest promise of the VOTING quorum so that a wiped disk cannot forget an implicit promise.
+// PROMISE_RESPONSE carries the replica's fence (replica.ts): a fill that finds a value
+// performed below a fence at or below its position writes a NOP instead (no ghost entries).
 import { Writer } from "./writer";
 import { Reader } from "./reader";
 import {
@@ -34,7 +38,10 @@ export class Message {
   position: u64 = 0;
   explicit: bool = false;
   learned: bool = false;
+  append: bool = false;
   type: u8 = 0;
+  fence_proposal: u64 = 0;
+  fence_position: u64 = 0;
   count: u32 = 0;
   has_position: bool = false;
   action: Action | null = null;
@@ -57,6 +64,7 @@ export function write_promise_request(w: Writer, round: u32, proposal: u64, expl
 
 export function write_promise_response(
   w: Writer, round: u32, type: u8, proposal: u64, has_position: bool, position: u64, action: Action | null,
+  fence_proposal: u64, fence_position: u64,
 ): void {
   assert(type >= RESPONSE_ACCEPT && type <= RESPONSE_IGNORED, "promise response: bad type");
   const s = begin_frame(w, KIND_PROMISE_RESPONSE);
@@ -65,16 +73,18 @@ export function write_promise_response(
   w.u64(proposal);
   w.u8((has_position ? 1 : 0) | (action != null ? 2 : 0));
   w.u64(position);
+  w.u64(fence_proposal);
+  w.u64(fence_position);
   if (action != null) write_action(w, action);
   end_frame(w, s);
 }
 
-export function write_write_request(w: Writer, round: u32, proposal: u64, learned: bool, actions: Array<Action>): void {
+export function write_write_request(w: Writer, round: u32, proposal: u64, learned: bool, append: bool, actions: Array<Action>): void {
   assert(actions.length > 0 && actions.length <= BATCH_ENTRIES_MAX, "write request: batch size");
   const s = begin_frame(w, KIND_WRITE_REQUEST);
   w.u32(round);
   w.u64(proposal);
-  w.u8(learned ? 1 : 0);
+  w.u8((learned ? 1 : 0) | (append ? 2 : 0));
   w.u32(<u32>actions.length);
   for (let i = 0; i < actions.length; i++) write_action(w, unchecked(actions[i]));
   end_frame(w, s);
@@ -145,6 +155,8 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     const flags = r.u8();
     m.has_position = (flags & 1) != 0;
     m.position = r.u64();
+    m.fence_proposal = r.u64();
+    m.fence_position = r.u64();
     if ((flags & 2) != 0) m.action = read_action(r);
     return flags <= 3 && ((flags & 2) == 0 || m.action != null);
   }
@@ -152,7 +164,8 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     m.round = r.u32(); m.proposal = r.u64();
     const flags = r.u8();
     m.learned = (flags & 1) != 0;
-    return flags <= 1 && read_actions(r, m);
+    m.append = (flags & 2) != 0;
+    return flags <= 3 && read_actions(r, m);
   }
   if (kind == KIND_WRITE_RESPONSE) {
     m.round = r.u32(); m.type = r.u8(); m.proposal = r.u64(); m.position = r.u64(); m.count = r.u32();
@@ -182,7 +195,7 @@ export function read_message(ptr: usize, len: i32): Message | null {
   const r = frame.body;
   if (!read_body(frame.kind, r, m) || r.failed || r.remaining() != 0) return null;
   if (m.proposal > PROPOSAL_MAX || m.position > POSITION_MAX || m.promised > PROPOSAL_MAX) return null;
-  if (m.begin > POSITION_MAX || m.end > POSITION_MAX) return null;
+  if (m.begin > POSITION_MAX || m.end > POSITION_MAX || m.fence_position > POSITION_MAX) return null;
   if (m.type > RESPONSE_IGNORED) return null;
   return m;
 }

@@ -1,6 +1,6 @@
 // Stored records (what the host persists) and the Action body shared with messages.
 //
-//   METADATA (kind 1) body := status:u8 | promised:u64
+//   METADATA (kind 1) body := status:u8 | promised:u64 | fence_proposal:u64 | fence_position:u64
 //   ACTION   (kind 2) body := action
 //   ERASE    (kind 3) body := to:u64          -- delete stored actions with position < to
 //
@@ -56,11 +56,14 @@ export function read_action(r: Reader): Action | null {
   return a.check() ? a : null;
 }
 
-export function write_metadata_record(w: Writer, status: u8, promised: u64): void {
+export function write_metadata_record(w: Writer, status: u8, promised: u64, fence_proposal: u64, fence_position: u64): void {
   assert(status >= 1 && status <= 4, "metadata: bad status");
+  assert_position(fence_position);
   const start = begin_frame(w, KIND_METADATA);
   w.u8(status);
   w.u64(promised);
+  w.u64(fence_proposal);
+  w.u64(fence_position);
   end_frame(w, start);
 }
 

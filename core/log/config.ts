@@ -6,6 +6,12 @@ export class Config {
   self_id: u32 = 0;
   quorum: i32 = 1;
   auto_initialize: bool = true;
+  /**
+   * TEST ONLY (init flag bit 31): a deliberately broken replica that accepts writes below
+   * its promise. The simulator's mutation test switches it on to prove the checkers catch a
+   * broken Paxos rule; no host ever sets it.
+   */
+  mutation_accept_low_writes: bool = false;
   /** Replica ids of the ensemble, including self; the index is the bit in round masks. */
   peers: Array<u32> = [];
   now_ticks: i64 = 0;

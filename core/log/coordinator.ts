@@ -218,7 +218,7 @@ export class Coordinator {
   private send_write(round: WriteRound, to: u32): void {
     const w = outbox.scratch;
     w.reset();
-    write_write_request(w, round.id, round.proposal, false, round.actions);
+    write_write_request(w, round.id, round.proposal, false, true, round.actions);
     outbox.route(to);
   }
 

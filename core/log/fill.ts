@@ -29,6 +29,8 @@ export class Fill extends Round {
   fill_started_ticks: i64 = 0;
   best: Action | null = null;
   value: Action | null = null;
+  /** Highest fence at or below our position reported by the promise quorum. */
+  fence: u64 = 0;
 
   constructor(position: u64, proposal: u64) {
     super();
@@ -44,6 +46,7 @@ export class Fill extends Round {
     register_round(this);
     this.phase = PHASE_PROMISE;
     this.best = null;
+    this.fence = 0;
     const w = outbox.scratch;
     w.reset();
     write_promise_request(w, this.id, this.proposal, true, this.position);
@@ -58,6 +61,9 @@ export class Fill extends Round {
   private promise_response(index: i32, m: Message): void {
     if (m.has_position && m.position != this.position) return;
     if (!this.tally.record(index, m.type, m.proposal)) return;
+    if (m.type == RESPONSE_ACCEPT && m.fence_position <= this.position && m.fence_proposal > this.fence) {
+      this.fence = m.fence_proposal;
+    }
     if (m.type == RESPONSE_ACCEPT && m.action != null) {
       const a = m.action!;
       if (a.position != this.position) return;
@@ -74,7 +80,10 @@ export class Fill extends Round {
       return;
     }
     // Paxos: a value found in the promise quorum must be written again; else any (a NOP).
-    const value = this.best != null ? this.best!.clone() : Action.nop(this.position, this.proposal, false);
+    // A value performed below a fence was never chosen (replica.ts): it is a ghost of a
+    // demoted coordinator and must not come back, so it is replaced by a NOP.
+    const live = this.best != null && this.best!.performed >= this.fence;
+    const value = live ? this.best!.clone() : Action.nop(this.position, this.proposal, false);
     value.promised = this.proposal;
     value.performed = this.proposal;
     value.learned = false;
@@ -92,7 +101,7 @@ export class Fill extends Round {
   private send_write(to: u32): void {
     const w = outbox.scratch;
     w.reset();
-    write_write_request(w, this.id, this.proposal, false, [this.value!]);
+    write_write_request(w, this.id, this.proposal, false, false, [this.value!]);
     outbox.route(to);
   }
 

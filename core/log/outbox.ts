@@ -48,8 +48,8 @@ class Outbox {
   /** Scratch space a message is encoded into before routing. */
   scratch: Writer = new Writer(1 << 12);
 
-  persist_metadata(status: u8, promised: u64, sync: bool): void {
-    write_metadata_record(this.persist, status, promised);
+  persist_metadata(status: u8, promised: u64, fence_proposal: u64, fence_position: u64, sync: bool): void {
+    write_metadata_record(this.persist, status, promised, fence_proposal, fence_position);
     if (sync) this.must_sync = true;
   }
 

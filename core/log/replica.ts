@@ -9,6 +9,7 @@ import {
 import { Message, write_promise_response, write_write_response, write_recover_response } from "../codec/messages";
 import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
 import { Writer } from "../codec/writer";
+import { config } from "./config";
 import { POSITION_MAX } from "../util/limits";
 
 export class Replica {
@@ -23,14 +24,28 @@ export class Replica {
   learn_cursor: u64 = 0;
   /** Count of learned actions held, for the state digest and the simulator. */
   learned_count: i32 = 0;
+  /**
+   * The fence (beyond Mesos): the highest proposal whose coordinator APPEND we accepted, and
+   * the lowest position it appended at. That coordinator was elected with every position
+   * below this one known, so a value at or above fence_position performed by a lower
+   * proposal was never chosen and never can be: a fill must not bring it back (S7).
+   */
+  fence_proposal: u64 = 0;
+  fence_position: u64 = 0;
 
   // ---- restore ---------------------------------------------------------------------------
 
-  restore_metadata(status: u8, promised: u64): void {
+  restore_metadata(status: u8, promised: u64, fence_proposal: u64, fence_position: u64): void {
     assert(status >= 1 && status <= 4, "restore: bad status");
     assert_proposal(promised);
     this.status = status;
     this.promised = promised;
+    this.fence_proposal = fence_proposal;
+    this.fence_position = fence_position;
+  }
+
+  persist_metadata(): void {
+    outbox.persist_metadata(this.status, this.promised, this.fence_proposal, this.fence_position, true);
   }
 
   restore_action(a: Action): void {
@@ -94,7 +109,7 @@ export class Replica {
   set_status(status: u8): void {
     assert(status >= 1 && status <= 4, "set_status: bad status");
     this.status = status;
-    outbox.persist_metadata(status, this.promised, true);
+    this.persist_metadata();
     outbox.notice(NOTICE_STATUS, status, 0);
   }
 
@@ -103,17 +118,21 @@ export class Replica {
     assert_proposal(promised);
     if (promised <= this.promised) return;
     this.promised = promised;
-    outbox.persist_metadata(this.status, this.promised, true);
+    this.persist_metadata();
   }
 
   // ---- requests --------------------------------------------------------------------------
+
+  private promise_reply(w: Writer, round: u32, type: u8, proposal: u64, has_position: bool, position: u64, action: Action | null): void {
+    write_promise_response(w, round, type, proposal, has_position, position, action, this.fence_proposal, this.fence_position);
+  }
 
   /** PromiseRequest: implicit (all unpromised positions) or explicit (one position). */
   on_promise(from: u32, m: Message): void {
     const w = outbox.scratch;
     w.reset();
     if (this.status != STATUS_VOTING) {
-      write_promise_response(w, m.round, RESPONSE_IGNORED, m.proposal, m.explicit, m.position, null);
+      this.promise_reply(w, m.round, RESPONSE_IGNORED, m.proposal, m.explicit, m.position, null);
     } else if (!m.explicit) {
       this.implicit_promise(w, m);
     } else {
@@ -124,12 +143,12 @@ export class Replica {
 
   private implicit_promise(w: Writer, m: Message): void {
     if (m.proposal <= this.promised) {
-      write_promise_response(w, m.round, RESPONSE_REJECT, this.promised, false, 0, null);
+      this.promise_reply(w, m.round, RESPONSE_REJECT, this.promised, false, 0, null);
       return;
     }
     this.promised = m.proposal;
-    outbox.persist_metadata(this.status, this.promised, true);
-    write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, this.end, null);
+    this.persist_metadata();
+    this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, this.end, null);
     assert(this.promised == m.proposal, "implicit promise not recorded");
   }
 
@@ -140,23 +159,23 @@ export class Replica {
       // Truncated: answer with a learned tombstone NOP so the filler learns "gone".
       const tomb = Action.nop(p, this.promised, true);
       tomb.learned = true;
-      write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, tomb);
+      this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, tomb);
       return;
     }
     const existing = this.get(p);
     if (existing == null) {
       if (m.proposal <= this.promised) {
-        write_promise_response(w, m.round, RESPONSE_REJECT, this.promised, true, p, null);
+        this.promise_reply(w, m.round, RESPONSE_REJECT, this.promised, true, p, null);
         return;
       }
       const a = Action.promise_only(p, m.proposal);
       this.put(a);
       outbox.persist_action(a, true);
-      write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, null);
+      this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, null);
       return;
     }
     if (m.proposal <= existing.promised) {
-      write_promise_response(w, m.round, RESPONSE_REJECT, existing.promised, true, p, null);
+      this.promise_reply(w, m.round, RESPONSE_REJECT, existing.promised, true, p, null);
       return;
     }
     const previous = existing.clone();
@@ -164,7 +183,7 @@ export class Replica {
     updated.promised = m.proposal;
     this.put(updated);
     outbox.persist_action(updated, true);
-    write_promise_response(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, previous.type == TYPE_NONE && !previous.learned ? null : previous);
+    this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, previous.type == TYPE_NONE && !previous.learned ? null : previous);
   }
 
   /**
@@ -192,7 +211,7 @@ export class Replica {
       if (a.position < this.begin) {
         rejected = true; // truncated: the writer is behind; make it re-elect
         nack = max(nack, max(this.promised, m.proposal));
-      } else if (m.proposal < promise) {
+      } else if (m.proposal < promise && !config.mutation_accept_low_writes) {
         rejected = true;
         nack = max(nack, promise);
       } else if (existing != null && existing.learned && !existing.same_value(a)) {
@@ -206,6 +225,7 @@ export class Replica {
       return; // Mesos: a write to a learned position is ignored without a reply
     } else {
       this.accept_writes(m);
+      if (m.append) this.raise_fence(m.proposal, first);
       write_write_response(w, m.round, RESPONSE_ACCEPT, m.proposal, first, count);
     }
     outbox.route(from);
@@ -215,7 +235,12 @@ export class Replica {
     for (let i = 0; i < m.actions.length; i++) {
       const a = unchecked(m.actions[i]);
       const existing = this.get(a.position);
-      if (existing != null && existing.learned) continue; // same value, already chosen
+      if (existing != null && existing.learned) {
+        // Same value, already chosen. Our ACCEPT vouches for it: the learned record (maybe
+        // persisted without sync) must be durable before the reply leaves.
+        outbox.must_sync = true;
+        continue;
+      }
       const stored = a.clone();
       // Accepting (b, v) is also a promise not to accept below b at this position.
       const promise = existing != null ? existing.promised : this.promised;
@@ -227,6 +252,17 @@ export class Replica {
       outbox.persist_action(stored, true);
       if (stored.learned) this.after_learned(stored);
     }
+  }
+
+  /** A coordinator's appends at `position` and above: lower-proposal values there are dead. */
+  private raise_fence(proposal: u64, position: u64): void {
+    assert_proposal(proposal);
+    assert_position(position);
+    if (proposal < this.fence_proposal) return;
+    if (proposal == this.fence_proposal && position >= this.fence_position) return;
+    this.fence_proposal = proposal;
+    this.fence_position = position;
+    this.persist_metadata();
   }
 
   /** LearnedMessage: persist as given (Mesos: no checks); no reply. */

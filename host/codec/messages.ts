@@ -14,9 +14,11 @@ export type Message =
       proposal: number;
       hasPosition: boolean;
       position: number;
+      fenceProposal: number;
+      fencePosition: number;
       action?: Action;
     }
-  | { kind: typeof Kind.WriteRequest; round: number; proposal: number; learned: boolean; actions: Action[] }
+  | { kind: typeof Kind.WriteRequest; round: number; proposal: number; learned: boolean; append: boolean; actions: Action[] }
   | { kind: typeof Kind.WriteResponse; round: number; type: number; proposal: number; position: number; count: number }
   | { kind: typeof Kind.Learned; actions: Action[] }
   | { kind: typeof Kind.RecoverRequest; round: number }
@@ -43,10 +45,11 @@ function writeBody(b: ByteWriter, m: Message): void {
       return;
     case Kind.PromiseResponse:
       b.u32(m.round).u8(m.type).u64(m.proposal).u8((m.hasPosition ? 1 : 0) | (m.action ? 2 : 0)).u64(m.position);
+      b.u64(m.fenceProposal).u64(m.fencePosition);
       if (m.action) writeAction(b, m.action);
       return;
     case Kind.WriteRequest:
-      b.u32(m.round).u64(m.proposal).u8(m.learned ? 1 : 0).u32(m.actions.length);
+      b.u32(m.round).u64(m.proposal).u8((m.learned ? 1 : 0) | (m.append ? 2 : 0)).u32(m.actions.length);
       for (const a of m.actions) writeAction(b, a);
       return;
     case Kind.WriteResponse:
@@ -87,13 +90,14 @@ export function decodeMessage(bytes: Uint8Array): Message {
     }
     case Kind.PromiseResponse: {
       const round = r.u32(), type = r.u8(), proposal = r.u64(), flags = r.u8(), position = r.u64();
-      m = { kind: Kind.PromiseResponse, round, type, proposal, hasPosition: (flags & 1) !== 0, position };
+      const fenceProposal = r.u64(), fencePosition = r.u64();
+      m = { kind: Kind.PromiseResponse, round, type, proposal, hasPosition: (flags & 1) !== 0, position, fenceProposal, fencePosition };
       if (flags & 2) m.action = readAction(r);
       break;
     }
     case Kind.WriteRequest: {
       const round = r.u32(), proposal = r.u64(), flags = r.u8();
-      m = { kind: Kind.WriteRequest, round, proposal, learned: (flags & 1) !== 0, actions: readActions(r) };
+      m = { kind: Kind.WriteRequest, round, proposal, learned: (flags & 1) !== 0, append: (flags & 2) !== 0, actions: readActions(r) };
       break;
     }
     case Kind.WriteResponse: {

@@ -1,5 +1,5 @@
 // Stored records and the Action body (mirror of core/codec/records.ts):
-//   METADATA (1) := status:u8 | promised:u64
+//   METADATA (1) := status:u8 | promised:u64 | fence_proposal:u64 | fence_position:u64
 //   ACTION   (2) := action
 //   ERASE    (3) := to:u64
 //   action := position:u64 | promised:u64 | performed:u64 | flags:u8 (bit0 learned,
@@ -25,7 +25,7 @@ export interface Action {
 }
 
 export type StoredRecord =
-  | { kind: typeof Kind.Metadata; status: number; promised: number }
+  | { kind: typeof Kind.Metadata; status: number; promised: number; fenceProposal: number; fencePosition: number }
   | { kind: typeof Kind.Action; action: Action }
   | { kind: typeof Kind.Erase; to: number };
 
@@ -67,7 +67,7 @@ export function readAction(r: ByteReader): Action {
 
 export function writeRecord(w: ByteWriter, record: StoredRecord): void {
   writeFrame(w, record.kind, (b) => {
-    if (record.kind === Kind.Metadata) b.u8(record.status).u64(record.promised);
+    if (record.kind === Kind.Metadata) b.u8(record.status).u64(record.promised).u64(record.fenceProposal).u64(record.fencePosition);
     else if (record.kind === Kind.Action) writeAction(b, record.action);
     else b.u64(record.to);
   });
@@ -91,7 +91,7 @@ export function decodeRecords(blob: Uint8Array): StoredRecord[] {
     if (frame.kind === Kind.Metadata) {
       const status = r.u8();
       if (status < 1 || status > 4) throw new CodecError("metadata status");
-      record = { kind: Kind.Metadata, status, promised: r.u64() };
+      record = { kind: Kind.Metadata, status, promised: r.u64(), fenceProposal: r.u64(), fencePosition: r.u64() };
     } else if (frame.kind === Kind.Action) {
       record = { kind: Kind.Action, action: readAction(r) };
     } else if (frame.kind === Kind.Erase) {

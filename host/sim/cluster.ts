@@ -33,6 +33,8 @@ export interface ClusterOptions {
   /** Keep a decoded durable view in each store (for S5 checks). */
   track?: boolean;
   observer?: Observer;
+  /** TEST ONLY: every replica runs the broken write rule (see LogConfig). */
+  mutationAcceptLowWrites?: boolean;
 }
 
 export class SimNode {
@@ -68,7 +70,7 @@ export class Cluster {
     this.observer = options.observer ?? {};
     for (const id of this.ids) {
       const store = new MemoryStore({ track: options.track ?? false });
-      if (options.initialized && !options.emptyIds?.includes(id)) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0 }), true);
+      if (options.initialized && !options.emptyIds?.includes(id)) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0, fenceProposal: 0, fencePosition: 0 }), true);
       this.nodes.push(new SimNode(id, store));
     }
   }
@@ -95,6 +97,7 @@ export class Cluster {
       replicas: this.ids,
       autoInitialize: this.options.autoInitialize ?? true,
       seed: this.prng.u32() * 0x10000 + node.restarts,
+      mutationAcceptLowWrites: this.options.mutationAcceptLowWrites ?? false,
     });
     node.alive = true;
     node.status = 0;

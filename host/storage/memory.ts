@@ -12,6 +12,8 @@ import { decodeRecords, encodeRecord, Kind, type Action } from "../codec/index.t
 export interface DurableView {
   status: number;
   promised: number;
+  fenceProposal: number;
+  fencePosition: number;
   actions: Map<number, Action>;
 }
 
@@ -75,7 +77,10 @@ export class MemoryStore implements ReplicaStore {
     const view = emptyView();
     for (const blob of this.durable) applyRecords(view, blob);
     const parts: Uint8Array[] = [];
-    if (view.status !== 0) parts.push(encodeRecord({ kind: Kind.Metadata, status: view.status, promised: view.promised }));
+    if (view.status !== 0) {
+      const { status, promised, fenceProposal, fencePosition } = view;
+      parts.push(encodeRecord({ kind: Kind.Metadata, status, promised, fenceProposal, fencePosition }));
+    }
     for (const action of [...view.actions.values()].sort((a, b) => a.position - b.position)) {
       parts.push(encodeRecord({ kind: Kind.Action, action }));
     }
@@ -91,7 +96,7 @@ export class MemoryStore implements ReplicaStore {
 }
 
 function emptyView(): DurableView {
-  return { status: 0, promised: 0, actions: new Map() };
+  return { status: 0, promised: 0, fenceProposal: 0, fencePosition: 0, actions: new Map() };
 }
 
 /** Applies one blob of records to a view (later records win; ERASE deletes below). */
@@ -100,6 +105,8 @@ export function applyRecords(view: DurableView, blob: Uint8Array): void {
     if (record.kind === Kind.Metadata) {
       view.status = record.status;
       view.promised = record.promised;
+      view.fenceProposal = record.fenceProposal;
+      view.fencePosition = record.fencePosition;
     } else if (record.kind === Kind.Action) {
       view.actions.set(record.action.position, record.action);
     } else {

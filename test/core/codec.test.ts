@@ -32,8 +32,11 @@ const action: fc.Arbitrary<Action> = fc
 
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant(Kind.PromiseRequest), round: u32, proposal: u53, explicit: fc.boolean(), position: u53 }),
-  fc.record({ kind: fc.constant(Kind.PromiseResponse), round: u32, type: fc.integer({ min: 1, max: 3 }), proposal: u53, hasPosition: fc.boolean(), position: u53, action }, { requiredKeys: ["kind", "round", "type", "proposal", "hasPosition", "position"] }),
-  fc.record({ kind: fc.constant(Kind.WriteRequest), round: u32, proposal: u53, learned: fc.boolean(), actions: fc.array(action, { minLength: 1, maxLength: 5 }) }),
+  fc.record(
+    { kind: fc.constant(Kind.PromiseResponse), round: u32, type: fc.integer({ min: 1, max: 3 }), proposal: u53, hasPosition: fc.boolean(), position: u53, fenceProposal: u53, fencePosition: u53, action },
+    { requiredKeys: ["kind", "round", "type", "proposal", "hasPosition", "position", "fenceProposal", "fencePosition"] },
+  ),
+  fc.record({ kind: fc.constant(Kind.WriteRequest), round: u32, proposal: u53, learned: fc.boolean(), append: fc.boolean(), actions: fc.array(action, { minLength: 1, maxLength: 5 }) }),
   fc.record({ kind: fc.constant(Kind.WriteResponse), round: u32, type: fc.integer({ min: 1, max: 3 }), proposal: u53, position: u53, count: fc.integer({ min: 0, max: 1024 }) }),
   fc.record({ kind: fc.constant(Kind.Learned), actions: fc.array(action, { minLength: 1, maxLength: 5 }) }),
   fc.record({ kind: fc.constant(Kind.RecoverRequest), round: u32 }),
@@ -41,7 +44,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
 ) as fc.Arbitrary<Message>;
 
 const record: fc.Arbitrary<StoredRecord> = fc.oneof(
-  fc.record({ kind: fc.constant(Kind.Metadata), status: fc.integer({ min: 1, max: 4 }), promised: u53 }),
+  fc.record({ kind: fc.constant(Kind.Metadata), status: fc.integer({ min: 1, max: 4 }), promised: u53, fenceProposal: u53, fencePosition: u53 }),
   fc.record({ kind: fc.constant(Kind.Action), action }),
   fc.record({ kind: fc.constant(Kind.Erase), to: u53 }),
 ) as fc.Arbitrary<StoredRecord>;
@@ -91,7 +94,7 @@ describe("codec", () => {
     expect(ask("message.promise_request.implicit")).toEqual([golden["message.promise_response.accept"]!]);
     expect(persisted).toContain(golden["record.metadata.voting"]!);
     expect(ask("message.write_request.batch")).toEqual([golden["message.write_response.accept"]!]);
-    expect(persisted).toContain(golden["record.action.append"]! + golden["record.action.truncate"]!);
+    expect(persisted).toContain(golden["record.action.append"]! + golden["record.action.truncate"]! + golden["record.metadata.fenced"]!);
     expect(ask("message.learned.truncate")).toEqual([]);
     expect(persisted).toContain(golden["record.action.truncate_learned"]! + golden["record.erase"]!);
     expect(ask("message.recover_request")).toEqual([golden["message.recover_response.voting"]!]);
@@ -138,7 +141,7 @@ describe("codec", () => {
     r.restart();
     expect(written).toEqual([
       { kind: Kind.Erase, to: 2 ** 53 - 1 },
-      { kind: Kind.Metadata, status: 4, promised: 0 },
+      { kind: Kind.Metadata, status: 4, promised: 0, fenceProposal: 0, fencePosition: 0 },
     ]);
     const reply = r.send({ kind: Kind.PromiseRequest, round: 1, proposal: 9, explicit: false, position: 0 });
     expect(reply[0]).toMatchObject({ type: 3 }); // IGNORED: not VOTING any more

@@ -12,7 +12,7 @@ import type { Envelope } from "../../host/sim/network.ts";
 export class LoneReplica {
   core: LogCore;
   constructor(readonly store: MemoryStore = new MemoryStore({ track: true }), status?: number) {
-    if (status !== undefined) store.persist(encodeRecord({ kind: Kind.Metadata, status, promised: 0 }), true);
+    if (status !== undefined) store.persist(encodeRecord({ kind: Kind.Metadata, status, promised: 0, fenceProposal: 0, fencePosition: 0 }), true);
     this.core = LoneReplica.boot(store);
     this.drain();
   }

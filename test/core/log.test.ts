@@ -63,7 +63,7 @@ describe("LogStorageTest", () => {
     r.send({ kind: Kind.PromiseRequest, round: 1, proposal: 1, explicit: false, position: 0 });
     const positions = [2 ** 32 - 1, 2 ** 32, 9999999998, 9999999999, 10000000000, MAX - 1, MAX];
     for (const position of positions) {
-      const reply = r.send({ kind: Kind.WriteRequest, round: 2, proposal: 1, learned: true, actions: [learned(position, { type: ActionType.APPEND, payload: text(`at ${position}`), learned: false })] });
+      const reply = r.send({ kind: Kind.WriteRequest, round: 2, proposal: 1, learned: true, append: true, actions: [learned(position, { type: ActionType.APPEND, payload: text(`at ${position}`), learned: false })] });
       expect(reply[0]).toMatchObject({ type: ResponseType.ACCEPT, position });
     }
     r.restart();

@@ -11,6 +11,7 @@ const write = (proposal: number, position: number, bytes: string): Message => ({
   round: 10,
   proposal,
   learned: false,
+  append: true,
   actions: [{ position, promised: proposal, performed: proposal, learned: false, tombstone: false, type: ActionType.APPEND, payload: text(bytes) }],
 });
 

@@ -6,12 +6,13 @@ const hello = new TextEncoder().encode("hello");
 
 export const MESSAGE_VECTORS: Record<string, Message> = {
   "message.promise_request.implicit": { kind: Kind.PromiseRequest, round: 7, proposal: 3, explicit: false, position: 0 },
-  "message.promise_response.accept": { kind: Kind.PromiseResponse, round: 7, type: ResponseType.ACCEPT, proposal: 3, hasPosition: true, position: 0 },
+  "message.promise_response.accept": { kind: Kind.PromiseResponse, round: 7, type: ResponseType.ACCEPT, proposal: 3, hasPosition: true, position: 0, fenceProposal: 0, fencePosition: 0 },
   "message.write_request.batch": {
     kind: Kind.WriteRequest,
     round: 8,
     proposal: 3,
     learned: false,
+    append: true,
     actions: [
       { position: 1, promised: 3, performed: 3, learned: false, tombstone: false, type: ActionType.APPEND, payload: hello },
       { position: 2, promised: 3, performed: 3, learned: false, tombstone: false, type: ActionType.TRUNCATE, truncateTo: 1 },
@@ -32,12 +33,15 @@ export const MESSAGE_VECTORS: Record<string, Message> = {
     proposal: 4,
     hasPosition: true,
     position: 0,
+    fenceProposal: 3,
+    fencePosition: 1,
     action: { position: 0, promised: 3, performed: 3, learned: true, tombstone: true, type: ActionType.NOP },
   },
 };
 
 export const RECORD_VECTORS: Record<string, StoredRecord> = {
-  "record.metadata.voting": { kind: Kind.Metadata, status: Status.VOTING, promised: 3 },
+  "record.metadata.voting": { kind: Kind.Metadata, status: Status.VOTING, promised: 3, fenceProposal: 0, fencePosition: 0 },
+  "record.metadata.fenced": { kind: Kind.Metadata, status: Status.VOTING, promised: 3, fenceProposal: 3, fencePosition: 1 },
   "record.action.append": {
     kind: Kind.Action,
     action: { position: 1, promised: 3, performed: 3, learned: false, tombstone: false, type: ActionType.APPEND, payload: hello },
