@@ -1,5 +1,6 @@
 // Proves the frame/hello codecs accept exactly well-formed input, crc32 is IEEE, queues keep their bounds, cluster names are canonical.
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { BUN_CRC32_IS_IEEE, crc32, crc32Table } from "../../host/net/crc32.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FRAME_HEADER_BYTES, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
 import { clusterName } from "../../host/net/cluster.ts";
@@ -125,5 +126,24 @@ describe("clusterName", () => {
     expect(clusterName({ zk_path: "/mesos/" })).toBe("zk:/mesos");
     expect(clusterName({ masters: ["b:5050", "a:5050", " a:5050"] })).toBe(clusterName({ masters: ["a:5050", "b:5050"] }));
     expect(clusterName({ masters: ["a:5050"] })).not.toBe(clusterName({ zk_path: "/mesos" }));
+  });
+});
+
+describe("corruption on the wire (property)", () => {
+  test("no single-byte change turns a MESSAGE frame into a different MESSAGE", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (payload, at, mask) => {
+        const frame = encodeFrame(FrameType.MESSAGE, payload);
+        const index = at % frame.length;
+        const corrupted = frame.slice();
+        corrupted[index]! ^= mask;
+        const decoded = decodeFrame(corrupted, 1024);
+        // Refused outright, or a different frame type, which the receiver refuses in context
+        // (a second HELLO, a PING with bytes) or which carries nothing (an empty PING): a loss,
+        // never a corrupted payload delivered (S13).
+        return !decoded.ok || decoded.type !== FrameType.MESSAGE;
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
