@@ -1,11 +1,13 @@
 // Proves the compiled binary works as an operator uses it: dispatch by name and by first
 // argument, flag errors exit 1 with one line, a real port serves every endpoint, SIGTERM and
 // SIGINT exit 0, a taken port exits 1 naming the address, and the binary runs alone anywhere.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIST, freePort, isListening, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
+
+setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
 const binary = requireBinary();
 const scratch = mkdtempSync(join(tmpdir(), "mesos-binary-"));

@@ -1,8 +1,10 @@
 // Proves the test environment's real ZooKeeper (Debian package) starts on loopback and that
 // node-zookeeper-client works under Bun: what the HA cluster tests stand on.
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import zookeeper from "node-zookeeper-client";
 import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+
+setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
 let server: ZooKeeperServer | undefined;
 afterAll(async () => await server?.stop());

@@ -31,6 +31,13 @@ export interface Running {
   exited: Promise<number>;
 }
 
+// Children still running when the test process exits (even after a crash) are killed, so no
+// master or ZooKeeper outlives its test file.
+const children = new Set<ReturnType<typeof Bun.spawn>>();
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
 export function start(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
   const child = Bun.spawn(command, {
     cwd: options.cwd,
@@ -38,6 +45,8 @@ export function start(command: string[], options: { cwd?: string; env?: Record<s
     stdout: "pipe",
     stderr: "pipe",
   });
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
   let collected = "";
   const decoder = new TextDecoder();
   void (async () => {

@@ -1,18 +1,23 @@
 // A real ZooKeeper server (Debian's `zookeeper` package) on a loopback port, with its own
 // data directory, for cluster tests. Fails loudly when the package is missing: the README's
-// test command installs it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// test command installs it. The server is started detached (setsid -f) and managed by pid:
+// bun test 1.4.5 SIGTERMs every process a file spawned when a stale timeout timer fires
+// (oven-sh/bun#38774), which killed servers started in beforeAll mid-file.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tcpConnect } from "node:net";
-import { freePort, start, type Running } from "./process.ts";
+import { freePort } from "./process.ts";
 
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
 
 export interface ZooKeeperServer {
   port: number;
   connect: string;
-  process: Running;
+  pid: number;
+  /** SIGSTOP / SIGCONT: clients see the server go silent, as in a partition. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -25,23 +30,57 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     "tickTime=200", `dataDir=${join(dir, "data")}`, `clientPort=${port}`, "clientPortAddress=127.0.0.1",
     "admin.enableServer=false", "minSessionTimeout=400", "maxSessionTimeout=60000", "",
   ].join("\n"));
-  const server = start([ZK_SERVER, "start-foreground", join(dir, "zoo.cfg")], { cwd: dir, env: { ZOO_LOG_DIR: dir } });
+  const pidFile = join(dir, "zk.pid");
+  const script = `echo $$ > '${pidFile}'; exec '${ZK_SERVER}' start-foreground '${join(dir, "zoo.cfg")}' > '${join(dir, "zk.out")}' 2>&1`;
+  Bun.spawnSync(["setsid", "-f", "sh", "-c", script], { cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir } });
+  const pid = await readPid(pidFile);
+  servers.add(pid);
   const connect = `127.0.0.1:${port}`;
-  await waitForZooKeeper(connect, server);
+  const signal = (name: NodeJS.Signals) => { try { process.kill(pid, name); } catch { /* already gone */ } };
+  await waitForZooKeeper(connect, pid, join(dir, "zk.out"));
   return {
-    port, connect, process: server,
+    port, connect, pid,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
     async stop() {
-      server.process.kill("SIGKILL");
-      await server.exited;
+      signal("SIGCONT");
+      signal("SIGKILL");
+      servers.delete(pid);
+      for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(20);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function waitForZooKeeper(connect: string, server: Running, deadline_ms = 30_000): Promise<void> {
+const servers = new Set<number>();
+process.on("exit", () => {
+  for (const pid of servers) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readPid(file: string): Promise<number> {
+  for (let i = 0; i < 250; i++) {
+    if (existsSync(file)) {
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (pid > 0) return pid;
+    }
+    await Bun.sleep(20);
+  }
+  throw new Error(`ZooKeeper did not start: no pid in ${file}`);
+}
+
+async function waitForZooKeeper(connect: string, pid: number, out: string, deadline_ms = 30_000): Promise<void> {
   const until = Date.now() + deadline_ms;
   while (Date.now() < until) {
-    if (server.process.exitCode !== null) throw new Error(`ZooKeeper exited ${server.process.exitCode}: ${server.stderr()}`);
+    if (!alive(pid)) throw new Error(`ZooKeeper exited: ${existsSync(out) ? readFileSync(out, "utf8").slice(-2000) : ""}`);
     if (await canConnect(connect)) return;
     await Bun.sleep(200);
   }
