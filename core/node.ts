@@ -20,7 +20,7 @@
 import { Reader } from "./codec/reader";
 import { Writer } from "./codec/writer";
 import { read_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE, KIND_PROMISE_REQUEST, KIND_WRITE_REQUEST,
-  KIND_LEARNED, KIND_RECOVER_REQUEST } from "./codec/frame";
+  KIND_LEARNED, KIND_RECOVER_REQUEST, KIND_FENCE_REQUEST } from "./codec/frame";
 import { read_message, Message } from "./codec/messages";
 import { read_action } from "./codec/records";
 import { config } from "./log/config";
@@ -198,6 +198,7 @@ function dispatch(from: u32, m: Message): void {
   else if (kind == KIND_WRITE_REQUEST) replica.on_write(from, m);
   else if (kind == KIND_LEARNED) replica.on_learned(m);
   else if (kind == KIND_RECOVER_REQUEST) replica.on_recover(from, m);
+  else if (kind == KIND_FENCE_REQUEST) replica.on_fence(from, m);
   else {
     const round = find_round(m.round);
     if (round != null) round.on_response(config.peer_index(from), m);

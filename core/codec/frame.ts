@@ -24,6 +24,8 @@ export const KIND_WRITE_RESPONSE: u8 = 19;
 export const KIND_LEARNED: u8 = 20;
 export const KIND_RECOVER_REQUEST: u8 = 21;
 export const KIND_RECOVER_RESPONSE: u8 = 22;
+export const KIND_FENCE_REQUEST: u8 = 23;
+export const KIND_FENCE_RESPONSE: u8 = 24;
 
 /** Starts a frame; returns its offset for end_frame. */
 export function begin_frame(w: Writer, kind: u8): i32 {

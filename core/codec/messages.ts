@@ -12,6 +12,8 @@
 //   RECOVER_REQUEST  (21) := round:u32
 //   RECOVER_RESPONSE (22) := round:u32 | status:u8 | flags:u8 (bit0 begin/end present) |
 //                            begin:u64 | end:u64 | promised:u64
+//   FENCE_REQUEST    (23) := round:u32 | proposal:u64 | position:u64
+//   FENCE_RESPONSE   (24) := round:u32 | type:u8 | proposal:u64
 //
 // `round` is the sender's round id, echoed so a reply is matched to the exact round that
 // asked (stale replies of older rounds are dropped). `type` is ACCEPT=1, REJECT=2, IGNORED=3.
@@ -24,7 +26,7 @@ import { Reader } from "./reader";
 import {
   begin_frame, end_frame, read_frame, KIND_PROMISE_REQUEST, KIND_PROMISE_RESPONSE,
   KIND_WRITE_REQUEST, KIND_WRITE_RESPONSE, KIND_LEARNED, KIND_RECOVER_REQUEST,
-  KIND_RECOVER_RESPONSE,
+  KIND_RECOVER_RESPONSE, KIND_FENCE_REQUEST, KIND_FENCE_RESPONSE,
 } from "./frame";
 import { write_action, read_action } from "./records";
 import { Action, RESPONSE_ACCEPT, RESPONSE_IGNORED } from "../log/action";
@@ -131,6 +133,23 @@ export function write_recover_response(
   end_frame(w, s);
 }
 
+export function write_fence_request(w: Writer, round: u32, proposal: u64, position: u64): void {
+  const s = begin_frame(w, KIND_FENCE_REQUEST);
+  w.u32(round);
+  w.u64(proposal);
+  w.u64(position);
+  end_frame(w, s);
+}
+
+export function write_fence_response(w: Writer, round: u32, type: u8, proposal: u64): void {
+  assert(type >= RESPONSE_ACCEPT && type <= RESPONSE_IGNORED, "fence response: bad type");
+  const s = begin_frame(w, KIND_FENCE_RESPONSE);
+  w.u32(round);
+  w.u8(type);
+  w.u64(proposal);
+  end_frame(w, s);
+}
+
 function read_actions(r: Reader, m: Message): bool {
   m.count = r.u32();
   if (m.count == 0 || m.count > <u32>BATCH_ENTRIES_MAX) return false;
@@ -172,6 +191,14 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     return m.count <= <u32>BATCH_ENTRIES_MAX;
   }
   if (kind == KIND_LEARNED) return read_actions(r, m);
+  if (kind == KIND_FENCE_REQUEST) {
+    m.round = r.u32(); m.proposal = r.u64(); m.position = r.u64();
+    return true;
+  }
+  if (kind == KIND_FENCE_RESPONSE) {
+    m.round = r.u32(); m.type = r.u8(); m.proposal = r.u64();
+    return m.type >= RESPONSE_ACCEPT;
+  }
   if (kind == KIND_RECOVER_REQUEST) {
     m.round = r.u32();
     return true;

@@ -3,6 +3,13 @@
 // above the reported ends), then fills every position up to the highest end that the local
 // replica has not learned, then writes appends and truncations at index+1, index+2, ...
 //
+// Beyond Mesos, a fence round sits between the fills and the first append: a quorum must
+// record "proposal P appends from index+1; anything above performed below P is a ghost".
+// A value a demoted coordinator wrote to a minority (a ghost) is otherwise legal Paxos
+// input to a later fill, which could choose it after our appends — an op from a superseded
+// writer applied after its successor's (S7). Fills replace such ghosts with NOPs (fill.ts),
+// and a fence is refused where a filler already holds a higher promise (replica.ts).
+//
 // Beyond Mesos, without weakening a rule: up to WRITE_ROUNDS_MAX write rounds are in flight
 // at once (a window of positions), and each round carries up to BATCH_ENTRIES_MAX entries
 // at consecutive positions, all under the one implicit promise. Every position is still its
@@ -13,8 +20,10 @@ import { Round, register_round, unregister_round, OUTCOME_PENDING } from "./roun
 import {
   Action, TYPE_APPEND, TYPE_TRUNCATE, RESPONSE_ACCEPT, RESPONSE_REJECT, assert_position, assert_proposal,
 } from "./action";
-import { Message, write_promise_request, write_write_request, write_learned } from "../codec/messages";
-import { KIND_PROMISE_RESPONSE, KIND_WRITE_RESPONSE } from "../codec/frame";
+import {
+  Message, write_promise_request, write_write_request, write_learned, write_fence_request,
+} from "../codec/messages";
+import { KIND_PROMISE_RESPONSE, KIND_WRITE_RESPONSE, KIND_FENCE_RESPONSE } from "../codec/frame";
 import {
   outbox, BROADCAST, RESULT_APPEND, RESULT_TRUNCATE, RESULT_NONE, RESULT_OK, RESULT_INVALID,
   NOTICE_ELECTED, NOTICE_ELECT_FAILED, NOTICE_DEMOTED,
@@ -31,7 +40,8 @@ import {
 export const STATE_INITIAL: u8 = 0;
 export const STATE_ELECTING: u8 = 1;
 export const STATE_FILLING: u8 = 2;
-export const STATE_ELECTED: u8 = 3;
+export const STATE_FENCING: u8 = 3;
+export const STATE_ELECTED: u8 = 4;
 
 const FAILED_IGNORED: u64 = 1;
 const FAILED_REJECTED: u64 = 2;
@@ -49,6 +59,12 @@ class ElectRound extends Round {
   end_max: u64 = 0;
   override on_response(index: i32, m: Message): void {
     if (m.kind == KIND_PROMISE_RESPONSE) coordinator.promise_response(this, index, m);
+  }
+}
+
+class FenceRound extends Round {
+  override on_response(index: i32, m: Message): void {
+    if (m.kind == KIND_FENCE_RESPONSE) coordinator.fence_response(this, index, m);
   }
 }
 
@@ -71,6 +87,7 @@ export class Coordinator {
   next_position: u64 = 0;
   retry_at_ticks: i64 = 0;
   electing: ElectRound | null = null;
+  fencing: FenceRound | null = null;
   fills: FillSet = new FillSet();
   queue: Array<Request> = [];
   queue_head: i32 = 0;
@@ -131,13 +148,43 @@ export class Coordinator {
     this.retry_at_ticks = config.now_ticks + prng_range(ELECT_BACKOFF_TICKS_MIN, ELECT_BACKOFF_TICKS_MAX);
   }
 
-  /** Advances an election whose fills may have finished. */
+  /** Advances an election whose fills may have finished: then the fence round. */
   poll(): void {
     if (this.state != STATE_FILLING || !this.fills.done()) return;
     this.fills.stop();
-    this.state = STATE_ELECTED;
-    this.next_position = this.index + 1;
-    outbox.notice(NOTICE_ELECTED, this.index, this.proposal);
+    this.state = STATE_FENCING;
+    const r = new FenceRound();
+    r.proposal = this.proposal;
+    register_round(r);
+    this.fencing = r;
+    this.send_fence(r, BROADCAST);
+  }
+
+  private send_fence(r: FenceRound, to: u32): void {
+    const w = outbox.scratch;
+    w.reset();
+    write_fence_request(w, r.id, this.proposal, this.index + 1);
+    outbox.route(to);
+  }
+
+  fence_response(r: FenceRound, index: i32, m: Message): void {
+    if (this.fencing !== r || this.state != STATE_FENCING) return;
+    if (!r.tally.record(index, m.type, m.proposal)) return;
+    const outcome = r.tally.outcome();
+    if (outcome == OUTCOME_PENDING) return;
+    unregister_round(r);
+    this.fencing = null;
+    if (outcome == RESPONSE_ACCEPT) {
+      this.state = STATE_ELECTED;
+      this.next_position = this.index + 1;
+      outbox.notice(NOTICE_ELECTED, this.index, this.proposal);
+    } else if (outcome == RESPONSE_REJECT) {
+      assert(r.tally.highest_nack >= this.proposal, "fence: rejected by a lower proposal");
+      this.proposal = r.tally.highest_nack;
+      this.failed(FAILED_REJECTED);
+    } else {
+      this.failed(FAILED_IGNORED);
+    }
   }
 
   // ---- writes ----------------------------------------------------------------------------
@@ -287,6 +334,8 @@ export class Coordinator {
   private stop_election(): void {
     if (this.electing != null) unregister_round(this.electing!);
     this.electing = null;
+    if (this.fencing != null) unregister_round(this.fencing!);
+    this.fencing = null;
     if (this.fills.running) this.fills.stop();
   }
 
@@ -306,8 +355,26 @@ export class Coordinator {
     } else if (this.state == STATE_FILLING) {
       this.fills.tick();
       this.poll();
+    } else if (this.state == STATE_FENCING) {
+      this.fence_tick(now);
     } else {
       this.retransmit(now);
+    }
+  }
+
+  /** Fence requests are idempotent: re-send to silent replicas; give up after a while. */
+  private fence_tick(now: i64): void {
+    const r = this.fencing!;
+    if (now - r.started_ticks >= PROMISE_TIMEOUT_TICKS) {
+      unregister_round(r);
+      this.fencing = null;
+      this.failed(FAILED_TIMEOUT);
+      return;
+    }
+    if (now - r.last_sent_ticks < RETRANSMIT_TICKS) return;
+    r.last_sent_ticks = now;
+    for (let j = 0; j < config.peers.length; j++) {
+      if ((r.tally.responded & (<u32>1 << <u32>j)) == 0) this.send_fence(r, unchecked(config.peers[j]));
     }
   }
 

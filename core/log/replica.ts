@@ -6,7 +6,9 @@ import {
   Action, STATUS_EMPTY, STATUS_VOTING, TYPE_NONE, TYPE_NOP, TYPE_TRUNCATE,
   RESPONSE_ACCEPT, RESPONSE_REJECT, RESPONSE_IGNORED, assert_position, assert_proposal,
 } from "./action";
-import { Message, write_promise_response, write_write_response, write_recover_response } from "../codec/messages";
+import {
+  Message, write_promise_response, write_write_response, write_recover_response, write_fence_response,
+} from "../codec/messages";
 import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
 import { Writer } from "../codec/writer";
 import { config } from "./config";
@@ -263,6 +265,39 @@ export class Replica {
     this.fence_proposal = proposal;
     this.fence_position = position;
     this.persist_metadata();
+  }
+
+  /**
+   * FenceRequest: a coordinator elected with every position below m.position chosen asks
+   * the replicas to hold that fence before it appends. Refused when a higher proposal holds
+   * us (implicitly, or explicitly at a position at or above the fence): then a filler may
+   * already be re-writing an old value up there, and this coordinator must not append.
+   */
+  on_fence(from: u32, m: Message): void {
+    const w = outbox.scratch;
+    w.reset();
+    let type = RESPONSE_ACCEPT;
+    let nack = m.proposal;
+    if (this.status != STATUS_VOTING) {
+      type = RESPONSE_IGNORED;
+    } else {
+      nack = this.fence_conflict(m.proposal, m.position);
+      if (nack > m.proposal) type = RESPONSE_REJECT;
+      else this.raise_fence(m.proposal, m.position);
+    }
+    write_fence_response(w, m.round, type, type == RESPONSE_REJECT ? nack : m.proposal);
+    outbox.route(from);
+  }
+
+  /** The highest proposal that outranks a fence (proposal, position), or proposal itself. */
+  private fence_conflict(proposal: u64, position: u64): u64 {
+    let highest = max(proposal, max(this.promised, this.fence_proposal));
+    const values = this.actions.values();
+    for (let i = 0; i < values.length; i++) {
+      const a = unchecked(values[i]);
+      if (a.position >= position && a.promised > highest) highest = a.promised;
+    }
+    return highest;
   }
 
   /** LearnedMessage: persist as given (Mesos: no checks); no reply. */

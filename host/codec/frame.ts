@@ -20,6 +20,8 @@ export const Kind = {
   Learned: 20,
   RecoverRequest: 21,
   RecoverResponse: 22,
+  FenceRequest: 23,
+  FenceResponse: 24,
 } as const;
 
 /** Writes one frame whose body is produced by `body`. */

@@ -30,7 +30,9 @@ export type Message =
       begin: number;
       end: number;
       promised: number;
-    };
+    }
+  | { kind: typeof Kind.FenceRequest; round: number; proposal: number; position: number }
+  | { kind: typeof Kind.FenceResponse; round: number; type: number; proposal: number };
 
 export function encodeMessage(m: Message): Uint8Array {
   const w = new ByteWriter();
@@ -64,6 +66,12 @@ function writeBody(b: ByteWriter, m: Message): void {
       return;
     case Kind.RecoverResponse:
       b.u32(m.round).u8(m.status).u8(m.hasRange ? 1 : 0).u64(m.begin).u64(m.end).u64(m.promised);
+      return;
+    case Kind.FenceRequest:
+      b.u32(m.round).u64(m.proposal).u64(m.position);
+      return;
+    case Kind.FenceResponse:
+      b.u32(m.round).u8(m.type).u64(m.proposal);
       return;
   }
 }
@@ -116,6 +124,14 @@ export function decodeMessage(bytes: Uint8Array): Message {
       m = { kind: Kind.RecoverResponse, round, status, hasRange: (flags & 1) !== 0, begin, end, promised };
       break;
     }
+    case Kind.FenceRequest:
+      m = { kind: Kind.FenceRequest, round: r.u32(), proposal: r.u64(), position: r.u64() };
+      break;
+    case Kind.FenceResponse: {
+      const round = r.u32(), type = r.u8(), proposal = r.u64();
+      m = { kind: Kind.FenceResponse, round, type, proposal };
+      break;
+    }
     default:
       throw new CodecError(`message kind ${frame.kind}`);
   }
@@ -126,6 +142,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
 /** The kind and (for responses) the type of a message, without decoding payloads. */
 export function peekMessage(bytes: Uint8Array): { kind: number; type: number } {
   const kind = bytes[1] ?? 0;
-  const type = kind === Kind.PromiseResponse || kind === Kind.WriteResponse ? (bytes[10] ?? 0) : 0;
+  const responses: number[] = [Kind.PromiseResponse, Kind.WriteResponse, Kind.FenceResponse];
+  const type = responses.includes(kind) ? (bytes[10] ?? 0) : 0;
   return { kind, type };
 }

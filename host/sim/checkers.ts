@@ -107,7 +107,7 @@ export class Checker implements Observer {
   onSend(node: SimNode, _to: number, bytes: Uint8Array): void {
     if (bytes.length > LIMITS.messageMaxBytes) this.fail(`S12: message of ${bytes.length} bytes`);
     const kind = bytes[1];
-    if (kind !== Kind.PromiseResponse && kind !== Kind.WriteResponse) return;
+    if (kind !== Kind.PromiseResponse && kind !== Kind.WriteResponse && kind !== Kind.FenceResponse) return;
     if (bytes[10] !== ResponseType.ACCEPT) return;
     this.checks++;
     if (node.status !== Status.VOTING) this.fail(`S6: node ${node.id} in status ${node.status} sent ACCEPT`);
@@ -118,6 +118,8 @@ export class Checker implements Observer {
       const action = view.actions.get(m.position);
       const durable = view.promised >= m.proposal || (action?.promised ?? 0) >= m.proposal || m.action?.tombstone === true;
       if (!durable) this.fail(`S5: node ${node.id} accepted promise ${m.proposal} before persisting it`);
+    } else if (m.kind === Kind.FenceResponse) {
+      if (view.fenceProposal < m.proposal) this.fail(`S5: node ${node.id} accepted fence ${m.proposal} before persisting it`);
     } else if (m.kind === Kind.WriteResponse) {
       for (let p = m.position; p < m.position + m.count; p++) {
         const a = view.actions.get(p);

@@ -24,6 +24,8 @@ export const MESSAGE_VECTORS: Record<string, Message> = {
     actions: [{ position: 2, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.TRUNCATE, truncateTo: 1 }],
   },
   "message.recover_request": { kind: Kind.RecoverRequest, round: 9 },
+  "message.fence_request": { kind: Kind.FenceRequest, round: 11, proposal: 3, position: 3 },
+  "message.fence_response.accept": { kind: Kind.FenceResponse, round: 11, type: ResponseType.ACCEPT, proposal: 3 },
   "message.recover_response.voting": { kind: Kind.RecoverResponse, round: 9, status: Status.VOTING, hasRange: true, begin: 1, end: 2, promised: 3 },
   "message.promise_request.explicit": { kind: Kind.PromiseRequest, round: 10, proposal: 4, explicit: true, position: 0 },
   "message.promise_response.tombstone": {
