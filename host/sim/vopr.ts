@@ -207,14 +207,19 @@ class Run {
     if (!c.runUntil(() => c.nodes.every((n) => n.status === Status.VOTING), left())) {
       throw new SafetyViolation(`L2: not every replica reached VOTING by tick ${c.now}: ${c.nodes.map((n) => n.status)}`);
     }
+    // One writer: elect it and append a final entry; a stale fill can still demote it
+    // once, so the writer retries as a registrar would (elect again, append again).
     const leader = c.nodes[0]!.id;
-    c.elect(leader);
-    if (c.awaitElected(leader, left()) === undefined) throw new SafetyViolation(`L1: no writer elected by tick ${c.now}`);
-    const payload = `n${leader}.p${c.node(leader).elected!.proposal}.final`;
-    const requestId = c.append(leader, payload);
-    this.checker.propose(requestId, payload);
-    const final = c.await(leader, requestId, left());
-    if (typeof final !== "number") throw new SafetyViolation(`L1: final append not acknowledged (${final})`);
+    let final: number | null | undefined = null;
+    for (let attempt = 0; attempt < 10 && typeof final !== "number" && left() > 0; attempt++) {
+      c.elect(leader);
+      if (c.awaitElected(leader, left()) === undefined) continue;
+      const payload = `n${leader}.p${c.node(leader).elected!.proposal}.final${attempt}`;
+      const requestId = c.append(leader, payload);
+      this.checker.propose(requestId, payload);
+      final = c.await(leader, requestId, left());
+    }
+    if (typeof final !== "number") throw new SafetyViolation(`L1: no final append acknowledged by tick ${c.now}`);
     // Reader catch-up on every other replica. It answers none while an earlier catch-up is
     // still running, or when the log holds a single position; then try again a bit later.
     for (const node of c.nodes) {
