@@ -1,13 +1,15 @@
-// In-memory replica store for tests and the simulator. It is log-structured: each persisted
-// blob is appended as is (one copy, no decoding on the hot path), so it models a WAL:
-//   - persist(blob, false) lands in the volatile tail (the OS page cache);
+// In-memory replica store for tests, the simulator and the benchmark. It models a disk with
+// a page cache: persisted blobs land in a volatile tail, and a sync makes the tail durable.
+//   - persist(blob, false) appends the blob to the volatile tail (one copy, no decoding);
 //   - persist(blob, true)  syncs: the tail and this blob become durable;
 //   - crash()              loses the volatile tail (writes never synced), like power loss;
 //   - wipe()               loses everything (a replaced disk).
-// With `track` on, it also keeps a decoded view of the durable state (status, promise, actions)
-// so checkers can verify that a reply was durable before it was sent (S5).
+// Durable records are indexed by key from their frame headers alone (the last METADATA, the
+// last ACTION per position, ERASE deleting below), so memory follows the live log, not its
+// history. With `track` on, it also keeps a decoded view of the durable state (status,
+// promise, actions) so checkers can verify a reply was durable before it was sent (S5).
 import type { ReplicaStore } from "./types.ts";
-import { decodeRecords, encodeRecord, Kind, type Action } from "../codec/index.ts";
+import { decodeRecords, Kind, readFrame, type Action } from "../codec/index.ts";
 
 export interface DurableView {
   status: number;
@@ -17,11 +19,10 @@ export interface DurableView {
   actions: Map<number, Action>;
 }
 
-const COMPACT_AT_BYTES = 8 << 20;
-
 export class MemoryStore implements ReplicaStore {
-  private durable: Uint8Array[] = [];
-  private durableBytes = 0;
+  /** Durable frames: the last METADATA and the last ACTION of each position. */
+  private metadata: Uint8Array | null = null;
+  private actions = new Map<number, Uint8Array>();
   private volatile: Uint8Array[] = [];
   /** Decoded durable state, kept only when tracking (simulation). */
   readonly view: DurableView | null;
@@ -33,7 +34,10 @@ export class MemoryStore implements ReplicaStore {
   }
 
   load(): Uint8Array[] {
-    return [...this.durable, ...this.volatile];
+    const frames = this.metadata ? [this.metadata] : [];
+    const positions = [...this.actions.keys()].sort((a, b) => a - b);
+    for (const p of positions) frames.push(this.actions.get(p)!);
+    return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
   }
 
   persist(blob: Uint8Array, sync: boolean): void {
@@ -44,12 +48,32 @@ export class MemoryStore implements ReplicaStore {
   private sync(): void {
     this.syncs++;
     for (const blob of this.volatile) {
-      this.durable.push(blob);
-      this.durableBytes += blob.length;
+      this.index(blob);
       if (this.view) applyRecords(this.view, blob);
     }
     this.volatile = [];
-    if (this.durableBytes > COMPACT_AT_BYTES) this.compact();
+  }
+
+  /** Files every frame of a blob under its key, reading only frame headers. */
+  private index(blob: Uint8Array): void {
+    const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    for (let at = 0; at < blob.length; ) {
+      const kind = blob[at + 1];
+      const total = 10 + v.getUint32(at + 2, true);
+      const frame = blob.subarray(at, at + total);
+      if (kind === Kind.Metadata) {
+        this.metadata = frame;
+      } else if (kind === Kind.Action) {
+        this.actions.set(v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true), frame);
+      } else if (kind === Kind.Erase) {
+        const to = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
+        for (const p of this.actions.keys()) if (p < to) this.actions.delete(p);
+      } else {
+        readFrame(blob, at); // an unknown or damaged frame: fail loudly (checksum, kind)
+        throw new Error(`memory store: unexpected record kind ${kind}`);
+      }
+      at += total;
+    }
   }
 
   /** Loses every write that was not synced. */
@@ -59,8 +83,8 @@ export class MemoryStore implements ReplicaStore {
 
   /** Loses everything. */
   wipe(): void {
-    this.durable = [];
-    this.durableBytes = 0;
+    this.metadata = null;
+    this.actions = new Map();
     this.volatile = [];
     if (this.view) Object.assign(this.view, emptyView());
   }
@@ -71,28 +95,16 @@ export class MemoryStore implements ReplicaStore {
     for (const blob of this.load()) applyRecords(view, blob);
     return view;
   }
+}
 
-  /** Rewrites the durable log as its latest records (bounded memory in long runs). */
-  private compact(): void {
-    const view = emptyView();
-    for (const blob of this.durable) applyRecords(view, blob);
-    const parts: Uint8Array[] = [];
-    if (view.status !== 0) {
-      const { status, promised, fenceProposal, fencePosition } = view;
-      parts.push(encodeRecord({ kind: Kind.Metadata, status, promised, fenceProposal, fencePosition }));
-    }
-    for (const action of [...view.actions.values()].sort((a, b) => a.position - b.position)) {
-      parts.push(encodeRecord({ kind: Kind.Action, action }));
-    }
-    const blob = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      blob.set(p, at);
-      at += p.length;
-    }
-    this.durable = [blob];
-    this.durableBytes = blob.length;
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
+  return out;
 }
 
 function emptyView(): DurableView {
