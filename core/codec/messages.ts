@@ -14,6 +14,11 @@
 //                            begin:u64 | end:u64 | promised:u64
 //   FENCE_REQUEST    (23) := round:u32 | proposal:u64 | position:u64
 //   FENCE_RESPONSE   (24) := round:u32 | type:u8 | proposal:u64
+//   LEARNED_RANGE    (25) := proposal:u64 | first:u64 | count:u32
+//                            -- "the values written at [first, first+count) by `proposal` are
+//                            chosen": the coordinator's learned broadcast without payloads.
+//                            A (proposal, position) pair names one value: each proposal is
+//                            promised once per replica (strictly), so one writer holds it.
 //
 // `round` is the sender's round id, echoed so a reply is matched to the exact round that
 // asked (stale replies of older rounds are dropped). `type` is ACCEPT=1, REJECT=2, IGNORED=3.
@@ -26,7 +31,7 @@ import { Reader } from "./reader";
 import {
   begin_frame, end_frame, read_frame, KIND_PROMISE_REQUEST, KIND_PROMISE_RESPONSE,
   KIND_WRITE_REQUEST, KIND_WRITE_RESPONSE, KIND_LEARNED, KIND_RECOVER_REQUEST,
-  KIND_RECOVER_RESPONSE, KIND_FENCE_REQUEST, KIND_FENCE_RESPONSE,
+  KIND_RECOVER_RESPONSE, KIND_FENCE_REQUEST, KIND_FENCE_RESPONSE, KIND_LEARNED_RANGE,
 } from "./frame";
 import { write_action, read_action } from "./records";
 import { Action, RESPONSE_ACCEPT, RESPONSE_IGNORED } from "../log/action";
@@ -150,6 +155,15 @@ export function write_fence_response(w: Writer, round: u32, type: u8, proposal: 
   end_frame(w, s);
 }
 
+export function write_learned_range(w: Writer, proposal: u64, first: u64, count: u32): void {
+  assert(count > 0 && count <= <u32>BATCH_ENTRIES_MAX, "learned range: count");
+  const s = begin_frame(w, KIND_LEARNED_RANGE);
+  w.u64(proposal);
+  w.u64(first);
+  w.u32(count);
+  end_frame(w, s);
+}
+
 function read_actions(r: Reader, m: Message): bool {
   m.count = r.u32();
   if (m.count == 0 || m.count > <u32>BATCH_ENTRIES_MAX) return false;
@@ -191,6 +205,10 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     return m.count <= <u32>BATCH_ENTRIES_MAX;
   }
   if (kind == KIND_LEARNED) return read_actions(r, m);
+  if (kind == KIND_LEARNED_RANGE) {
+    m.proposal = r.u64(); m.position = r.u64(); m.count = r.u32();
+    return m.count > 0 && m.count <= <u32>BATCH_ENTRIES_MAX;
+  }
   if (kind == KIND_FENCE_REQUEST) {
     m.round = r.u32(); m.proposal = r.u64(); m.position = r.u64();
     return true;
@@ -214,8 +232,8 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
 }
 
 /** Decodes one peer message; null if the frame or its body is malformed or out of bounds. */
-export function read_message(ptr: usize, len: i32): Message | null {
-  const frame = read_frame(ptr, len);
+export function read_message(ptr: usize, len: i32, verify: bool = true): Message | null {
+  const frame = read_frame(ptr, len, verify);
   if (frame == null || frame.total != len) return null;
   const m = new Message();
   m.kind = frame.kind;

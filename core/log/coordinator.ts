@@ -21,7 +21,7 @@ import {
   Action, TYPE_APPEND, TYPE_TRUNCATE, RESPONSE_ACCEPT, RESPONSE_REJECT, assert_position, assert_proposal,
 } from "./action";
 import {
-  Message, write_promise_request, write_write_request, write_learned, write_fence_request,
+  Message, write_promise_request, write_write_request, write_learned_range, write_fence_request,
 } from "../codec/messages";
 import { KIND_PROMISE_RESPONSE, KIND_WRITE_RESPONSE, KIND_FENCE_RESPONSE } from "../codec/frame";
 import {
@@ -288,17 +288,13 @@ export class Coordinator {
     const at = this.inflight.indexOf(round);
     assert(at >= 0, "chosen: round not in flight");
     this.inflight.splice(at, 1);
-    const learned = new Array<Action>(round.actions.length);
     for (let i = 0; i < round.actions.length; i++) {
-      const a = unchecked(round.actions[i]).clone();
-      a.learned = true;
-      unchecked((learned[i] = a));
       const req = unchecked(round.requests[i]);
-      outbox.result(req.id, req.kind, RESULT_OK, a.position);
+      outbox.result(req.id, req.kind, RESULT_OK, unchecked(round.actions[i]).position);
     }
     const w = outbox.scratch;
     w.reset();
-    write_learned(w, learned);
+    write_learned_range(w, round.proposal, round.first, <u32>round.actions.length);
     outbox.route(BROADCAST); // includes our own replica, which learns before results go out
   }
 

@@ -12,7 +12,7 @@ import {
 import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
 import { Writer } from "../codec/writer";
 import { config } from "./config";
-import { POSITION_MAX } from "../util/limits";
+import { POSITION_MAX, EARLY_LEARNED_MAX } from "../util/limits";
 
 export class Replica {
   status: u8 = STATUS_EMPTY;
@@ -34,6 +34,12 @@ export class Replica {
    */
   fence_proposal: u64 = 0;
   fence_position: u64 = 0;
+  /**
+   * Learned ranges that arrived before their writes (the network reorders): position ->
+   * proposal. When the write of that proposal arrives, the position is learned at once.
+   * Bounded; an entry dropped here is learned later by a fill.
+   */
+  early_learned: Map<u64, u64> = new Map();
 
   // ---- restore ---------------------------------------------------------------------------
 
@@ -243,13 +249,17 @@ export class Replica {
         outbox.must_sync = true;
         continue;
       }
-      const stored = a.clone();
+      const stored = a; // freshly decoded from the request: ours to keep
       // Accepting (b, v) is also a promise not to accept below b at this position.
       const promise = existing != null ? existing.promised : this.promised;
       stored.promised = max(promise, m.proposal);
       stored.performed = m.proposal;
       stored.learned = m.learned;
       assert(stored.type != TYPE_NONE, "write without a value");
+      if (this.early_learned.has(a.position)) {
+        if (this.early_learned.get(a.position) == m.proposal) stored.learned = true;
+        this.early_learned.delete(a.position);
+      }
       this.put(stored);
       outbox.persist_action(stored, true);
       if (stored.learned) this.after_learned(stored);
@@ -305,13 +315,33 @@ export class Replica {
     for (let i = 0; i < m.actions.length; i++) this.learn(unchecked(m.actions[i]));
   }
 
+  /**
+   * LearnedRange: the values `m.proposal` wrote at [position, position + count) are chosen.
+   * We learn those we hold with exactly that proposal; any other we will learn by a fill.
+   */
+  on_learned_range(m: Message): void {
+    assert(m.count > 0, "learned range: empty");
+    for (let p = m.position; p < m.position + <u64>m.count; p++) {
+      const a = this.get(p);
+      if (a == null || a.performed < m.proposal) {
+        if (p >= this.begin && this.early_learned.size < EARLY_LEARNED_MAX) this.early_learned.set(p, m.proposal);
+        continue;
+      }
+      if (a.learned || a.performed != m.proposal || a.type == TYPE_NONE) continue;
+      a.learned = true; // the stored action is ours alone: mark it in place
+      this.learned_count++;
+      outbox.persist_action(a, false);
+      this.after_learned(a);
+    }
+  }
+
   /** Records a chosen value for a position (from a learned message or our own coordinator). */
   learn(a: Action): void {
     assert(a.learned && a.type != TYPE_NONE, "learn: action must be learned with a value");
     if (a.position < this.begin) return; // already truncated away
     const existing = this.get(a.position);
     if (existing != null && existing.learned) return; // idempotent: chosen once
-    const stored = a.clone();
+    const stored = a; // freshly decoded from a learned message: ours to keep
     if (existing != null && existing.promised > stored.promised) stored.promised = existing.promised;
     this.put(stored);
     // A lost learned flag is harmless (fill re-learns it), so learned records need no sync.
@@ -329,6 +359,7 @@ export class Replica {
     assert_position(to);
     if (to > this.begin) this.begin = to;
     this.erase_below(to);
+    if (this.early_learned.size > 0) this.early_learned.clear(); // stale hints: fills will do
     outbox.persist_erase(to);
   }
 

@@ -22,6 +22,7 @@ export const Kind = {
   RecoverResponse: 22,
   FenceRequest: 23,
   FenceResponse: 24,
+  LearnedRange: 25,
 } as const;
 
 /** Writes one frame whose body is produced by `body`. */

@@ -32,7 +32,8 @@ export type Message =
       promised: number;
     }
   | { kind: typeof Kind.FenceRequest; round: number; proposal: number; position: number }
-  | { kind: typeof Kind.FenceResponse; round: number; type: number; proposal: number };
+  | { kind: typeof Kind.FenceResponse; round: number; type: number; proposal: number }
+  | { kind: typeof Kind.LearnedRange; proposal: number; first: number; count: number };
 
 export function encodeMessage(m: Message): Uint8Array {
   const w = new ByteWriter();
@@ -72,6 +73,9 @@ function writeBody(b: ByteWriter, m: Message): void {
       return;
     case Kind.FenceResponse:
       b.u32(m.round).u8(m.type).u64(m.proposal);
+      return;
+    case Kind.LearnedRange:
+      b.u64(m.proposal).u64(m.first).u32(m.count);
       return;
   }
 }
@@ -130,6 +134,12 @@ export function decodeMessage(bytes: Uint8Array): Message {
     case Kind.FenceResponse: {
       const round = r.u32(), type = r.u8(), proposal = r.u64();
       m = { kind: Kind.FenceResponse, round, type, proposal };
+      break;
+    }
+    case Kind.LearnedRange: {
+      const proposal = r.u64(), first = r.u64(), count = r.u32();
+      if (count === 0 || count > 1024) throw new CodecError("learned range count");
+      m = { kind: Kind.LearnedRange, proposal, first, count };
       break;
     }
     default:

@@ -220,6 +220,14 @@ class Run {
       final = c.await(leader, requestId, left());
     }
     if (typeof final !== "number") throw new SafetyViolation(`L1: no final append acknowledged by tick ${c.now}`);
+    // A barrier entry after the final one: catch-up stops one short of the end (so as not
+    // to demote the writer), and a replica that refused the final write still gets it.
+    if (c.node(leader).elected) {
+      const barrier = `n${leader}.p${c.node(leader).elected!.proposal}.barrier`;
+      const barrierId = c.append(leader, barrier);
+      this.checker.propose(barrierId, barrier);
+      c.await(leader, barrierId, left());
+    }
     // Reader catch-up on every other replica. It answers none while an earlier catch-up is
     // still running, or when the log holds a single position; then try again a bit later.
     for (const node of c.nodes) {

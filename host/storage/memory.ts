@@ -40,8 +40,9 @@ export class MemoryStore implements ReplicaStore {
     return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
   }
 
+  /** Keeps `blob` itself (no copy): the caller hands it over (a ready() batch is a copy). */
   persist(blob: Uint8Array, sync: boolean): void {
-    if (blob.length > 0) this.volatile.push(blob.slice());
+    if (blob.length > 0) this.volatile.push(blob);
     if (sync) this.sync();
   }
 

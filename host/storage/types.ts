@@ -6,6 +6,9 @@
 export interface ReplicaStore {
   /** Every stored record frame, in order (later records win), as blobs to RESTORE. */
   load(): Uint8Array[];
-  /** Applies one batch atomically; with sync, it and all earlier batches become durable. */
+  /**
+   * Applies one batch atomically; with sync, it and all earlier batches become durable.
+   * The blob is handed over: the caller must not change it afterwards.
+   */
   persist(blob: Uint8Array, sync: boolean): void;
 }

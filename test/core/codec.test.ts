@@ -40,6 +40,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant(Kind.WriteResponse), round: u32, type: fc.integer({ min: 1, max: 3 }), proposal: u53, position: u53, count: fc.integer({ min: 0, max: 1024 }) }),
   fc.record({ kind: fc.constant(Kind.Learned), actions: fc.array(action, { minLength: 1, maxLength: 5 }) }),
   fc.record({ kind: fc.constant(Kind.RecoverRequest), round: u32 }),
+  fc.record({ kind: fc.constant(Kind.LearnedRange), proposal: u53, first: u53, count: fc.integer({ min: 1, max: 1024 }) }),
   fc.record({ kind: fc.constant(Kind.FenceRequest), round: u32, proposal: u53, position: u53 }),
   fc.record({ kind: fc.constant(Kind.FenceResponse), round: u32, type: fc.integer({ min: 1, max: 3 }), proposal: u53 }),
   fc.record({ kind: fc.constant(Kind.RecoverResponse), round: u32, status: fc.integer({ min: 1, max: 4 }), hasRange: fc.boolean(), begin: u53, end: u53, promised: u53 }),
@@ -100,6 +101,8 @@ describe("codec", () => {
     expect(ask("message.learned.truncate")).toEqual([]);
     expect(persisted).toContain(golden["record.action.truncate_learned"]! + golden["record.erase"]!);
     expect(ask("message.recover_request")).toEqual([golden["message.recover_response.voting"]!]);
+    expect(ask("message.learned_range")).toEqual([]);
+    expect(persisted).toContain(golden["record.action.append_learned"]!);
     expect(ask("message.promise_request.explicit")).toEqual([golden["message.promise_response.tombstone"]!]);
     expect(ask("message.fence_request")).toEqual([golden["message.fence_response.accept"]!]);
   });

@@ -58,9 +58,14 @@ export function kindOf(e: Envelope): number {
   return e.bytes[1] ?? 0;
 }
 
+/** Learned broadcasts: full actions (fills) or a range (a coordinator's chosen round). */
+export function isLearned(e: Envelope): boolean {
+  return kindOf(e) === Kind.Learned || kindOf(e) === Kind.LearnedRange;
+}
+
 /** A filter dropping learned messages to `to` (Mesos: "learned messages were lost"). */
 export function dropLearnedTo(to: number): (e: Envelope) => boolean {
-  return (e) => !(e.to === to && kindOf(e) === Kind.Learned);
+  return (e) => !(e.to === to && isLearned(e));
 }
 
 export const text = (s: string) => new TextEncoder().encode(s);

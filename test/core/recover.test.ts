@@ -5,7 +5,7 @@ import { Cluster } from "../../host/sim/cluster.ts";
 import { bounds, read, readAppends } from "../../host/sim/reader.ts";
 import { Kind, Status, decodeMessage } from "../../host/codec/index.ts";
 import { NoticeKind } from "../../host/core.ts";
-import { dropLearnedTo, kindOf } from "./harness.ts";
+import { dropLearnedTo, isLearned, kindOf } from "./harness.ts";
 
 const view = (c: Cluster, id: number) => c.node(id).store.snapshot();
 const voting = (c: Cluster, ids: number[]) => () => ids.every((id) => c.node(id).status === Status.VOTING);
@@ -39,7 +39,7 @@ describe("RecoverTest", () => {
     // write; replica 1, which learned them, is gone.
     const c = new Cluster({ replicas: 5, quorum: 3, initialized: true, emptyIds: [5] }).startAll();
     c.network.isolate(5, c.ids);
-    c.network.filter = (e) => !(e.to !== 5 && kindOf(e) === Kind.Learned);
+    c.network.filter = (e) => !(e.to !== 5 && isLearned(e));
     c.elect(1);
     c.awaitElected(1);
     appendAll(c, 1, 10);

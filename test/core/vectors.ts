@@ -24,6 +24,7 @@ export const MESSAGE_VECTORS: Record<string, Message> = {
     actions: [{ position: 2, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.TRUNCATE, truncateTo: 1 }],
   },
   "message.recover_request": { kind: Kind.RecoverRequest, round: 9 },
+  "message.learned_range": { kind: Kind.LearnedRange, proposal: 3, first: 1, count: 1 },
   "message.fence_request": { kind: Kind.FenceRequest, round: 11, proposal: 3, position: 3 },
   "message.fence_response.accept": { kind: Kind.FenceResponse, round: 11, type: ResponseType.ACCEPT, proposal: 3 },
   "message.recover_response.voting": { kind: Kind.RecoverResponse, round: 9, status: Status.VOTING, hasRange: true, begin: 1, end: 2, promised: 3 },
@@ -57,6 +58,10 @@ export const RECORD_VECTORS: Record<string, StoredRecord> = {
     action: { position: 2, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.TRUNCATE, truncateTo: 1 },
   },
   "record.erase": { kind: Kind.Erase, to: 1 },
+  "record.action.append_learned": {
+    kind: Kind.Action,
+    action: { position: 1, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.APPEND, payload: new TextEncoder().encode("hello") },
+  },
   "record.action.large_position": {
     kind: Kind.Action,
     action: { position: 2 ** 53 - 1, promised: 2 ** 40, performed: 0, learned: false, tombstone: false, type: ActionType.NONE },
