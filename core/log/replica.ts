@@ -40,6 +40,8 @@ export class Replica {
    * Bounded; an entry dropped here is learned later by a fill.
    */
   early_learned: Map<u64, u64> = new Map();
+  /** Scratch: the records a write batch found, reused across batches. */
+  private found: Array<Action | null> = [];
 
   // ---- restore ---------------------------------------------------------------------------
 
@@ -58,7 +60,7 @@ export class Replica {
 
   restore_action(a: Action): void {
     assert(a.check(), "restore: invalid action");
-    this.put(a);
+    this.put(a, this.get(a.position));
   }
 
   restore_erase(to: u64): void {
@@ -83,8 +85,8 @@ export class Replica {
 
   // ---- state helpers ---------------------------------------------------------------------
 
-  private put(a: Action): void {
-    const old = this.actions.has(a.position) ? this.actions.get(a.position) : null;
+  /** Stores `a` in place of `old` (what get() returned for its position: callers have it). */
+  private put(a: Action, old: Action | null): void {
     if (old != null && old.learned) this.learned_count--;
     if (a.learned) this.learned_count++;
     this.actions.set(a.position, a);
@@ -177,7 +179,7 @@ export class Replica {
         return;
       }
       const a = Action.promise_only(p, m.proposal);
-      this.put(a);
+      this.put(a, null);
       outbox.persist_action(a, true);
       this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, null);
       return;
@@ -189,7 +191,7 @@ export class Replica {
     const previous = existing.clone();
     const updated = existing.clone();
     updated.promised = m.proposal;
-    this.put(updated);
+    this.put(updated, existing);
     outbox.persist_action(updated, true);
     this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, previous.type == TYPE_NONE && !previous.learned ? null : previous);
   }
@@ -212,9 +214,12 @@ export class Replica {
     let nack: u64 = 0;
     let rejected = false;
     let conflict = false;
+    const found = this.found;
+    found.length = 0;
     for (let i = 0; i < m.actions.length; i++) {
       const a = unchecked(m.actions[i]);
       const existing = this.get(a.position);
+      found.push(existing);
       const promise = existing != null ? existing.promised : this.promised;
       if (a.position < this.begin) {
         rejected = true; // truncated: the writer is behind; make it re-elect
@@ -239,10 +244,13 @@ export class Replica {
     outbox.route(from);
   }
 
+  /** Accepts every write of the batch; `found` holds each position's record, as judged. */
   private accept_writes(m: Message): void {
+    const found = this.found;
+    assert(found.length == m.actions.length, "accept_writes: records not looked up");
     for (let i = 0; i < m.actions.length; i++) {
       const a = unchecked(m.actions[i]);
-      const existing = this.get(a.position);
+      const existing = unchecked(found[i]);
       if (existing != null && existing.learned) {
         // Same value, already chosen. Our ACCEPT vouches for it: the learned record (maybe
         // persisted without sync) must be durable before the reply leaves.
@@ -256,11 +264,11 @@ export class Replica {
       stored.performed = m.proposal;
       stored.learned = m.learned;
       assert(stored.type != TYPE_NONE, "write without a value");
-      if (this.early_learned.has(a.position)) {
+      if (this.early_learned.size > 0 && this.early_learned.has(a.position)) {
         if (this.early_learned.get(a.position) == m.proposal) stored.learned = true;
         this.early_learned.delete(a.position);
       }
-      this.put(stored);
+      this.put(stored, existing);
       outbox.persist_action(stored, true);
       if (stored.learned) this.after_learned(stored);
     }
@@ -343,7 +351,7 @@ export class Replica {
     if (existing != null && existing.learned) return; // idempotent: chosen once
     const stored = a; // freshly decoded from a learned message: ours to keep
     if (existing != null && existing.promised > stored.promised) stored.promised = existing.promised;
-    this.put(stored);
+    this.put(stored, existing);
     // A lost learned flag is harmless (fill re-learns it), so learned records need no sync.
     outbox.persist_action(stored, false);
     this.after_learned(stored);

@@ -1,6 +1,8 @@
 // Benchmark of the replicated log core: three replicas and one coordinator in one process,
 // messages carried in memory (no network, no fsync), 100-byte appends. The writer keeps a
 // window of appends outstanding, so rounds batch and pipeline as they would under load.
+// Each replica persists its batches into the in-memory store (host/storage/memory.ts);
+// BENCH_STORE=none discards them instead, to see the core and message passing alone.
 // Prints a table, then as its last line one JSON object with units in the names.
 import { LogCore, BROADCAST, type ReadyBatch } from "../../host/core.ts";
 import { MemoryStore } from "../../host/storage/memory.ts";
@@ -10,6 +12,7 @@ const APPENDS = Number(process.env.BENCH_APPENDS ?? 1_000_000);
 const PAYLOAD_BYTES = 100;
 const OUTSTANDING = 8192; // appends submitted but not yet acknowledged
 const TRUNCATE_EVERY = 100_000; // keep the log (and memory) bounded, as the registry does
+const STORE = process.env.BENCH_STORE === "none" ? "none" : "memory";
 
 const ids = [1, 2, 3];
 const stores = ids.map(() => new MemoryStore());
@@ -29,7 +32,7 @@ let lastPosition = 0;
 let elected = false;
 
 function carry(index: number, batch: ReadyBatch): void {
-  stores[index]!.persist(batch.persist, batch.mustSync);
+  if (STORE === "memory") stores[index]!.persist(batch.persist, batch.mustSync);
   const from = ids[index]!;
   for (const m of batch.messages) {
     if (m.to === BROADCAST) for (const to of ids) { if (to !== from) inbox.push({ to, from, bytes: m.bytes }); }
@@ -94,10 +97,11 @@ const rows = [
   ["appends", String(acked)],
   ["payload", `${PAYLOAD_BYTES} B`],
   ["replicas", "3 (quorum 2), 1 coordinator, in-memory network, no fsync"],
+  ["store", STORE === "memory" ? "in-memory store (persisted, never synced to disk)" : "none (persist discarded)"],
   ["elapsed", `${seconds.toFixed(2)} s`],
   ["appends/s", appendsPerSecond.toLocaleString("en-US")],
   ["cost per append", `${costMicros.toFixed(2)} µs`],
   ["learned entries applied", String(learned)],
 ];
 for (const [k, v] of rows) console.log(`${k!.padEnd(24)} ${v}`);
-console.log(JSON.stringify({ appends_per_s: appendsPerSecond, append_cost_us: Number(costMicros.toFixed(3)), appends: acked, payload_bytes: PAYLOAD_BYTES }));
+console.log(JSON.stringify({ appends_per_s: appendsPerSecond, append_cost_us: Number(costMicros.toFixed(3)), appends: acked, payload_bytes: PAYLOAD_BYTES, store: STORE }));
