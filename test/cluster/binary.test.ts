@@ -14,7 +14,7 @@ const scratch = mkdtempSync(join(tmpdir(), "mesos-binary-"));
 const running: Running[] = [];
 
 afterAll(() => {
-  for (const r of running) r.process.kill("SIGKILL");
+  for (const r of running) r.kill("SIGKILL");
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -130,7 +130,7 @@ describe("a standalone master on a real port", () => {
 
   test("SIGTERM stops it cleanly with status 0", async () => {
     const { port, master } = await startMaster();
-    master.process.kill("SIGTERM");
+    master.kill("SIGTERM");
     expect(await master.exited).toBe(0);
     expect(await isListening(port)).toBe(false);
     expect(master.stderr()).toContain("Received SIGTERM; shutting down");
@@ -138,7 +138,7 @@ describe("a standalone master on a real port", () => {
 
   test("SIGINT stops it cleanly with status 0", async () => {
     const { master } = await startMaster();
-    master.process.kill("SIGINT");
+    master.kill("SIGINT");
     expect(await master.exited).toBe(0);
   });
 
@@ -159,7 +159,7 @@ describe("a standalone master on a real port", () => {
     await waitForHealth(port, master);
     const state = await getJson(await fetch(`http://127.0.0.1:${port}/master/state`));
     expect(state.flags.work_dir).toBe(join(alone, "work"));
-    master.process.kill("SIGTERM");
+    master.kill("SIGTERM");
     expect(await master.exited).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // Real processes of the built binary on loopback: start, wait for health, collect stderr.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const DIST = join(import.meta.dir, "..", "..", "dist");
@@ -26,33 +27,73 @@ export async function freePort(): Promise<number> {
 }
 
 export interface Running {
-  process: ReturnType<typeof Bun.spawn>;
+  pid: number;
+  /** Sends a signal; a process that already exited is ignored. */
+  kill(signal: NodeJS.Signals): void;
+  /** Everything the process wrote to stderr so far. */
   stderr: () => string;
+  /** The exit status (128 + signal number when killed by a signal). */
   exited: Promise<number>;
+  /** The exit status once known, else null. */
+  exitCode: () => number | null;
 }
 
-// Children still running when the test process exits (even after a crash) are killed, so no
-// master or ZooKeeper outlives its test file.
-const children = new Set<ReturnType<typeof Bun.spawn>>();
+// Long-running children are started detached (setsid -f) and tracked by pid: bun test 1.4.5
+// SIGTERMs every process a file spawned when a stale timeout timer fires (oven-sh/bun#38774).
+// A small sh wrapper records the child's pid and exit status in files. (The shell starts the
+// child with SIGINT ignored, as background jobs are; Bun's own SIGINT handler replaces that.)
+const WRAPPER = '"$@" > "$OUT" 2> "$ERR" & echo $! > "$PIDFILE"; wait $!; echo $? > "$STATUS"';
+const EXIT_WAIT_MS_MAX = 10 * 60_000;
+const live = new Set<number>();
 process.on("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const pid of live) signalPid(pid, "SIGKILL");
 });
 
 export function start(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
-  const child = Bun.spawn(command, {
+  const dir = mkdtempSync(join(tmpdir(), "proc-"));
+  const files = { OUT: join(dir, "out"), ERR: join(dir, "err"), PIDFILE: join(dir, "pid"), STATUS: join(dir, "status") };
+  Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ...command], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "", ...options.env },
-    stdout: "pipe",
-    stderr: "pipe",
+    stdin: "ignore", stdout: "ignore", stderr: "ignore", // or spawnSync waits for the detached child
+    env: { PATH: process.env.PATH ?? "", ...options.env, ...files },
   });
-  children.add(child);
-  void child.exited.then(() => children.delete(child));
-  let collected = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of child.stderr as ReadableStream<Uint8Array>) collected += decoder.decode(chunk);
+  const pid = waitForPid(files.PIDFILE);
+  live.add(pid);
+  const exitCode = () => (existsSync(files.STATUS) ? Number(readFileSync(files.STATUS, "utf8").trim()) : null);
+  const exited = (async () => {
+    const until = Date.now() + EXIT_WAIT_MS_MAX;
+    while (exitCode() === null && Date.now() < until) await Bun.sleep(20);
+    live.delete(pid);
+    const status = exitCode();
+    if (status === null) throw new Error(`process ${pid} (${command.join(" ")}) did not exit`);
+    return status;
   })();
-  return { process: child, stderr: () => collected, exited: child.exited };
+  return {
+    pid,
+    kill: (signal) => signalPid(pid, signal),
+    stderr: () => (existsSync(files.ERR) ? readFileSync(files.ERR, "utf8") : ""),
+    exited,
+    exitCode,
+  };
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
+function waitForPid(file: string): number {
+  for (let i = 0; i < 500; i++) {
+    if (existsSync(file)) {
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (pid > 0) return pid;
+    }
+    Bun.sleepSync(10);
+  }
+  throw new Error(`no pid in ${file}`);
 }
 
 /** Runs a command to completion and returns its status, stdout and stderr. */
@@ -72,7 +113,7 @@ export async function waitForHealth(port: number, running?: Running, deadline_ms
     } catch {
       // not listening yet
     }
-    if (running && running.process.exitCode !== null) throw new Error(`process exited ${running.process.exitCode}: ${running.stderr()}`);
+    if (running && running.exitCode() !== null) throw new Error(`process exited ${running.exitCode()}: ${running.stderr()}`);
     await Bun.sleep(50);
   }
   throw new Error(`no health on port ${port} within ${deadline_ms} ms: ${running?.stderr() ?? ""}`);

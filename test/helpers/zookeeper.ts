@@ -32,7 +32,9 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
   ].join("\n"));
   const pidFile = join(dir, "zk.pid");
   const script = `echo $$ > '${pidFile}'; exec '${ZK_SERVER}' start-foreground '${join(dir, "zoo.cfg")}' > '${join(dir, "zk.out")}' 2>&1`;
-  Bun.spawnSync(["setsid", "-f", "sh", "-c", script], { cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir } });
+  Bun.spawnSync(["setsid", "-f", "sh", "-c", script], {
+    cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir }, stdin: "ignore", stdout: "ignore", stderr: "ignore",
+  });
   const pid = await readPid(pidFile);
   servers.add(pid);
   const connect = `127.0.0.1:${port}`;
