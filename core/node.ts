@@ -19,7 +19,7 @@
 //   9 CATCHUP       request_id:u32               reader catch-up of a lagging VOTING replica
 import { Reader } from "./codec/reader";
 import { Writer } from "./codec/writer";
-import { read_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE, KIND_PROMISE_REQUEST, KIND_WRITE_REQUEST,
+import { read_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE, KIND_LEARN, KIND_PROMISE_REQUEST, KIND_WRITE_REQUEST,
   KIND_LEARNED, KIND_RECOVER_REQUEST, KIND_FENCE_REQUEST, KIND_LEARNED_RANGE } from "./codec/frame";
 import { read_message, Message } from "./codec/messages";
 import { read_action } from "./codec/records";
@@ -162,6 +162,12 @@ function restore(r: Reader): i32 {
       replica.restore_action(a);
     } else if (frame.kind == KIND_ERASE) {
       replica.restore_erase(body.u64());
+    } else if (frame.kind == KIND_LEARN) {
+      const proposal = body.u64();
+      const first = body.u64();
+      const count = body.u32();
+      if (body.failed || first > POSITION_MAX || count == 0) { corrupt = true; return E_CORRUPT; }
+      replica.restore_learn(proposal, first, count);
     } else {
       corrupt = true;
       return E_CORRUPT;

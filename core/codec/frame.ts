@@ -16,6 +16,7 @@ export const FRAME_TRAILER_BYTES: i32 = 4;
 export const KIND_METADATA: u8 = 1;
 export const KIND_ACTION: u8 = 2;
 export const KIND_ERASE: u8 = 3;
+export const KIND_LEARN: u8 = 4;
 
 export const KIND_PROMISE_REQUEST: u8 = 16;
 export const KIND_PROMISE_RESPONSE: u8 = 17;

@@ -3,16 +3,20 @@
 //   METADATA (kind 1) body := status:u8 | promised:u64 | fence_proposal:u64 | fence_position:u64
 //   ACTION   (kind 2) body := action
 //   ERASE    (kind 3) body := to:u64          -- delete stored actions with position < to
+//   LEARN    (kind 4) body := proposal:u64 | first:u64 | count:u32
+//                     -- mark learned the stored actions of [first, first+count) whose
+//                        performed == proposal (one small record instead of rewriting each
+//                        action with its payload; SQL: UPDATE … SET learned = 1 WHERE …)
 //
 //   action := position:u64 | promised:u64 | performed:u64 | flags:u8 | type:u8 | value
 //     flags: bit0 learned, bit1 tombstone (a NOP standing for a truncated position)
 //     value: APPEND -> len:u32 | bytes;  TRUNCATE -> to:u64;  NOP, NONE -> nothing
 //
 // A persist batch is a concatenation of frames; the storage keeps the last METADATA and,
-// per position, the last ACTION, and applies ERASE in order.
+// per position, the last ACTION, and applies ERASE and LEARN in order.
 import { Writer } from "./writer";
 import { Reader } from "./reader";
-import { begin_frame, end_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE } from "./frame";
+import { begin_frame, end_frame, KIND_METADATA, KIND_ACTION, KIND_ERASE, KIND_LEARN } from "./frame";
 import { Action, TYPE_APPEND, TYPE_TRUNCATE, assert_position } from "../log/action";
 import { ENTRY_PAYLOAD_MAX_BYTES } from "../util/limits";
 
@@ -70,6 +74,16 @@ export function write_metadata_record(w: Writer, status: u8, promised: u64, fenc
 export function write_action_record(w: Writer, a: Action): void {
   const start = begin_frame(w, KIND_ACTION);
   write_action(w, a);
+  end_frame(w, start);
+}
+
+export function write_learn_record(w: Writer, proposal: u64, first: u64, count: u32): void {
+  assert_position(first);
+  assert(count > 0, "learn record: empty range");
+  const start = begin_frame(w, KIND_LEARN);
+  w.u64(proposal);
+  w.u64(first);
+  w.u32(count);
   end_frame(w, start);
 }
 

@@ -14,7 +14,7 @@
 //   notice_count:u32  | { kind:u8 | a:u64 | b:u64 }*
 import { Writer } from "../codec/writer";
 import { Action, TYPE_APPEND, TYPE_TRUNCATE } from "./action";
-import { write_action_record, write_metadata_record, write_erase_record } from "../codec/records";
+import { write_action_record, write_metadata_record, write_erase_record, write_learn_record } from "../codec/records";
 import { config } from "./config";
 import { CODEC_VERSION, LOCAL_QUEUE_MAX, OUTBOX_MAX_BYTES } from "../util/limits";
 
@@ -56,6 +56,11 @@ class Outbox {
   persist_action(a: Action, sync: bool): void {
     write_action_record(this.persist, a);
     if (sync) this.must_sync = true;
+  }
+
+  /** Learned flags need no sync: a lost one is learned again by a fill. */
+  persist_learn(proposal: u64, first: u64, count: u32): void {
+    write_learn_record(this.persist, proposal, first, count);
   }
 
   persist_erase(to: u64): void {

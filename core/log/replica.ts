@@ -67,6 +67,15 @@ export class Replica {
     this.erase_below(to);
   }
 
+  restore_learn(proposal: u64, first: u64, count: u32): void {
+    for (let p = first; p < first + <u64>count; p++) {
+      const a = this.get(p);
+      if (a == null || a.learned || a.performed != proposal || a.type == TYPE_NONE) continue;
+      a.learned = true;
+      this.learned_count++;
+    }
+  }
+
   /** Recomputes begin (Mesos: max learned TRUNCATE to, learned tombstone + 1) after restore. */
   finish_restore(): void {
     const values = this.actions.values();
@@ -329,6 +338,7 @@ export class Replica {
    */
   on_learned_range(m: Message): void {
     assert(m.count > 0, "learned range: empty");
+    let marked = 0;
     for (let p = m.position; p < m.position + <u64>m.count; p++) {
       const a = this.get(p);
       if (a == null || a.performed < m.proposal) {
@@ -338,9 +348,15 @@ export class Replica {
       if (a.learned || a.performed != m.proposal || a.type == TYPE_NONE) continue;
       a.learned = true; // the stored action is ours alone: mark it in place
       this.learned_count++;
-      outbox.persist_action(a, false);
+      marked++;
+      if (a.type == TYPE_TRUNCATE) {
+        // Keep the order of records: the learn record must precede the ERASE it causes.
+        outbox.persist_learn(m.proposal, m.position, m.count);
+        marked = 0;
+      }
       this.after_learned(a);
     }
+    if (marked > 0) outbox.persist_learn(m.proposal, m.position, m.count);
   }
 
   /** Records a chosen value for a position (from a learned message or our own coordinator). */

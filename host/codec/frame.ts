@@ -13,6 +13,7 @@ export const Kind = {
   Metadata: 1,
   Action: 2,
   Erase: 3,
+  Learn: 4,
   PromiseRequest: 16,
   PromiseResponse: 17,
   WriteRequest: 18,

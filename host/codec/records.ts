@@ -2,6 +2,8 @@
 //   METADATA (1) := status:u8 | promised:u64 | fence_proposal:u64 | fence_position:u64
 //   ACTION   (2) := action
 //   ERASE    (3) := to:u64
+//   LEARN    (4) := proposal:u64 | first:u64 | count:u32  -- mark learned the actions of
+//                   [first, first+count) whose performed == proposal
 //   action := position:u64 | promised:u64 | performed:u64 | flags:u8 (bit0 learned,
 //             bit1 tombstone) | type:u8 | APPEND: len:u32 bytes | TRUNCATE: to:u64
 import { ByteReader, ByteWriter, CodecError } from "./bytes.ts";
@@ -27,7 +29,8 @@ export interface Action {
 export type StoredRecord =
   | { kind: typeof Kind.Metadata; status: number; promised: number; fenceProposal: number; fencePosition: number }
   | { kind: typeof Kind.Action; action: Action }
-  | { kind: typeof Kind.Erase; to: number };
+  | { kind: typeof Kind.Erase; to: number }
+  | { kind: typeof Kind.Learn; proposal: number; first: number; count: number };
 
 export function writeAction(w: ByteWriter, a: Action): void {
   w.u64(a.position).u64(a.promised).u64(a.performed);
@@ -69,6 +72,7 @@ export function writeRecord(w: ByteWriter, record: StoredRecord): void {
   writeFrame(w, record.kind, (b) => {
     if (record.kind === Kind.Metadata) b.u8(record.status).u64(record.promised).u64(record.fenceProposal).u64(record.fencePosition);
     else if (record.kind === Kind.Action) writeAction(b, record.action);
+    else if (record.kind === Kind.Learn) b.u64(record.proposal).u64(record.first).u32(record.count);
     else b.u64(record.to);
   });
 }
@@ -96,6 +100,10 @@ export function decodeRecords(blob: Uint8Array): StoredRecord[] {
       record = { kind: Kind.Action, action: readAction(r) };
     } else if (frame.kind === Kind.Erase) {
       record = { kind: Kind.Erase, to: r.u64() };
+    } else if (frame.kind === Kind.Learn) {
+      const proposal = r.u64(), first = r.u64(), count = r.u32();
+      if (count === 0) throw new CodecError("learn record: empty range");
+      record = { kind: Kind.Learn, proposal, first, count };
     } else {
       throw new CodecError(`record kind ${frame.kind}`);
     }

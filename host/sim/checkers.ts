@@ -42,6 +42,8 @@ export class Checker implements Observer {
   /** requestId -> payload, for appends in flight. */
   readonly pending = new Map<number, string>();
   private durablePromise = new Map<number, number>();
+  /** Per node: position -> (performed proposal, value), to resolve LEARN records. */
+  private written = new Map<number, Map<number, { performed: number; key: string }>>();
   private truncatedBelow = 0;
   checks = 0;
 
@@ -93,8 +95,19 @@ export class Checker implements Observer {
 
   onPersist(node: SimNode, batch: ReadyBatch): void {
     if (batch.persist.length > 0) {
+      let written = this.written.get(node.id);
+      if (!written) this.written.set(node.id, (written = new Map()));
       for (const record of decodeRecords(batch.persist)) {
-        if (record.kind === Kind.Action && record.action.learned) this.learnAction(node, record.action, "persisted");
+        if (record.kind === Kind.Action) {
+          const a = record.action;
+          if (a.type !== ActionType.NONE && !a.tombstone) written.set(a.position, { performed: a.performed, key: valueKey(a.type, a.payload, a.truncateTo) });
+          if (a.learned) this.learnAction(node, a, "persisted");
+        } else if (record.kind === Kind.Learn) {
+          for (let p = record.first; p < record.first + record.count; p++) {
+            const w = written.get(p);
+            if (w && w.performed === record.proposal) this.choose(node, p, w.key, "learned (range)");
+          }
+        }
       }
     }
     const view = node.store.view;

@@ -5,8 +5,10 @@
 //   - crash()              loses the volatile tail (writes never synced), like power loss;
 //   - wipe()               loses everything (a replaced disk).
 // Durable records are indexed by key from their frame headers alone (the last METADATA, the
-// last ACTION per position, ERASE deleting below), so memory follows the live log, not its
-// history. With `track` on, it also keeps a decoded view of the durable state (status,
+// last ACTION per position, LEARN records kept in order, ERASE deleting below), so memory
+// follows the live log, not its history. load() returns the metadata, then the actions,
+// then the LEARN records (each marks actions persisted before it; any later action with the
+// same proposal at that position is the same value, so replaying it last is sound). With `track` on, it also keeps a decoded view of the durable state (status,
 // promise, actions) so checkers can verify a reply was durable before it was sent (S5).
 import type { ReplicaStore } from "./types.ts";
 import { decodeRecords, Kind, readFrame, type Action } from "../codec/index.ts";
@@ -23,6 +25,8 @@ export class MemoryStore implements ReplicaStore {
   /** Durable frames: the last METADATA and the last ACTION of each position. */
   private metadata: Uint8Array | null = null;
   private actions = new Map<number, Uint8Array>();
+  /** LEARN frames with the end of their range, in the order they were written. */
+  private learns: { end: number; frame: Uint8Array }[] = [];
   private volatile: Uint8Array[] = [];
   /** Decoded durable state, kept only when tracking (simulation). */
   readonly view: DurableView | null;
@@ -37,6 +41,7 @@ export class MemoryStore implements ReplicaStore {
     const frames = this.metadata ? [this.metadata] : [];
     const positions = [...this.actions.keys()].sort((a, b) => a - b);
     for (const p of positions) frames.push(this.actions.get(p)!);
+    for (const l of this.learns) frames.push(l.frame);
     return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
   }
 
@@ -66,9 +71,13 @@ export class MemoryStore implements ReplicaStore {
         this.metadata = frame;
       } else if (kind === Kind.Action) {
         this.actions.set(v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true), frame);
+      } else if (kind === Kind.Learn) {
+        const first = v.getUint32(at + 18, true) * 0x100000000 + v.getUint32(at + 14, true);
+        this.learns.push({ end: first + v.getUint32(at + 22, true), frame });
       } else if (kind === Kind.Erase) {
         const to = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
         for (const p of this.actions.keys()) if (p < to) this.actions.delete(p);
+        this.learns = this.learns.filter((l) => l.end > to);
       } else {
         readFrame(blob, at); // an unknown or damaged frame: fail loudly (checksum, kind)
         throw new Error(`memory store: unexpected record kind ${kind}`);
@@ -86,6 +95,7 @@ export class MemoryStore implements ReplicaStore {
   wipe(): void {
     this.metadata = null;
     this.actions = new Map();
+    this.learns = [];
     this.volatile = [];
     if (this.view) Object.assign(this.view, emptyView());
   }
@@ -122,6 +132,11 @@ export function applyRecords(view: DurableView, blob: Uint8Array): void {
       view.fencePosition = record.fencePosition;
     } else if (record.kind === Kind.Action) {
       view.actions.set(record.action.position, record.action);
+    } else if (record.kind === Kind.Learn) {
+      for (let p = record.first; p < record.first + record.count; p++) {
+        const a = view.actions.get(p);
+        if (a && a.performed === record.proposal && a.type !== 0 && !a.learned) view.actions.set(p, { ...a, learned: true });
+      }
     } else {
       for (const position of view.actions.keys()) if (position < record.to) view.actions.delete(position);
     }

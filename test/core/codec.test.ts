@@ -50,6 +50,7 @@ const record: fc.Arbitrary<StoredRecord> = fc.oneof(
   fc.record({ kind: fc.constant(Kind.Metadata), status: fc.integer({ min: 1, max: 4 }), promised: u53, fenceProposal: u53, fencePosition: u53 }),
   fc.record({ kind: fc.constant(Kind.Action), action }),
   fc.record({ kind: fc.constant(Kind.Erase), to: u53 }),
+  fc.record({ kind: fc.constant(Kind.Learn), proposal: u53, first: u53, count: fc.integer({ min: 1, max: 1024 }) }),
 ) as fc.Arbitrary<StoredRecord>;
 
 describe("codec", () => {
@@ -102,7 +103,7 @@ describe("codec", () => {
     expect(persisted).toContain(golden["record.action.truncate_learned"]! + golden["record.erase"]!);
     expect(ask("message.recover_request")).toEqual([golden["message.recover_response.voting"]!]);
     expect(ask("message.learned_range")).toEqual([]);
-    expect(persisted).toContain(golden["record.action.append_learned"]!);
+    expect(persisted).toContain(golden["record.learn"]!);
     expect(ask("message.promise_request.explicit")).toEqual([golden["message.promise_response.tombstone"]!]);
     expect(ask("message.fence_request")).toEqual([golden["message.fence_response.accept"]!]);
   });

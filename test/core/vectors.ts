@@ -58,10 +58,7 @@ export const RECORD_VECTORS: Record<string, StoredRecord> = {
     action: { position: 2, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.TRUNCATE, truncateTo: 1 },
   },
   "record.erase": { kind: Kind.Erase, to: 1 },
-  "record.action.append_learned": {
-    kind: Kind.Action,
-    action: { position: 1, promised: 3, performed: 3, learned: true, tombstone: false, type: ActionType.APPEND, payload: new TextEncoder().encode("hello") },
-  },
+  "record.learn": { kind: Kind.Learn, proposal: 3, first: 1, count: 1 },
   "record.action.large_position": {
     kind: Kind.Action,
     action: { position: 2 ** 53 - 1, promised: 2 ** 40, performed: 0, learned: false, tombstone: false, type: ActionType.NONE },
