@@ -11,6 +11,7 @@ import {
 } from "../codec/messages";
 import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
 import { Writer } from "../codec/writer";
+import { ActionStore } from "./action_store";
 import { config } from "./config";
 import { POSITION_MAX, EARLY_LEARNED_MAX } from "../util/limits";
 
@@ -18,7 +19,7 @@ export class Replica {
   status: u8 = STATUS_EMPTY;
   /** Metadata.promised: the highest implicit promise given. */
   promised: u64 = 0;
-  actions: Map<u64, Action> = new Map();
+  actions: ActionStore = new ActionStore();
   /** First position not truncated, and the highest position with a record (Mesos begin/end). */
   begin: u64 = 0;
   end: u64 = 0;
@@ -105,18 +106,11 @@ export class Replica {
 
   /** Deletes every stored action below `to` (truncation); the records go in one ERASE. */
   private erase_below(to: u64): void {
-    if (this.actions.size == 0) return;
-    const keys = this.actions.keys();
-    for (let i = 0; i < keys.length; i++) {
-      const p = unchecked(keys[i]);
-      if (p >= to) continue;
-      if (this.actions.get(p).learned) this.learned_count--;
-      this.actions.delete(p);
-    }
+    this.learned_count -= this.actions.delete_below(to);
   }
 
   get(position: u64): Action | null {
-    return this.actions.has(position) ? this.actions.get(position) : null;
+    return this.actions.get(position);
   }
 
   is_learned(position: u64): bool {

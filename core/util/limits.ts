@@ -28,6 +28,8 @@ export const WRITE_ROUNDS_MAX: i32 = 16;
 export const WINDOW_POSITIONS_MAX: i32 = WRITE_ROUNDS_MAX * BATCH_ENTRIES_MAX;
 /** Appends and truncates queued at the coordinator before step() refuses more. */
 export const APPEND_QUEUE_MAX: i32 = 1 << 16;
+/** How far past the dense run of positions an action may land and still be stored densely. */
+export const DENSE_SLACK_POSITIONS: i32 = 1 << 16;
 /** Learned-range hints held for writes that have not arrived yet (see replica.ts). */
 export const EARLY_LEARNED_MAX: i32 = WINDOW_POSITIONS_MAX;
 /** Fill rounds (explicit promise + write) in flight during election and catch-up. */

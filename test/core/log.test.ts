@@ -56,6 +56,12 @@ describe("LogStorageTest", () => {
     expect(bounds(v)).toEqual({ begin: far, end: far + 1 });
     r.restart();
     expect(bounds(r.store.snapshot())).toEqual({ begin: far, end: far + 1 });
+    // The core still holds the far entry (kept sparse, then joined to the dense run).
+    r.send({ kind: Kind.Learned, actions: [learned(far + 2, { type: ActionType.APPEND, payload: text("next") })] });
+    const reply = r.send({ kind: Kind.PromiseRequest, round: 3, proposal: 2, explicit: true, position: far });
+    expect(reply[0]).toMatchObject({ type: ResponseType.ACCEPT });
+    if (reply[0]?.kind !== Kind.PromiseResponse) throw new Error("unexpected reply");
+    expect(new TextDecoder().decode(reply[0].action?.payload)).toBe("far");
   });
 
   test("LogStorageTest.Overflow", () => {
