@@ -23,7 +23,7 @@ import {
 import {
   Message, write_promise_request, write_write_request, write_learned_range, write_fence_request,
 } from "../codec/messages";
-import { KIND_PROMISE_RESPONSE, KIND_WRITE_RESPONSE, KIND_FENCE_RESPONSE } from "../codec/frame";
+import { KIND_PROMISE_RESPONSE, KIND_WRITE_REQUEST, KIND_WRITE_RESPONSE, KIND_FENCE_RESPONSE } from "../codec/frame";
 import {
   outbox, BROADCAST, RESULT_APPEND, RESULT_TRUNCATE, RESULT_NONE, RESULT_OK, RESULT_INVALID,
   NOTICE_ELECTED, NOTICE_ELECT_FAILED, NOTICE_DEMOTED,
@@ -263,10 +263,29 @@ export class Coordinator {
   }
 
   private send_write(round: WriteRound, to: u32): void {
+    if (to == BROADCAST || to == config.self_id) this.write_local(round);
+    if (to == config.self_id) return;
     const w = outbox.scratch;
     w.reset();
     write_write_request(w, round.id, round.proposal, false, true, round.actions);
-    outbox.route(to);
+    outbox.route_remote(to);
+  }
+
+  /**
+   * Our own replica gets the round as objects, not bytes (the hot path of every append).
+   * It keeps the actions it accepts, so it gets copies; payloads are immutable and shared.
+   */
+  private write_local(round: WriteRound): void {
+    const m = new Message();
+    m.kind = KIND_WRITE_REQUEST;
+    m.round = round.id;
+    m.proposal = round.proposal;
+    m.append = true;
+    m.count = <u32>round.actions.length;
+    const actions = new Array<Action>(round.actions.length);
+    for (let i = 0; i < round.actions.length; i++) unchecked((actions[i] = unchecked(round.actions[i]).clone()));
+    m.actions = actions;
+    outbox.deliver_local(m);
   }
 
   write_response(round: WriteRound, index: i32, m: Message): void {

@@ -13,6 +13,7 @@
 //   result_count:u32  | { request_id:u32 | kind:u8 | status:u8 | position:u64 }*
 //   notice_count:u32  | { kind:u8 | a:u64 | b:u64 }*
 import { Writer } from "../codec/writer";
+import { Message, read_message } from "../codec/messages";
 import { Action, TYPE_APPEND, TYPE_TRUNCATE } from "./action";
 import { write_action_record, write_metadata_record, write_erase_record, write_learn_record } from "../codec/records";
 import { config } from "./config";
@@ -42,9 +43,8 @@ class Outbox {
   result_count: u32 = 0;
   notices: Writer = new Writer(256);
   notice_count: u32 = 0;
-  /** Frames addressed to ourselves: [from:u32 | len:u32 | frame]*, drained by node.ts. */
-  local: Writer = new Writer(1 << 12);
-  local_count: i32 = 0;
+  /** Messages addressed to ourselves, in order, drained by node.ts (never encoded twice). */
+  local: Array<Message> = [];
   /** Scratch space a message is encoded into before routing. */
   scratch: Writer = new Writer(1 << 12);
 
@@ -71,8 +71,19 @@ class Outbox {
   route(to: u32): void {
     const s = this.scratch;
     assert(s.length > 0, "route: empty message");
-    if (to == config.self_id || to == BROADCAST) this.enqueue_local(s);
-    if (to == config.self_id) return;
+    if (to == config.self_id || to == BROADCAST) {
+      // We encoded this frame a moment ago: decode without re-checking its checksum.
+      const m = read_message(s.ptr, s.length, false);
+      assert(m != null, "route: own frame failed to decode");
+      this.deliver_local(m!);
+    }
+    if (to != config.self_id) this.route_remote(to);
+  }
+
+  /** Sends the frame in `scratch` to one other replica, or to every other replica. */
+  route_remote(to: u32): void {
+    const s = this.scratch;
+    assert(to != config.self_id, "route_remote: that is us");
     assert(to == BROADCAST || config.peer_index(to) >= 0, "route: unknown replica");
     if (to == BROADCAST && config.peers.length == 1) return;
     this.messages.u32(to);
@@ -81,12 +92,10 @@ class Outbox {
     this.message_count++;
   }
 
-  private enqueue_local(s: Writer): void {
-    assert(this.local_count < LOCAL_QUEUE_MAX, "local queue beyond LOCAL_QUEUE_MAX");
-    this.local.u32(config.self_id);
-    this.local.u32(<u32>s.length);
-    this.local.raw(s.ptr, s.length);
-    this.local_count++;
+  /** Queues a message for our own replica (or coordinator), handled after the current one. */
+  deliver_local(m: Message): void {
+    assert(this.local.length < LOCAL_QUEUE_MAX, "local queue beyond LOCAL_QUEUE_MAX");
+    this.local.push(m);
   }
 
   result(request_id: u32, kind: u8, status: u8, position: u64): void {
