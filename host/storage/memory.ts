@@ -24,7 +24,9 @@ export interface DurableView {
 export class MemoryStore implements ReplicaStore {
   /** Durable frames: the last METADATA and the last ACTION of each position. */
   private metadata: Uint8Array | null = null;
-  private actions = new Map<number, Uint8Array>();
+  /** Per position: the blob holding its last ACTION frame, and the frame's offset in it. */
+  private actionBlobs = new Map<number, Uint8Array>();
+  private actionOffsets = new Map<number, number>();
   /** LEARN frames with the end of their range, in the order they were written. */
   private learns: { end: number; frame: Uint8Array }[] = [];
   private volatile: Uint8Array[] = [];
@@ -39,8 +41,8 @@ export class MemoryStore implements ReplicaStore {
 
   load(): Uint8Array[] {
     const frames = this.metadata ? [this.metadata] : [];
-    const positions = [...this.actions.keys()].sort((a, b) => a - b);
-    for (const p of positions) frames.push(this.actions.get(p)!);
+    const positions = [...this.actionBlobs.keys()].sort((a, b) => a - b);
+    for (const p of positions) frames.push(frameAt(this.actionBlobs.get(p)!, this.actionOffsets.get(p)!));
     for (const l of this.learns) frames.push(l.frame);
     return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
   }
@@ -66,17 +68,22 @@ export class MemoryStore implements ReplicaStore {
     for (let at = 0; at < blob.length; ) {
       const kind = blob[at + 1];
       const total = 10 + v.getUint32(at + 2, true);
-      const frame = blob.subarray(at, at + total);
       if (kind === Kind.Metadata) {
-        this.metadata = frame;
+        this.metadata = blob.subarray(at, at + total);
       } else if (kind === Kind.Action) {
-        this.actions.set(v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true), frame);
+        const position = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
+        this.actionBlobs.set(position, blob);
+        this.actionOffsets.set(position, at);
       } else if (kind === Kind.Learn) {
         const first = v.getUint32(at + 18, true) * 0x100000000 + v.getUint32(at + 14, true);
-        this.learns.push({ end: first + v.getUint32(at + 22, true), frame });
+        this.learns.push({ end: first + v.getUint32(at + 22, true), frame: blob.subarray(at, at + total) });
       } else if (kind === Kind.Erase) {
         const to = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
-        for (const p of this.actions.keys()) if (p < to) this.actions.delete(p);
+        for (const p of this.actionBlobs.keys()) {
+          if (p >= to) continue;
+          this.actionBlobs.delete(p);
+          this.actionOffsets.delete(p);
+        }
         this.learns = this.learns.filter((l) => l.end > to);
       } else {
         readFrame(blob, at); // an unknown or damaged frame: fail loudly (checksum, kind)
@@ -94,7 +101,8 @@ export class MemoryStore implements ReplicaStore {
   /** Loses everything. */
   wipe(): void {
     this.metadata = null;
-    this.actions = new Map();
+    this.actionBlobs = new Map();
+    this.actionOffsets = new Map();
     this.learns = [];
     this.volatile = [];
     if (this.view) Object.assign(this.view, emptyView());
@@ -106,6 +114,11 @@ export class MemoryStore implements ReplicaStore {
     for (const blob of this.load()) applyRecords(view, blob);
     return view;
   }
+}
+
+function frameAt(blob: Uint8Array, at: number): Uint8Array {
+  const length = 10 + new DataView(blob.buffer, blob.byteOffset + at).getUint32(2, true);
+  return blob.subarray(at, at + length);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
