@@ -20,8 +20,12 @@ export class Writer {
   }
 
   /** Makes room for n more bytes, doubling the buffer (bounded by OUTBOX_MAX_BYTES). */
-  reserve(n: i32): void {
-    assert(n >= 0, "Writer.reserve: negative size");
+  @inline reserve(n: i32): void {
+    if (<u32>(this.length + n) > <u32>this.buffer.byteLength) this.grow(n);
+  }
+
+  private grow(n: i32): void {
+    assert(n >= 0, "Writer.grow: negative size");
     const need = this.length + n;
     const capacity = this.buffer.byteLength;
     if (need <= capacity) return;
