@@ -167,11 +167,19 @@ describe("sessions", () => {
     const detector = new MasterDetector(group(path));
     detector.start();
     await until(() => detector.current().kind === "leader", "a leader");
-    // The ZooKeeper FAQ's way to expire a session: a second client joins it and closes it.
+    // The ZooKeeper FAQ's way to expire a session: a second client joins it and closes it. Our
+    // own client may win the session back before the twin's close lands, so repeat (bounded).
     const internal = (g as unknown as { client: Client }).client;
-    const twin = zookeeper.createClient(server.connect, { sessionTimeout: SESSION_MS, sessionId: internal.getSessionId(), sessionPassword: internal.getSessionPassword() } as never);
-    await new Promise<void>((resolve) => { twin.once("connected", () => resolve()); twin.connect(); });
-    twin.close();
+    const sessionId = internal.getSessionId();
+    const sessionPassword = internal.getSessionPassword();
+    let ended: boolean | undefined;
+    void candidacy.ended.then((value) => (ended = value));
+    for (let attempt = 0; attempt < 10 && ended === undefined; attempt++) {
+      const twin = zookeeper.createClient(server.connect, { sessionTimeout: SESSION_MS, sessionId, sessionPassword } as never);
+      await new Promise<void>((resolve) => { twin.once("connected", () => resolve()); twin.once("expired", () => resolve()); twin.connect(); });
+      twin.close();
+      await Bun.sleep(300);
+    }
     expect(await candidacy.ended).toBe(false);
     await until(() => detector.current().kind === "none", "no leader");
     const again = await contender.contend();
