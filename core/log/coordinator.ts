@@ -257,6 +257,7 @@ export class Coordinator {
     }
     if (round.actions.length == 0) return;
     assert(round.actions.length == round.requests.length, "write round: requests and actions differ");
+    assert(this.inflight.length < WRITE_ROUNDS_MAX, "write rounds beyond WRITE_ROUNDS_MAX");
     register_round(round);
     this.inflight.push(round);
     this.send_write(round, BROADCAST);

@@ -168,8 +168,8 @@ export class Checker implements Observer {
   }
 
   /** L2 + L3 + S3 at the end: every replica VOTING, all agree on [max begin, final]. */
-  checkConverged(final: number): void {
-    const views = this.cluster.nodes.map((n) => ({ id: n.id, status: n.status, view: n.store.snapshot() }));
+  checkConverged(final: number, core: SimNode[]): void {
+    const views = core.map((n) => ({ id: n.id, status: n.status, view: n.store.snapshot() }));
     for (const v of views) if (v.status !== Status.VOTING) this.fail(`L2: node ${v.id} ended in status ${v.status}`);
     const begin = Math.max(...views.map((v) => bounds(v.view).begin));
     for (const v of views) {

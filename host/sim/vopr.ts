@@ -180,6 +180,19 @@ class Run {
     }
   }
 
+  /** Replicas that may stay down: a minority whose absence leaves a VOTING quorum on disk. */
+  private minorityOut(): number[] {
+    const { c, prng } = this;
+    const minority = c.ids.length - c.quorum;
+    const out: number[] = [];
+    for (const id of prng.shuffle([...c.ids])) {
+      if (out.length >= minority) break;
+      const rest = c.nodes.filter((n) => n.id !== id && !out.includes(n.id));
+      if (rest.filter((n) => n.store.view?.status === Status.VOTING).length >= c.quorum) out.push(id);
+    }
+    return out.slice(0, prng.int(1, Math.max(1, out.length)));
+  }
+
   private appendBurst(id: number, count: number): void {
     const node = this.c.node(id);
     for (let i = 0; i < count && node.elected; i++) {
@@ -196,20 +209,28 @@ class Run {
     if (to > 0) this.c.truncate(id, to);
   }
 
+  /**
+   * Heals a core of replicas — everyone, or (half the seeds) all but a minority left down —
+   * and requires it to converge: every core replica VOTING (L2), one writer elected and
+   * appending (L1), every core replica caught up to the same learned log (L3, S3).
+   */
   liveness(budget: number): void {
     const c = this.c;
     const deadline = c.now + budget;
     c.network.heal();
     c.network.faults = { loss: 0, duplicate: 0, delayMin: 0, delayMax: 2 };
-    for (const node of c.nodes) if (!node.alive) c.start(node.id);
-    for (const node of c.nodes) c.demote(node.id);
+    const out = this.prng.chance(0.5) ? this.minorityOut() : [];
+    for (const id of out) if (c.node(id).alive) c.crash(id);
+    const core = c.nodes.filter((n) => !out.includes(n.id));
+    for (const node of core) if (!node.alive) c.start(node.id);
+    for (const node of core) c.demote(node.id);
     const left = () => Math.max(0, deadline - c.now);
-    if (!c.runUntil(() => c.nodes.every((n) => n.status === Status.VOTING), left())) {
-      throw new SafetyViolation(`L2: not every replica reached VOTING by tick ${c.now}: ${c.nodes.map((n) => n.status)}`);
+    if (!c.runUntil(() => core.every((n) => n.status === Status.VOTING), left())) {
+      throw new SafetyViolation(`L2: not every core replica reached VOTING by tick ${c.now}: ${core.map((n) => n.status)}`);
     }
     // One writer: elect it and append a final entry; a stale fill can still demote it
     // once, so the writer retries as a registrar would (elect again, append again).
-    const leader = c.nodes[0]!.id;
+    const leader = core[0]!.id;
     let final: number | null | undefined = null;
     for (let attempt = 0; attempt < 10 && typeof final !== "number" && left() > 0; attempt++) {
       c.elect(leader);
@@ -230,7 +251,7 @@ class Run {
     }
     // Reader catch-up on every other replica. It answers none while an earlier catch-up is
     // still running, or when the log holds a single position; then try again a bit later.
-    for (const node of c.nodes) {
+    for (const node of core) {
       if (node.id === leader) continue;
       let done = false;
       for (let attempt = 0; attempt < 20 && !done && left() > 0; attempt++) {
@@ -239,7 +260,7 @@ class Run {
       }
     }
     c.run(20);
-    this.checker.checkConverged(final);
+    this.checker.checkConverged(final, core);
     if (c.nodes.some((n) => n.notices.some((x) => x.kind === NoticeKind.InitNeeded))) {
       throw new SafetyViolation("auto-initialisation was asked for although it is enabled");
     }
