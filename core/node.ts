@@ -32,7 +32,7 @@ import { find_round, seed_round_ids } from "./log/rounds";
 import { STATUS_EMPTY, STATUS_VOTING } from "./log/action";
 import { prng_seed, prng_next } from "./util/prng";
 import {
-  CODEC_VERSION, REPLICAS_MAX, ENTRY_PAYLOAD_MAX_BYTES, OUTBOX_SOFT_MAX_BYTES, LOCAL_QUEUE_MAX, POSITION_MAX,
+  check_limits, CODEC_VERSION, REPLICAS_MAX, ENTRY_PAYLOAD_MAX_BYTES, OUTBOX_SOFT_MAX_BYTES, LOCAL_QUEUE_MAX, POSITION_MAX,
 } from "./util/limits";
 
 export const EVENT_TICK: u8 = 1;
@@ -59,6 +59,7 @@ let corrupt = false;
 const learned_out = new Writer(1 << 12);
 
 export function node_init(ptr: usize, len: i32): i32 {
+  check_limits();
   const r = new Reader(ptr, len);
   const version = r.u8();
   config.self_id = r.u32();

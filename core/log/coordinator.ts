@@ -33,7 +33,7 @@ import { replica } from "./replica";
 import { FillSet } from "./fill";
 import { prng_range } from "../util/prng";
 import {
-  APPEND_QUEUE_MAX, BATCH_BYTES_MAX, BATCH_ENTRIES_MAX, WRITE_ROUNDS_MAX, PROMISE_TIMEOUT_TICKS,
+  APPEND_QUEUE_MAX, BATCH_BYTES_MAX, ENTRY_PAYLOAD_MAX_BYTES, BATCH_ENTRIES_MAX, WRITE_ROUNDS_MAX, PROMISE_TIMEOUT_TICKS,
   ELECT_BACKOFF_TICKS_MIN, ELECT_BACKOFF_TICKS_MAX, RETRANSMIT_TICKS, POSITION_MAX, PROPOSAL_MAX,
 } from "../util/limits";
 
@@ -105,6 +105,7 @@ export class Coordinator {
     const base = this.proposal > replica.promised ? this.proposal : replica.promised;
     assert(base < PROPOSAL_MAX, "elect: proposal space exhausted");
     this.proposal = base + 1;
+    assert(this.proposal > replica.promised, "elect: proposal not above our own promise");
     this.state = STATE_ELECTING;
     const r = new ElectRound();
     r.proposal = this.proposal;
@@ -169,6 +170,7 @@ export class Coordinator {
 
   fence_response(r: FenceRound, index: i32, m: Message): void {
     if (this.fencing !== r || this.state != STATE_FENCING) return;
+    assert(r.proposal == this.proposal, "fence round of another proposal");
     if (!r.tally.record(index, m.type, m.proposal)) return;
     const outcome = r.tally.outcome();
     if (outcome == OUTCOME_PENDING) return;
@@ -191,6 +193,7 @@ export class Coordinator {
 
   /** Queues an append; false when the queue is full (the host retries after draining). */
   append(id: u32, payload: Uint8Array): bool {
+    assert(payload.length <= ENTRY_PAYLOAD_MAX_BYTES, "append: payload beyond limit");
     if (this.state != STATE_ELECTED) {
       outbox.result(id, RESULT_APPEND, RESULT_NONE, 0);
       return true;
@@ -205,6 +208,7 @@ export class Coordinator {
   }
 
   truncate(id: u32, to: u64): bool {
+    assert_position(to);
     if (this.state != STATE_ELECTED) {
       outbox.result(id, RESULT_TRUNCATE, RESULT_NONE, 0);
       return true;
@@ -304,6 +308,8 @@ export class Coordinator {
 
   /** A quorum accepted the round: every position in it is chosen. */
   private chosen(round: WriteRound): void {
+    assert(this.state == STATE_ELECTED, "chosen while not elected");
+    assert(round.proposal == this.proposal, "chosen round of another proposal");
     unregister_round(round);
     const at = this.inflight.indexOf(round);
     assert(at >= 0, "chosen: round not in flight");
@@ -344,6 +350,7 @@ export class Coordinator {
     this.stop_election();
     this.state = STATE_INITIAL;
     this.wanted = false;
+    assert(this.inflight.length == 0 && this.queue.length == 0, "demote: writes left behind");
     if (was != STATE_INITIAL || answered > 0) outbox.notice(NOTICE_DEMOTED, this.proposal, answered);
   }
 

@@ -59,6 +59,7 @@ export class Fill extends Round {
   }
 
   private promise_response(index: i32, m: Message): void {
+    assert(this.phase == PHASE_PROMISE, "fill: promise reply outside the promise phase");
     if (m.has_position && m.position != this.position) return;
     if (!this.tally.record(index, m.type, m.proposal)) return;
     if (m.type == RESPONSE_ACCEPT && m.fence_position <= this.position && m.fence_proposal > this.fence) {
@@ -106,6 +107,7 @@ export class Fill extends Round {
   }
 
   private write_response(index: i32, m: Message): void {
+    assert(this.phase == PHASE_WRITE && this.value != null, "fill: write reply outside the write phase");
     if (m.position != this.position) return;
     if (!this.tally.record(index, m.type, m.proposal)) return;
     const outcome = this.tally.outcome();
@@ -136,6 +138,7 @@ export class Fill extends Round {
     const base = nack > this.proposal ? nack : this.proposal;
     assert(base < PROPOSAL_MAX, "fill: proposal space exhausted");
     this.proposal = base + 1;
+    assert(this.proposal > nack, "fill: retry not above the refusal");
     this.phase = PHASE_BACKOFF;
     this.backoff_until_ticks = config.now_ticks + prng_range(FILL_BACKOFF_TICKS_MIN, FILL_BACKOFF_TICKS_MAX);
   }

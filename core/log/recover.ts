@@ -103,6 +103,7 @@ export class Recovery {
 
   private decide(r: RecoverRound): void {
     const ensemble = 2 * config.quorum - 1;
+    assert(r.voting + r.starting + r.empty <= config.peers.length, "recover: more replies than replicas");
     const auto = config.auto_initialize && this.mode == MODE_RECOVER;
     if (r.voting >= config.quorum) {
       this.recovered(r);
@@ -127,6 +128,7 @@ export class Recovery {
   }
 
   private recovered(r: RecoverRound): void {
+    assert(r.voting >= config.quorum, "recovered without a VOTING quorum");
     this.finish_round();
     this.promised = r.promised;
     this.end = r.end;

@@ -155,6 +155,7 @@ export class Replica {
   }
 
   private implicit_promise(w: Writer, m: Message): void {
+    assert(this.status == STATUS_VOTING, "implicit promise while not VOTING");
     if (m.proposal <= this.promised) {
       this.promise_reply(w, m.round, RESPONSE_REJECT, this.promised, false, 0, null);
       return;
@@ -168,6 +169,7 @@ export class Replica {
   private explicit_promise(w: Writer, m: Message): void {
     const p = m.position;
     assert_position(p);
+    assert(this.status == STATUS_VOTING, "explicit promise while not VOTING");
     if (p < this.begin) {
       // Truncated: answer with a learned tombstone NOP so the filler learns "gone".
       const tomb = Action.nop(p, this.promised, true);
@@ -194,6 +196,7 @@ export class Replica {
     const previous = existing.clone();
     const updated = existing.clone();
     updated.promised = m.proposal;
+    assert(updated.promised > existing.promised, "explicit promise did not rise");
     this.put(updated, existing);
     outbox.persist_action(updated, true);
     this.promise_reply(w, m.round, RESPONSE_ACCEPT, m.proposal, true, p, previous.type == TYPE_NONE && !previous.learned ? null : previous);
@@ -235,7 +238,9 @@ export class Replica {
       }
     }
     w.reset();
+    assert(found.length == m.actions.length, "on_write: a position was not judged");
     if (rejected) {
+      assert(nack >= m.proposal, "on_write: rejected by a lower proposal");
       write_write_response(w, m.round, RESPONSE_REJECT, nack, first, count);
     } else if (conflict) {
       return; // Mesos: a write to a learned position is ignored without a reply
@@ -267,6 +272,7 @@ export class Replica {
       stored.performed = m.proposal;
       stored.learned = m.learned;
       assert(stored.type != TYPE_NONE, "write without a value");
+      assert(stored.performed <= stored.promised, "accepted a write above its own promise record");
       if (this.early_learned.size > 0 && this.early_learned.has(a.position)) {
         if (this.early_learned.get(a.position) == m.proposal) stored.learned = true;
         this.early_learned.delete(a.position);
@@ -305,6 +311,7 @@ export class Replica {
       nack = this.fence_conflict(m.proposal, m.position);
       if (nack > m.proposal) type = RESPONSE_REJECT;
       else this.raise_fence(m.proposal, m.position);
+      assert(type != RESPONSE_ACCEPT || this.fence_proposal == m.proposal, "fence accepted but not held");
     }
     write_fence_response(w, m.round, type, type == RESPONSE_REJECT ? nack : m.proposal);
     outbox.route(from);
@@ -332,6 +339,7 @@ export class Replica {
    */
   on_learned_range(m: Message): void {
     assert(m.count > 0, "learned range: empty");
+    assert_position(m.position);
     let marked = 0;
     for (let p = m.position; p < m.position + <u64>m.count; p++) {
       const a = this.get(p);
@@ -368,6 +376,7 @@ export class Replica {
   }
 
   private after_learned(a: Action): void {
+    assert(a.learned, "after_learned: action not learned");
     if (a.type == TYPE_TRUNCATE) this.truncate(a.truncate_to);
     if (a.type == TYPE_NOP && a.tombstone) this.truncate(a.position); // keep the tombstone
     if (a.type == TYPE_NOP && a.tombstone && a.position + 1 > this.begin) this.begin = a.position + 1;
@@ -377,6 +386,7 @@ export class Replica {
     assert_position(to);
     if (to > this.begin) this.begin = to;
     this.erase_below(to);
+    assert(this.begin >= to, "truncate: begin below the truncation point");
     if (this.early_learned.size > 0) this.early_learned.clear(); // stale hints: fills will do
     outbox.persist_erase(to);
   }
@@ -385,6 +395,7 @@ export class Replica {
     const w = outbox.scratch;
     w.reset();
     const voting = this.status == STATUS_VOTING;
+    assert(!voting || this.begin <= this.end + 1, "recover: begin beyond end");
     write_recover_response(w, m.round, this.status, voting, voting ? this.begin : 0, voting ? this.end : 0, this.promised);
     outbox.route(from);
   }
@@ -402,6 +413,7 @@ export class Replica {
       count++;
       this.learn_cursor++;
     }
+    assert(this.learn_cursor >= this.begin, "learned cursor behind begin");
     return count;
   }
 }

@@ -67,3 +67,17 @@ export const FILL_PROMISE_TIMEOUT_TICKS: i32 = 100;
 
 /** Codec version written in every record and message. */
 export const CODEC_VERSION: u8 = 1;
+
+/** Relations between the limits (TigerBeetle: assert them too); run once by init(). */
+export function check_limits(): void {
+  assert(POSITION_MAX < <u64>9007199254740992, "positions must stay below 2^53");
+  assert(REPLICAS_MAX <= 32, "round masks are u32");
+  assert(MESSAGE_MAX_BYTES >= BATCH_BYTES_MAX + ENTRY_PAYLOAD_MAX_BYTES, "a full batch must fit a message");
+  assert(INPUT_CAP_BYTES > MESSAGE_MAX_BYTES, "a message must fit the input region");
+  assert(OUTBOX_SOFT_MAX_BYTES < OUTBOX_MAX_BYTES, "backpressure must come before the hard bound");
+  assert(RETRANSMIT_TICKS < PROMISE_TIMEOUT_TICKS, "re-send before giving up");
+  assert(FILL_BACKOFF_TICKS_MIN < FILL_BACKOFF_TICKS_MAX, "fill back-off range");
+  assert(ELECT_BACKOFF_TICKS_MIN < ELECT_BACKOFF_TICKS_MAX, "election back-off range");
+  assert(RECOVER_RETRY_TICKS_MIN < RECOVER_RETRY_TICKS_MAX, "recovery retry range");
+  assert(WINDOW_POSITIONS_MAX <= DENSE_SLACK_POSITIONS, "a window must land in the dense store");
+}
