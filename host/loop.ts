@@ -1,0 +1,264 @@
+// The one event loop that feeds a log core and carries out its output. Everything that
+// reaches the core (peer messages, ticks, appends, elections) enters here; every ready() batch
+// is carried out here and nowhere else, in the contract's order:
+//   1. persist the batch's records in one transaction, fsynced when the batch says so,
+//   2. then send its messages (a replica's promise or write reply never leaves before the
+//      state it vouches for is durable),
+//   3. then apply learned entries, resolve results and notices,
+//   4. then advance().
+// Events arriving in one turn of the JS event loop are stepped into the core first and drained
+// once (setImmediate), so one fsync covers every append of that turn: group commit.
+import { BROADCAST, CoreAbort, LIMITS, type LearnedEntry, type LogCore, NoticeKind, ResultStatus, StepError } from "./core.ts";
+import { logger } from "./logging.ts";
+import type { Metrics } from "./metrics.ts";
+import type { ReplicaStore } from "./storage/types.ts";
+
+const log = logger("loop.ts");
+
+/** Appends and truncations waiting for their result; more are refused, not queued. */
+export const PENDING_REQUESTS_MAX = 65_536;
+/** ready() batches carried out per drain before yielding to I/O. */
+const BATCHES_PER_DRAIN_MAX = 256;
+
+export const ReplicaStatus = { VOTING: 1, RECOVERING: 2, STARTING: 3, EMPTY: 4 } as const;
+
+/** The replica id the core uses for an address: FNV-1a of "host:port", never 0 or BROADCAST. */
+export function replicaId(address: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) {
+    hash ^= address.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash === 0 || hash === BROADCAST ? 1 : hash;
+}
+
+/** What the loop needs from a transport: addressed by "host:port". */
+export interface PeerSender {
+  send(to: string, payload: Uint8Array): boolean;
+}
+
+export interface LogLoopOptions {
+  core: LogCore;
+  store: ReplicaStore & { readonly path?: string };
+  transport: PeerSender;
+  /** This replica's address ("host:port"). */
+  self: string;
+  /** Every replica's address, this one included (what the core was initialised with). */
+  replicas: readonly string[];
+  /** Crash-only exit for a failed persist or a core assertion (logs first). */
+  fatal: (message: string) => never;
+  metrics?: Metrics;
+  onLearned?: (entry: LearnedEntry) => void;
+}
+
+type Pending = { resolve: (position: number | null) => void; started_ms: number };
+
+export class LogLoop {
+  private readonly addresses = new Map<number, string>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly elections: ((elected: { position: number; proposal: number } | null) => void)[] = [];
+  private next_request = 1;
+  private drain_scheduled = false;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private last_tick_ms = 0;
+  private status_value: number = ReplicaStatus.EMPTY;
+  private stopped = false;
+  /** Observability: entries made durable per fsync, and append latencies (ms). */
+  readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: [] as number[] };
+
+  constructor(private readonly options: LogLoopOptions) {
+    for (const address of options.replicas) {
+      const id = replicaId(address);
+      const clash = this.addresses.get(id);
+      if (clash !== undefined && clash !== address) throw new Error(`replica ids collide: ${clash} and ${address}`);
+      this.addresses.set(id, address);
+    }
+    if (!options.replicas.includes(options.self)) throw new Error(`${options.self} is not among the replicas`);
+  }
+
+  /** Restores the stored records, starts the core and its clock. */
+  start(): void {
+    for (const blob of this.options.store.load()) this.check(this.options.core.restore(blob), "restore");
+    this.check(this.options.core.start(), "start");
+    this.last_tick_ms = performance.now();
+    this.ticker = setInterval(() => this.tick(), LIMITS.tickMs);
+    this.drain();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker = null;
+    for (const [, pending] of this.pending) pending.resolve(null);
+    this.pending.clear();
+    for (const resolve of this.elections.splice(0)) resolve(null);
+  }
+
+  status(): number {
+    return this.status_value;
+  }
+
+  /** A message from a peer; malformed or unknown-sender messages are dropped and counted. */
+  receive(from: string, bytes: Uint8Array): void {
+    if (this.stopped) return;
+    const code = this.step((core) => core.receive(replicaId(from), bytes));
+    if (code === StepError.Malformed || code === StepError.UnknownPeer || code === StepError.Corrupt) {
+      this.options.metrics?.increment("registrar/log/messages_dropped");
+    }
+    this.scheduleDrain();
+  }
+
+  /** Appends `payload`; resolves with its position, or null when this node is not the writer. */
+  append(payload: Uint8Array): Promise<number | null> {
+    return this.request((core, id) => core.append(id, payload));
+  }
+
+  /** Appends a TRUNCATE to `to`; resolves with its position, or null when not the writer. */
+  truncate(to: number): Promise<number | null> {
+    return this.request((core, id) => core.truncate(id, to));
+  }
+
+  /** Runs an election; resolves with the last position and proposal, or null when it failed. */
+  elect(): Promise<{ position: number; proposal: number } | null> {
+    return new Promise((resolve) => {
+      this.elections.push(resolve);
+      const code = this.step((core) => core.elect());
+      if (code < 0) this.settleElections(null);
+      this.scheduleDrain();
+    });
+  }
+
+  private request(event: (core: LogCore, id: number) => number): Promise<number | null> {
+    if (this.stopped) return Promise.resolve(null);
+    if (this.pending.size >= PENDING_REQUESTS_MAX) return Promise.reject(new Error("too many log requests in flight"));
+    const id = this.next_request;
+    this.next_request = this.next_request >= 0xfffffffe ? 1 : this.next_request + 1;
+    return new Promise((resolve, reject) => {
+      const code = this.step((core) => event(core, id));
+      if (code === StepError.QueueFull) return reject(new Error("the log's write queue is full"));
+      if (code < 0) return resolve(null);
+      this.pending.set(id, { resolve, started_ms: performance.now() });
+      this.scheduleDrain();
+    });
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const ticks = Math.floor((now - this.last_tick_ms) / LIMITS.tickMs);
+    if (ticks <= 0) return;
+    this.last_tick_ms += ticks * LIMITS.tickMs;
+    this.step((core) => core.tick(Math.min(ticks, 100)));
+    this.drain();
+  }
+
+  /** Steps one event; on back-pressure drains the core's output and tries once more. */
+  private step(event: (core: LogCore) => number): number {
+    try {
+      let code = event(this.options.core);
+      if (code === StepError.Backpressure) {
+        this.drain();
+        code = event(this.options.core);
+      }
+      return code;
+    } catch (error) {
+      if (error instanceof CoreAbort) this.options.fatal(error.message);
+      throw error;
+    }
+  }
+
+  private scheduleDrain(): void {
+    if (this.drain_scheduled || this.stopped) return;
+    this.drain_scheduled = true;
+    setImmediate(() => {
+      this.drain_scheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Carries out ready() batches in the contract's order until none is left (bounded). */
+  private drain(): void {
+    const core = this.options.core;
+    for (let n = 0; n < BATCHES_PER_DRAIN_MAX && !this.stopped; n++) {
+      const batch = core.ready();
+      if (batch === null) return;
+      if ((batch.persist.length > 0 || batch.mustSync) && !this.persist(batch.persist, batch.mustSync)) return;
+      for (const message of batch.messages) this.send(message.to, message.bytes);
+      for (const entry of batch.learned) this.options.onLearned?.(entry);
+      for (const result of batch.results) this.settle(result.requestId, result.status === ResultStatus.Ok ? result.position : null);
+      for (const notice of batch.notices) this.notice(notice.kind, notice.a, notice.b);
+      core.advance();
+    }
+    this.scheduleDrain(); // more remains: yield to I/O, then continue
+  }
+
+  /** False when the store failed: the loop has stopped and nothing of the batch may be sent. */
+  private persist(records: Uint8Array, sync: boolean): boolean {
+    try {
+      this.options.store.persist(records, sync);
+    } catch (error) {
+      this.stop();
+      this.options.fatal(`Failed to persist to ${this.options.store.path ?? "the replica store"}: ${(error as Error).message}`);
+      return false;
+    }
+    if (sync) {
+      this.stats.fsyncs++;
+      this.stats.entries_synced += countActions(records);
+    }
+    return true;
+  }
+
+  private send(to: number, bytes: Uint8Array): void {
+    if (to === BROADCAST) {
+      for (const [id, address] of this.addresses) if (address !== this.options.self) this.options.transport.send(address, bytes);
+      return;
+    }
+    const address = this.addresses.get(to);
+    if (address === undefined) throw new Error(`core addressed unknown replica ${to}`);
+    this.options.transport.send(address, bytes);
+  }
+
+  private settle(request: number, position: number | null): void {
+    const pending = this.pending.get(request);
+    if (pending === undefined) return;
+    this.pending.delete(request);
+    if (position !== null && this.stats.latencies_ms.length < 1_000_000) this.stats.latencies_ms.push(performance.now() - pending.started_ms);
+    pending.resolve(position);
+  }
+
+  private notice(kind: number, a: number, b: number): void {
+    if (kind === NoticeKind.Status) {
+      if (a !== this.status_value) log.info(`Replica status is now ${statusName(a)}`);
+      this.status_value = a;
+    } else if (kind === NoticeKind.Elected) {
+      this.settleElections({ position: a, proposal: b });
+    } else if (kind === NoticeKind.ElectFailed) {
+      this.settleElections(null);
+    } else if (kind === NoticeKind.Demoted) {
+      log.warning(`The coordinator was demoted (a higher proposal ${a} exists); pending appends return none`);
+    } else if (kind === NoticeKind.InitNeeded) {
+      log.warning("All replicas are EMPTY and auto-initialisation is off: run `mesos-log initialize` on each");
+    }
+  }
+
+  private settleElections(result: { position: number; proposal: number } | null): void {
+    for (const resolve of this.elections.splice(0)) resolve(result);
+  }
+
+  private check(code: number, what: string): void {
+    if (code < 0) throw new Error(`core refused ${what} (code ${code})`);
+  }
+}
+
+/** ACTION records in a batch of frames, read from the frame headers alone. */
+function countActions(records: Uint8Array): number {
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  let count = 0;
+  for (let at = 0; at + 6 <= records.length; at += 10 + view.getUint32(at + 2, true)) {
+    if (records[at + 1] === 2) count++;
+  }
+  return count;
+}
+
+export function statusName(status: number): string {
+  return ["?", "VOTING", "RECOVERING", "STARTING", "EMPTY"][status] ?? `status ${status}`;
+}
