@@ -148,11 +148,3 @@ export function decodeMessage(bytes: Uint8Array): Message {
   if (r.remaining() !== 0) throw new CodecError("trailing bytes in message body");
   return m;
 }
-
-/** The kind and (for responses) the type of a message, without decoding payloads. */
-export function peekMessage(bytes: Uint8Array): { kind: number; type: number } {
-  const kind = bytes[1] ?? 0;
-  const responses: number[] = [Kind.PromiseResponse, Kind.WriteResponse, Kind.FenceResponse];
-  const type = responses.includes(kind) ? (bytes[10] ?? 0) : 0;
-  return { kind, type };
-}

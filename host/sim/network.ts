@@ -58,12 +58,6 @@ export class SimNetwork {
     return this.faults.delayMax > this.faults.delayMin ? this.prng.shuffle(due) : due;
   }
 
-  pending(): number {
-    let n = 0;
-    for (const bucket of this.queue.values()) n += bucket.length;
-    return n;
-  }
-
   block(from: number, to: number): void {
     this.blocked.add(`${from}>${to}`);
   }
