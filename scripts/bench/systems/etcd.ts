@@ -6,18 +6,21 @@
 //
 // The operation: a put of a fresh key (`bench/run<r>/<n>`) with the payload as value —
 // etcd's nearest equivalent of "append one entry durably" (each put is one Raft log entry).
-// Client: etcd's v3 HTTP/JSON API (`POST /v3/kv/put`, the gRPC gateway built into every
-// member) with keep-alive connections, requests spread round-robin over the three members
-// (followers forward to the leader, as in a real deployment).
+// Client (BENCH_ETCD_CLIENT): "grpc" (default), etcd's native protocol — one HTTP/2 connection
+// per member, calls multiplexed on it (etcd_grpc.ts) — or "http", the v3 HTTP/JSON gateway
+// (`POST /v3/kv/put`) over keep-alive connections. Either way requests go round-robin over
+// the three members (followers forward to the leader, as in a real deployment).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type BenchSystem, type Load, type RunResult, type SystemOptions, driveLoad } from "./types.ts";
 import { type Server, freePorts, spawnServer, tail, waitUntil } from "./processes.ts";
+import { type EtcdChannel, openChannel } from "./etcd_grpc.ts";
 
 export const ETCD = "/usr/bin/etcd";
 const MEMBERS = 3;
 const START_DEADLINE_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+const CLIENT = process.env.BENCH_ETCD_CLIENT ?? "grpc";
 
 interface Member {
   name: string;
@@ -29,12 +32,14 @@ interface Member {
 export function create(options: SystemOptions): BenchSystem {
   const servers: Server[] = [];
   let members: Member[] = [];
+  let channels: EtcdChannel[] = [];
   let run_number = 0;
 
   return {
     name: "etcd",
-    describe: () => `etcd ${version()}: ${MEMBERS} members, WAL fsync (default), v3 put of a new key via HTTP/JSON gateway (keep-alive, round-robin)`,
+    describe: () => `etcd ${version()}: ${MEMBERS} members, WAL fsync (default), v3 put of a new key via ${CLIENT === "http" ? "HTTP/JSON gateway (keep-alive" : "gRPC (1 HTTP/2 connection per member"}, round-robin)`,
     async start() {
+      if (CLIENT !== "grpc" && CLIENT !== "http") throw new Error(`BENCH_ETCD_CLIENT must be grpc or http, not ${CLIENT}`);
       members = await plan(options.base_dir);
       const token = `bench-${process.pid}-${Date.now()}`;
       for (const member of members) servers.push(startMember(member, members, token));
@@ -44,9 +49,13 @@ export function create(options: SystemOptions): BenchSystem {
       }, () => {
         for (const s of servers) if (!s.alive()) throw new Error(`etcd member ${s.pid} exited:\n${tail(s.log_path)}`);
       }, START_DEADLINE_MS);
+      if (CLIENT === "grpc") channels = members.map((m) => openChannel(m.client_url));
     },
     async run(load: Load): Promise<RunResult> {
       const prefix = `bench/run${++run_number}/`;
+      if (CLIENT === "grpc") {
+        return await driveLoad(load, (index, payload) => channels[index % channels.length]!.put(Buffer.from(prefix + index), payload));
+      }
       let value_b64 = "";
       return await driveLoad(load, (index, payload) => {
         // The payload is the same bytes for every op: encode it once per run.
@@ -56,6 +65,7 @@ export function create(options: SystemOptions): BenchSystem {
       });
     },
     async stop() {
+      for (const channel of channels.splice(0)) channel.close();
       await Promise.all(servers.splice(0).map((s) => s.stop()));
     },
   };
