@@ -1,0 +1,166 @@
+// A replicated log node as a process runs it: the SQLite replica store under `path`, a WASM
+// log core, the event loop, and the peer transport riding on the process's HTTP server.
+// Used by the mesos-log tool (replica, benchmark) and by the master. The replica set is fixed
+// when the node starts (static --peers, or the ZooKeeper group once 2*quorum-1 replicas are
+// there), which is what the core's replica ids are initialised with.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type LearnedEntry, LIMITS, LogCore } from "../core.ts";
+import { decodeMessage, MESSAGE_MAX_BYTES } from "../codec/index.ts";
+import { logger } from "../logging.ts";
+import { LogLoop, ReplicaStatus, replicaId, statusName } from "../loop.ts";
+import type { Metrics } from "../metrics.ts";
+import { clusterName } from "../net/cluster.ts";
+import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
+import { CorruptStore, SqliteStore } from "../storage/sqlite.ts";
+
+const log = logger("replicated_log.ts");
+
+export const REPLICA_FILE = "replica.db";
+
+export interface ReplicatedLogOptions {
+  /** The log directory (Mesos's --path; the master uses <work_dir>/replicated_log). */
+  path: string;
+  /** This replica's advertised "ip:port" (its id and where peers dial it). */
+  self: string;
+  /** Every replica's "ip:port", this one included. */
+  replicas: readonly string[];
+  quorum: number;
+  auto_initialize: boolean;
+  /** Names the cluster in the peer hello: the ZooKeeper path or the replica list. */
+  cluster: string;
+  metrics?: Metrics;
+  fatal: (message: string) => never;
+  onLearned?: (entry: LearnedEntry) => void;
+  /** Seeds the core's PRNG (proposal back-off); defaults to a random value. */
+  seed?: number;
+}
+
+export class ReplicatedLog {
+  readonly store: SqliteStore;
+  readonly loop: LogLoop;
+  readonly transport: PeerTransport;
+  readonly file: string;
+
+  constructor(readonly options: ReplicatedLogOptions) {
+    if (options.quorum < 1 || 2 * options.quorum - 1 > options.replicas.length) {
+      throw new Error(`quorum ${options.quorum} needs ${2 * options.quorum - 1} replicas, ${options.replicas.length} given`);
+    }
+    this.file = join(options.path, REPLICA_FILE);
+    this.store = openStore(this.file, options.quorum, options.fatal);
+    const core = new LogCore({
+      nodeId: replicaId(options.self),
+      quorum: options.quorum,
+      replicas: options.replicas.map(replicaId),
+      autoInitialize: options.auto_initialize,
+      seed: options.seed ?? Math.floor(Math.random() * 2 ** 48),
+    });
+    let loop: LogLoop | null = null;
+    this.transport = new PeerTransport({
+      id: options.self,
+      cluster: options.cluster,
+      metrics: options.metrics,
+      frame_bytes_max: MESSAGE_MAX_BYTES,
+      allowed: (id) => options.replicas.includes(id),
+      validate: validateMessage,
+      onMessage: (from, payload) => loop?.receive(from, payload),
+    });
+    this.transport.setPeers(options.replicas.filter((r) => r !== options.self));
+    this.loop = loop = new LogLoop({
+      core, store: this.store, transport: this.transport, self: options.self, replicas: options.replicas,
+      fatal: options.fatal, metrics: options.metrics, onLearned: options.onLearned,
+    });
+    this.registerMetrics();
+  }
+
+  /** The Bun.serve hooks that carry peer links on the process's HTTP port. */
+  serverHooks() {
+    return {
+      upgrade: (request: Request, server: Bun.Server<PeerSocketData>) => this.transport.upgrade(request, server),
+      websocket: this.transport.websocket,
+    };
+  }
+
+  start(): void {
+    log.info(`Starting replica ${this.options.self} of ${this.options.replicas.length} (quorum ${this.options.quorum}) on ${this.file}`);
+    this.loop.start();
+  }
+
+  /** Resolves once the local replica is VOTING (recovered), or false at the deadline. */
+  async recovered(deadline_ms: number): Promise<boolean> {
+    const until = Date.now() + deadline_ms;
+    while (this.loop.status() !== ReplicaStatus.VOTING) {
+      if (Date.now() >= until) return false;
+      await Bun.sleep(LIMITS.tickMs);
+    }
+    return true;
+  }
+
+  /** Elects this node's coordinator, retrying until `deadline_ms`; null when it never won. */
+  async elect(deadline_ms: number): Promise<{ position: number; proposal: number } | null> {
+    const until = Date.now() + deadline_ms;
+    while (Date.now() < until) {
+      const elected = await this.loop.elect();
+      if (elected !== null) return elected;
+      await Bun.sleep(LIMITS.tickMs);
+    }
+    return null;
+  }
+
+  /** Stops the loop and the transport, then checkpoints and closes the store. */
+  close(): void {
+    this.loop.stop();
+    this.transport.close();
+    this.store.close();
+  }
+
+  private registerMetrics(): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    metrics.gauge("registrar/log/recovered", () => (this.loop.status() === ReplicaStatus.VOTING ? 1 : 0));
+    metrics.gauge("registrar/log/ensemble_size", () => this.options.replicas.length);
+    metrics.counter("registrar/log/messages_dropped");
+    metrics.gauge("registrar/log/fsyncs", () => this.loop.stats.fsyncs);
+    metrics.gauge("registrar/log/entries_per_fsync", () => (this.loop.stats.fsyncs === 0 ? 0 : this.loop.stats.entries_synced / this.loop.stats.fsyncs));
+    for (const [suffix, q] of [["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const) {
+      metrics.gauge(`registrar/log/append_latency_ms/${suffix}`, () => percentile(this.loop.stats.latencies_ms, q));
+    }
+  }
+}
+
+/**
+ * Opens the replica's file. A corrupt file is never served: with peers to recover from
+ * (quorum > 1) it is moved aside and the replica starts EMPTY, which keeps it from voting
+ * until it has caught up from a VOTING quorum; alone (quorum 1) nothing could restore it,
+ * so the process exits.
+ */
+function openStore(file: string, quorum: number, fatal: (message: string) => never): SqliteStore {
+  try {
+    const store = SqliteStore.open(file);
+    store.load(); // verifies every record's checksum before the core sees any of it
+    return store;
+  } catch (error) {
+    if (!(error instanceof CorruptStore)) throw error;
+    if (quorum === 1 || !existsSync(file)) fatal(`${error.message}; with quorum ${quorum} no other replica can restore it`);
+    const aside = SqliteStore.quarantine(file);
+    log.error(`${error.message}; moved it to ${aside} and starting EMPTY: the replica will not vote until it has caught up`);
+    return SqliteStore.open(file);
+  }
+}
+
+function validateMessage(payload: Uint8Array): string | null {
+  try {
+    decodeMessage(payload);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const window = values.slice(-10_000).sort((a, b) => a - b);
+  return window[Math.min(window.length - 1, Math.floor(q * window.length))]!;
+}
+
+export { clusterName, statusName };
