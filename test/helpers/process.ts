@@ -40,9 +40,15 @@ export interface Running {
 
 // Long-running children are started detached (setsid -f) and tracked by pid: bun test 1.4.5
 // SIGTERMs every process a file spawned when a stale timeout timer fires (oven-sh/bun#38774).
-// A small sh wrapper records the child's pid and exit status in files. (The shell starts the
-// child with SIGINT ignored, as background jobs are; Bun's own SIGINT handler replaces that.)
-const WRAPPER = '"$@" > "$OUT" 2> "$ERR" & echo $! > "$PIDFILE"; wait $!; echo $? > "$STATUS"';
+// A small sh wrapper records the child's pid and exit status in files, and a watcher SIGKILLs
+// the child once the test process ($OWNER) is gone, however it died, so nothing outlives a run.
+// (The shell starts the child with SIGINT ignored, as background jobs are; Bun's own SIGINT
+// handler replaces that.)
+export const WRAPPER = [
+  '"$@" > "$OUT" 2> "$ERR" & child=$!; echo $child > "$PIDFILE"',
+  '(while kill -0 "$OWNER" 2>/dev/null; do sleep 1; done; kill -9 $child 2>/dev/null) & watcher=$!',
+  'wait $child; status=$?; kill $watcher 2>/dev/null; echo $status > "$STATUS"',
+].join("; ");
 const EXIT_WAIT_MS_MAX = 10 * 60_000;
 const live = new Set<number>();
 process.on("exit", () => {
@@ -55,7 +61,7 @@ export function start(command: string[], options: { cwd?: string; env?: Record<s
   Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ...command], {
     cwd: options.cwd,
     stdin: "ignore", stdout: "ignore", stderr: "ignore", // or spawnSync waits for the detached child
-    env: { PATH: process.env.PATH ?? "", ...options.env, ...files },
+    env: { PATH: process.env.PATH ?? "", ...options.env, ...files, OWNER: String(process.pid) },
   });
   const pid = waitForPid(files.PIDFILE);
   live.add(pid);

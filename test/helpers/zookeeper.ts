@@ -1,13 +1,14 @@
 // A real ZooKeeper server (Debian's `zookeeper` package) on a loopback port, with its own
 // data directory, for cluster tests. Fails loudly when the package is missing: the README's
-// test command installs it. The server is started detached (setsid -f) and managed by pid:
-// bun test 1.4.5 SIGTERMs every process a file spawned when a stale timeout timer fires
+// test command installs it. The server is started detached (setsid -f, through the process
+// helper's wrapper, which kills it when the test process is gone) and managed by pid: bun test
+// 1.4.5 SIGTERMs every process a file spawned when a stale timeout timer fires
 // (oven-sh/bun#38774), which killed servers started in beforeAll mid-file.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tcpConnect } from "node:net";
-import { freePort } from "./process.ts";
+import { freePort, WRAPPER } from "./process.ts";
 
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
 
@@ -31,9 +32,10 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     "admin.enableServer=false", "minSessionTimeout=400", "maxSessionTimeout=60000", "",
   ].join("\n"));
   const pidFile = join(dir, "zk.pid");
-  const script = `echo $$ > '${pidFile}'; exec '${ZK_SERVER}' start-foreground '${join(dir, "zoo.cfg")}' > '${join(dir, "zk.out")}' 2>&1`;
-  Bun.spawnSync(["setsid", "-f", "sh", "-c", script], {
-    cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir }, stdin: "ignore", stdout: "ignore", stderr: "ignore",
+  const files = { OUT: join(dir, "zk.out"), ERR: join(dir, "zk.err"), PIDFILE: pidFile, STATUS: join(dir, "zk.status") };
+  Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ZK_SERVER, "start-foreground", join(dir, "zoo.cfg")], {
+    cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir, ...files, OWNER: String(process.pid) },
+    stdin: "ignore", stdout: "ignore", stderr: "ignore",
   });
   const pid = await readPid(pidFile);
   servers.add(pid);
