@@ -135,7 +135,7 @@ async function measure(name: string, createSystem: CreateSystem, options: Option
       const load: Load = { concurrency, entries, entry_bytes: options.entry_bytes, deadline_ms: options.deadline_ms };
       const summary = summarize(await system.run(load));
       const capped = summary.ops < entries ? ` (deadline: ${summary.ops}/${entries} done)` : "";
-      console.log(`   c${concurrency}: ${fmt(summary.ops_per_s, 0)} ops/s, p50 ${fmt(summary.latency_ms_p50, 2)} ms, p99 ${fmt(summary.latency_ms_p99, 2)} ms${capped}`);
+      console.log(`   c${concurrency}: ${fmt(summary.ops_per_s, 0)} ops/s, p50 ${fmt(summary.latency_ms_p50, 2)} ms, p99 ${fmt(summary.latency_ms_p99, 2)} ms, max ${fmt(summary.latency_ms_max, 1)} ms${capped}`);
       rows.push({ system: name, concurrency, summary });
     }
   } catch (error) {

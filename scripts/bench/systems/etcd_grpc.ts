@@ -66,12 +66,17 @@ function call(session: ClientHttp2Session, path: string, frame: Buffer): Promise
       if (headers["grpc-status"] !== undefined) status = String(headers["grpc-status"]);
       if (headers["grpc-message"] !== undefined) message = decodeURIComponent(String(headers["grpc-message"]));
     };
-    stream.setTimeout(CALL_TIMEOUT_MS, () => stream.close());
+    // Our own timer: Bun's stream.setTimeout adds a listener to the session per stream.
+    const timer = setTimeout(() => stream.close(), CALL_TIMEOUT_MS);
     stream.on("response", note); // a trailers-only (error) answer carries the status here
     stream.on("trailers", note);
     stream.on("data", () => { /* the PutResponse header: not needed */ });
     stream.on("error", reject);
-    stream.on("close", () => (status === "0" ? resolve() : reject(new Error(`etcd ${path}: grpc-status ${status ?? "none"} ${message}`))));
+    stream.on("close", () => {
+      clearTimeout(timer);
+      if (status === "0") resolve();
+      else reject(new Error(`etcd ${path}: grpc-status ${status ?? "none"} ${message}`));
+    });
     stream.end(frame);
   });
 }

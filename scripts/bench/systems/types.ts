@@ -112,6 +112,8 @@ export interface Summary {
   ops_per_s: number;
   latency_ms_p50: number;
   latency_ms_p99: number;
+  /** The slowest operation: explains an ops/s that p50 and p99 do not (a stall). */
+  latency_ms_max: number;
 }
 
 /** Nearest-rank percentile (0 < p ≤ 100) of latencies, which are sorted in place. */
@@ -124,7 +126,7 @@ export function percentile(sorted_ms: Float64Array, p: number): number {
 export function summarize(result: RunResult): Summary {
   const sorted = Float64Array.from(result.latencies_ms).sort();
   const ops_per_s = result.elapsed_ms > 0 ? (result.ops * 1000) / result.elapsed_ms : 0;
-  return { ops: result.ops, ops_per_s, latency_ms_p50: percentile(sorted, 50), latency_ms_p99: percentile(sorted, 99) };
+  return { ops: result.ops, ops_per_s, latency_ms_p50: percentile(sorted, 50), latency_ms_p99: percentile(sorted, 99), latency_ms_max: percentile(sorted, 100) };
 }
 
 /** A plain-text table: first column left-aligned, the others right-aligned. */
