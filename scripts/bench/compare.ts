@@ -24,15 +24,15 @@
 // --size=B (default 100), --deadline-s=S (per run; default 60), --only=zookeeper,etcd,
 // --dir=PATH (where data dirs go, default the OS temp dir: the same disk for every system).
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BenchSystem, type CreateSystem, type Load, type Summary, formatTable, summarize } from "./systems/types.ts";
+import { type BenchSystem, type CreateSystem, type Load, summarize } from "./systems/types.ts";
+import { OURS, type Row, fmt, report } from "./systems/report.ts";
 import { forgetDir, removeOnExit } from "./systems/processes.ts";
 import { ZK_SERVER } from "./systems/zookeeper.ts";
 import { ETCD } from "./systems/etcd.ts";
 
 const CONCURRENCIES = [1, 64, 256] as const;
-const OURS = "mesos-log";
 const KNOWN = [OURS, "zookeeper", "etcd"] as const;
 const PACKAGES: Record<string, { binary: string; pkg: string }> = {
   zookeeper: { binary: ZK_SERVER, pkg: "zookeeper" },
@@ -46,12 +46,6 @@ interface Options {
   deadline_ms: number;
   only: string[];
   dir: string;
-}
-
-interface Row {
-  system: string;
-  concurrency: number;
-  summary: Summary | null; // null: the run failed
 }
 
 function parseFlags(argv: string[]): Options {
@@ -123,7 +117,8 @@ async function measure(name: string, createSystem: CreateSystem, options: Option
   const system: BenchSystem = createSystem({ base_dir });
   const rows: Row[] = [];
   try {
-    console.log(`\n== ${system.describe()}`);
+    // The machine may be shared: the load average before each system helps read its figures.
+    console.log(`\n== ${system.describe()}\n   load average before: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     const t0 = performance.now();
     await system.start();
     console.log(`   started in ${((performance.now() - t0) / 1000).toFixed(1)} s; data in ${base_dir}`);
@@ -146,53 +141,6 @@ async function measure(name: string, createSystem: CreateSystem, options: Option
     forgetDir(base_dir);
   }
   return rows;
-}
-
-function fmt(value: number, digits: number): string {
-  if (!Number.isFinite(value)) return "-";
-  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-const key = (name: string) => name.replace(/-/g, "_");
-
-/** Ours ÷ theirs for ops/s, theirs ÷ ours for p50: above 1 means mesos-log is better. */
-function ratios(rows: Row[], row: Row): { ops: number; p50: number } | null {
-  const ours = rows.find((r) => r.system === OURS && r.concurrency === row.concurrency)?.summary;
-  const theirs = row.summary;
-  if (row.system === OURS || !ours || !theirs) return null;
-  return { ops: ours.ops_per_s / theirs.ops_per_s, p50: theirs.latency_ms_p50 / ours.latency_ms_p50 };
-}
-
-function report(rows: Row[], options: Options): void {
-  const withRatios = rows.some((r) => r.system === OURS && r.summary);
-  const header = ["system", "concurrency", "ops/s", "p50 ms", "p99 ms"];
-  if (withRatios) header.push("ours÷this ops/s", "this÷ours p50");
-  const table = rows.map((row) => {
-    const s = row.summary;
-    const cells = [row.system, String(row.concurrency), s ? fmt(s.ops_per_s, 0) : "failed", s ? fmt(s.latency_ms_p50, 2) : "-", s ? fmt(s.latency_ms_p99, 2) : "-"];
-    const r = ratios(rows, row);
-    if (withRatios) cells.push(r ? `${fmt(r.ops, 2)}×` : "", r ? `${fmt(r.p50, 2)}×` : "");
-    return cells;
-  });
-  console.log(`\n${options.entry_bytes}-byte entries, 3 members, quorum 2, durable writes; ${options.entries_c1} entries at c1, ${options.entries} at c64/c256, ≤${options.deadline_ms / 1000} s per run`);
-  console.log(formatTable(header, table));
-  if (withRatios) console.log("ratios above 1× mean mesos-log is better (targets: ops/s ≥ 5× at c256, p50 ≥ 1× at c1)");
-
-  const figures: Record<string, number | null> = { entry_bytes: options.entry_bytes };
-  const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
-  for (const row of rows) {
-    const name = key(row.system);
-    const c = row.concurrency;
-    figures[`${name}_ops_per_s_c${c}`] = row.summary ? round(row.summary.ops_per_s, 0) : null;
-    figures[`${name}_latency_ms_p50_c${c}`] = row.summary ? round(row.summary.latency_ms_p50, 3) : null;
-    figures[`${name}_latency_ms_p99_c${c}`] = row.summary ? round(row.summary.latency_ms_p99, 3) : null;
-    const r = ratios(rows, row);
-    if (r) {
-      figures[`mesos_log_over_${name}_ops_per_s_ratio_c${c}`] = round(r.ops, 2);
-      figures[`${name}_over_mesos_log_latency_p50_ratio_c${c}`] = round(r.p50, 2);
-    }
-  }
-  console.log(JSON.stringify(figures));
 }
 
 async function main(): Promise<number> {

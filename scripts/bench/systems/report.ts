@@ -1,0 +1,97 @@
+// The comparison's output: one table (system, concurrency, ops/s, p50, p99, and our ratio to
+// each other system when mesos-log ran) and, as the very last line, one JSON object of figures
+// with units in the names. Kept apart from compare.ts so it can be exercised with made-up rows.
+import { type Summary, formatTable } from "./types.ts";
+
+export const OURS = "mesos-log";
+
+export interface Row {
+  system: string;
+  concurrency: number;
+  summary: Summary | null; // null: the run failed
+}
+
+export interface Settings {
+  entry_bytes: number;
+  entries_c1: number;
+  entries: number;
+  deadline_ms: number;
+}
+
+/** Targets of issue 4: ops/s at least 5× both peers at c256, p50 no worse at c1. */
+const TARGET_OPS_RATIO_C256 = 5;
+const TARGET_P50_RATIO_C1 = 1;
+
+export function fmt(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return "-";
+  if (digits > 0 && Math.abs(value) < 1) digits++; // sub-millisecond latencies keep three digits
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+const key = (name: string) => name.replace(/-/g, "_");
+
+/** Ours ÷ theirs for ops/s, theirs ÷ ours for p50: above 1 means mesos-log is better. */
+function ratios(rows: Row[], row: Row): { ops: number; p50: number } | null {
+  const ours = rows.find((r) => r.system === OURS && r.concurrency === row.concurrency)?.summary;
+  const theirs = row.summary;
+  if (row.system === OURS || !ours || !theirs) return null;
+  return { ops: ours.ops_per_s / theirs.ops_per_s, p50: theirs.latency_ms_p50 / ours.latency_ms_p50 };
+}
+
+/** Prints the table, the verdict on the targets (when mesos-log ran), then the JSON line last. */
+export function report(rows: Row[], settings: Settings): void {
+  const withRatios = rows.some((r) => r.system === OURS && r.summary);
+  const header = ["system", "concurrency", "ops/s", "p50 ms", "p99 ms"];
+  if (withRatios) header.push("ops/s: ours÷this", "p50: this÷ours");
+  const table = rows.map((row) => {
+    const s = row.summary;
+    const cells = [row.system, String(row.concurrency), s ? fmt(s.ops_per_s, 0) : "failed", s ? fmt(s.latency_ms_p50, 2) : "-", s ? fmt(s.latency_ms_p99, 2) : "-"];
+    const r = ratios(rows, row);
+    if (withRatios) cells.push(r ? `${fmt(r.ops, 2)}×` : "", r ? `${fmt(r.p50, 2)}×` : "");
+    return cells;
+  });
+  console.log(`\n${settings.entry_bytes}-byte entries, 3 members, quorum 2, durable writes; ${settings.entries_c1} entries at c1, ${settings.entries} at c64/c256, ≤${settings.deadline_ms / 1000} s per run`);
+  console.log(formatTable(header, table));
+  if (withRatios) {
+    console.log("ratios above 1× mean mesos-log is better");
+    for (const line of verdicts(rows)) console.log(line);
+  }
+  console.log(JSON.stringify(figures(rows, settings)));
+}
+
+function verdicts(rows: Row[]): string[] {
+  const lines: string[] = [];
+  for (const row of rows) {
+    const r = ratios(rows, row);
+    if (!r) continue;
+    if (row.concurrency === 256) {
+      const met = r.ops >= TARGET_OPS_RATIO_C256 ? "met" : "NOT met";
+      lines.push(`target ops/s ≥ ${TARGET_OPS_RATIO_C256}× ${row.system} at c256: ${met} (${fmt(r.ops, 2)}×)`);
+    }
+    if (row.concurrency === 1) {
+      const met = r.p50 >= TARGET_P50_RATIO_C1 ? "met" : "NOT met";
+      lines.push(`target p50 no worse than ${row.system} at c1: ${met} (${fmt(r.p50, 2)}×)`);
+    }
+  }
+  return lines;
+}
+
+function figures(rows: Row[], settings: Settings): Record<string, number | null> {
+  const out: Record<string, number | null> = { entry_bytes: settings.entry_bytes };
+  const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
+  for (const row of rows) {
+    const name = key(row.system);
+    const c = row.concurrency;
+    const s = row.summary;
+    out[`${name}_ops_per_s_c${c}`] = s ? round(s.ops_per_s, 0) : null;
+    out[`${name}_latency_ms_p50_c${c}`] = s ? round(s.latency_ms_p50, 3) : null;
+    out[`${name}_latency_ms_p99_c${c}`] = s ? round(s.latency_ms_p99, 3) : null;
+    out[`${name}_latency_ms_max_c${c}`] = s ? round(s.latency_ms_max, 3) : null;
+    const r = ratios(rows, row);
+    if (r) {
+      out[`mesos_log_over_${name}_ops_per_s_ratio_c${c}`] = round(r.ops, 2);
+      out[`${name}_over_mesos_log_latency_p50_ratio_c${c}`] = round(r.p50, 2);
+    }
+  }
+  return out;
+}
