@@ -242,13 +242,18 @@ class Run {
     }
     if (typeof final !== "number") throw new SafetyViolation(`L1: no final append acknowledged by tick ${c.now}`);
     // A barrier entry after the final one: catch-up stops one short of the end (so as not
-    // to demote the writer), and a replica that refused the final write still gets it.
-    if (c.node(leader).elected) {
-      const barrier = `n${leader}.p${c.node(leader).elected!.proposal}.barrier`;
-      const barrierId = c.append(leader, barrier);
-      this.checker.propose(barrierId, barrier);
-      c.await(leader, barrierId, left());
+    // to demote the writer), and a replica that refused the final write still gets it. A
+    // replica holding a higher promise can demote the writer here too: elect again, retry.
+    let barrier: number | null | undefined = null;
+    for (let attempt = 0; attempt < 10 && typeof barrier !== "number" && left() > 0; attempt++) {
+      if (!c.node(leader).elected) c.elect(leader);
+      if (c.awaitElected(leader, left()) === undefined) continue;
+      const payload = `n${leader}.p${c.node(leader).elected!.proposal}.barrier${attempt}`;
+      const requestId = c.append(leader, payload);
+      this.checker.propose(requestId, payload);
+      barrier = c.await(leader, requestId, left());
     }
+    if (typeof barrier !== "number") throw new SafetyViolation(`L1: no barrier append acknowledged by tick ${c.now}`);
     // Reader catch-up on every other replica. It answers none while an earlier catch-up is
     // still running, or when the log holds a single position; then try again a bit later.
     for (const node of core) {
