@@ -23,8 +23,8 @@
 // Neither is tuned beyond its defaults (beyond quieter logs): defaults are what users run,
 // and both already batch (group commit) under concurrency, as our log does (measured here at
 // c256: ~20 entries per fsync on ZooKeeper followers, ~40 per fsync on each etcd member).
-// Every client runs in this one Bun process, which stays far from saturated (≲20% of a core
-// for ZooKeeper and etcd): the servers, not the load generator, set the pace.
+// Every client runs in this one Bun process, which stays far from saturated (measured: ~15% of
+// a core driving ZooKeeper, ~30% driving etcd): the servers, not the load generator, set the pace.
 //
 // Flags: --entries-c1=N (default 2000), --entries=N (at 64 and 256; default 20000),
 // --size=B (default 100), --deadline-s=S (per run; default 60), --only=zookeeper,etcd,
