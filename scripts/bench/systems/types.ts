@@ -57,14 +57,18 @@ export type CreateSystem = (options: SystemOptions) => BenchSystem;
  * entries) and `worker` is the slot (0 ≤ worker < concurrency) issuing it, e.g. to pick a
  * connection. Resolves when the system has acknowledged it; rejects on failure.
  */
+/** How long operations still in flight at the deadline may take before the run fails. */
+export const STRAGGLER_GRACE_MS = 30_000;
+
 export type Operation = (index: number, payload: Uint8Array, worker: number) => Promise<void>;
 
 /**
  * The closed-loop load driver: `concurrency` workers, each starting its next operation as
  * soon as its previous one completes, until `entries` operations are done or the deadline
- * passes (operations already in flight then finish and count). The first failure stops all
- * workers, and the run rejects with it once the in-flight operations have settled: a
- * benchmark that silently dropped failures would overstate throughput.
+ * passes (operations already in flight then finish and count; one still pending
+ * STRAGGLER_GRACE_MS after the deadline fails the run). The first failure stops all workers,
+ * and the run rejects with it once the in-flight operations have settled: a benchmark that
+ * silently dropped failures would overstate throughput.
  */
 export async function driveLoad(load: Load, operation: Operation): Promise<RunResult> {
   const payload = makePayload(load.entry_bytes);
@@ -91,7 +95,19 @@ export async function driveLoad(load: Load, operation: Operation): Promise<RunRe
     }
   };
   const workers = Math.max(1, Math.min(load.concurrency, load.entries));
-  await Promise.all(Array.from({ length: workers }, (_, slot) => worker(slot)));
+  // A watchdog, not a timer per operation (which would tax the fastest system most): an
+  // operation that never settles (a hung connection) fails the run STRAGGLER_GRACE_MS after
+  // the deadline instead of hanging it.
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    watchdog = setTimeout(() => reject(new Error(`operations still in flight ${STRAGGLER_GRACE_MS} ms after the ${load.deadline_ms} ms deadline`)), load.deadline_ms + STRAGGLER_GRACE_MS);
+  });
+  try {
+    await Promise.race([Promise.all(Array.from({ length: workers }, (_, slot) => worker(slot))), hung]);
+  } finally {
+    clearTimeout(watchdog);
+    next = load.entries; // a hung run's workers start nothing more
+  }
   if (failure !== undefined) throw failure;
   return { ops: done, elapsed_ms: last - started, latencies_ms: latencies_ms.subarray(0, done) };
 }
