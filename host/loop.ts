@@ -118,6 +118,14 @@ export class LogLoop {
     return this.request((core, id) => core.truncate(id, to));
   }
 
+  /**
+   * Reader catch-up (Mesos Reader.catchup) for a VOTING replica that is not the writer: fills
+   * what it missed up to the quorum's end. Resolves true when it ran, false when it could not.
+   */
+  async catchup(): Promise<boolean> {
+    return (await this.request((core, id) => core.catchup(id))) !== null;
+  }
+
   /** Runs an election; resolves with the last position and proposal, or null when it failed. */
   elect(): Promise<{ position: number; proposal: number } | null> {
     return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 // The offline commands on a local replica file: initialize (EMPTY to VOTING, as Mesos's
 // `mesos-log initialize`) and read (the learned actions, printed readably). Both verify every
 // record's checksum first: a corrupt record is reported, never printed.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ActionType, encodeRecord, Kind, type Action } from "../codec/index.ts";
 import { read, bounds } from "../sim/reader.ts";
@@ -9,8 +10,10 @@ import { SqliteStore } from "../storage/sqlite.ts";
 import { ReplicaStatus, statusName } from "../loop.ts";
 import { REPLICA_FILE } from "./replicated_log.ts";
 
-export function loadView(path: string): { view: DurableView; store: SqliteStore } {
-  const store = SqliteStore.open(join(path, REPLICA_FILE));
+export function loadView(path: string, readonly = false): { view: DurableView; store: SqliteStore } {
+  const file = join(path, REPLICA_FILE);
+  if (readonly && !existsSync(file)) throw new Error(`No replica at ${path}: ${file} does not exist`);
+  const store = SqliteStore.open(file, { readonly });
   const view: DurableView = { status: ReplicaStatus.EMPTY, promised: 0, fenceProposal: 0, fencePosition: 0, actions: new Map() };
   try {
     for (const blob of store.load()) applyRecords(view, blob);
@@ -37,7 +40,7 @@ export function initialize(path: string): string {
 
 /** The learned actions of [from, to] (defaults: the log's bounds), one block each. */
 export function readLog(path: string, from: number | undefined, to: number | undefined): string[] {
-  const { view, store } = loadView(path);
+  const { view, store } = loadView(path, true);
   store.close();
   const range = bounds(view);
   const actions = read(view, from ?? range.begin, to ?? range.end);

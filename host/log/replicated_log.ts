@@ -41,6 +41,7 @@ export class ReplicatedLog {
   readonly loop: LogLoop;
   readonly transport: PeerTransport;
   readonly file: string;
+  private catchup_timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(readonly options: ReplicatedLogOptions) {
     if (options.quorum < 1 || 2 * options.quorum - 1 > options.replicas.length) {
@@ -107,8 +108,23 @@ export class ReplicatedLog {
     return null;
   }
 
+  /**
+   * Keeps a replica that never writes caught up: every `interval_ms`, once VOTING, run the
+   * reader catch-up (a restarted replica learns what it missed while it was down).
+   */
+  keepCaughtUp(interval_ms: number): void {
+    if (this.catchup_timer !== null) return;
+    let running = false;
+    this.catchup_timer = setInterval(() => {
+      if (running || this.loop.status() !== ReplicaStatus.VOTING) return;
+      running = true;
+      void this.loop.catchup().finally(() => (running = false));
+    }, interval_ms);
+  }
+
   /** Stops the loop and the transport, then checkpoints and closes the store. */
   close(): void {
+    if (this.catchup_timer !== null) clearInterval(this.catchup_timer);
     this.loop.stop();
     this.transport.close();
     this.store.close();

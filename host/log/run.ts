@@ -18,6 +18,8 @@ import { ReplicatedLog } from "./replicated_log.ts";
 const log = logger("run.ts");
 const APPEND_TIMEOUT_MS = 10_000;
 const ZK_SESSION_TIMEOUT_MS = 10_000;
+/** How often a replica that never writes runs the reader catch-up. */
+const CATCHUP_INTERVAL_MS = 1000;
 
 export function fail(message: string): never {
   log.error(message);
@@ -101,6 +103,7 @@ async function discover(flags: NetworkFlags, self: string, quorum: number): Prom
 /** `mesos-log replica`: runs until SIGTERM/SIGINT. */
 export async function runReplica(flags: NetworkFlags): Promise<void> {
   const started = await startReplica(flags);
+  started.log.keepCaughtUp(CATCHUP_INTERVAL_MS);
   const stop = () => {
     log.info("Stopping the replica");
     started.stop();
@@ -119,25 +122,36 @@ export async function runBenchmark(flags: BenchmarkFlags): Promise<void> {
   if (!(await replicated.recovered(flags.timeout))) fail(`The log did not recover within ${formatDuration(flags.timeout)}`);
   const elected = await replicated.elect(flags.timeout);
   if (elected === null) fail(`Failed to start a writer within ${formatDuration(flags.timeout)}`);
-  const payloads = sizes.map((size) => payload(flags.type, size));
+  console.log(`Elected as the writer at position ${elected.position} (proposal ${elected.proposal})`);
   const latencies_ms = new Float64Array(sizes.length);
-  const lines: string[] = [];
+  let lines: string[] = [];
+  // Acknowledged appends reach the output file while the run goes on (every 50 ms), so a
+  // writer killed mid-run still leaves the record of what it had been told.
+  const flush = () => {
+    if (flags.output !== undefined && lines.length > 0) appendFileSync(flags.output, lines.join("\n") + "\n");
+    lines = [];
+  };
+  const flusher = setInterval(flush, 50);
   const began = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < payloads.length) {
+    while (next < sizes.length) {
       const index = next++;
+      const bytes = payload(flags.type, sizes[index]!); // made as needed: a long run holds no payloads
       const t0 = performance.now();
-      const position = await withTimeout(replicated.loop.append(payloads[index]!), APPEND_TIMEOUT_MS);
+      const position = await withTimeout(replicated.loop.append(bytes), APPEND_TIMEOUT_MS);
+      if (position === undefined || position === null) flush();
       if (position === undefined) fail(`Append ${index} did not finish within ${APPEND_TIMEOUT_MS} ms`);
       if (position === null) fail(`Append ${index} returned none: the writer lost its exclusive write promise`);
       latencies_ms[index] = performance.now() - t0;
-      lines.push(`${new Date().toISOString()} Appended ${sizes[index]} bytes in ${latencies_ms[index]!.toFixed(3)} ms`);
+      // Mesos's line, plus the position the append was acknowledged at.
+      lines.push(`${new Date().toISOString()} Appended ${sizes[index]} bytes in ${latencies_ms[index]!.toFixed(3)} ms at position ${position}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(flags.concurrency, payloads.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(flags.concurrency, sizes.length) }, worker));
   const elapsed_ms = performance.now() - began;
-  if (flags.output !== undefined) appendFileSync(flags.output, lines.join("\n") + (lines.length ? "\n" : ""));
+  clearInterval(flusher);
+  flush();
   const sorted = [...latencies_ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   console.log(`Total number of appends: ${sizes.length}`);

@@ -37,7 +37,12 @@ const SCHEMA = [
 export interface SqliteStoreOptions {
   /** Test seam: PRAGMA max_page_count, to model a full disk without a tiny filesystem. */
   max_page_count?: number;
+  /** Read only (mesos-log read on a live replica): no schema changes, no checkpoint on close. */
+  readonly?: boolean;
 }
+
+/** How long a write waits for another process's lock (a reader's snapshot) before failing. */
+const BUSY_TIMEOUT_MS = 5000;
 
 export class SqliteStore implements ReplicaStore {
   private readonly db: Database;
@@ -46,12 +51,18 @@ export class SqliteStore implements ReplicaStore {
   /** Count of fsynced commits, for the entries-per-fsync metric. */
   syncs = 0;
 
+  private readonly readonly: boolean;
+
   private constructor(readonly path: string, options: SqliteStoreOptions) {
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = FULL");
-    if (options.max_page_count !== undefined) this.db.exec(`PRAGMA max_page_count = ${options.max_page_count}`);
-    for (const statement of SCHEMA) this.db.exec(statement);
+    this.readonly = options.readonly ?? false;
+    this.db = this.readonly ? new Database(path, { readonly: true, strict: true }) : new Database(path, { create: true, strict: true });
+    this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!this.readonly) {
+      this.db.exec("PRAGMA journal_mode = WAL");
+      this.db.exec("PRAGMA synchronous = FULL");
+      if (options.max_page_count !== undefined) this.db.exec(`PRAGMA max_page_count = ${options.max_page_count}`);
+      for (const statement of SCHEMA) this.db.exec(statement);
+    }
     this.statements = {
       metadata: this.db.prepare("INSERT OR REPLACE INTO metadata (id, frame) VALUES (0, ?)"),
       action: this.db.prepare("INSERT OR REPLACE INTO actions (position, frame) VALUES (?, ?)"),
@@ -66,7 +77,7 @@ export class SqliteStore implements ReplicaStore {
    * checksum. Throws CorruptStore when anything is damaged; the file is left untouched.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    mkdirSync(dirname(path), { recursive: true });
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     let store: SqliteStore;
     try {
       store = new SqliteStore(path, options);
@@ -109,6 +120,7 @@ export class SqliteStore implements ReplicaStore {
 
   /** Applies one batch of record frames in one transaction; fsynced when `sync`. */
   persist(blob: Uint8Array, sync: boolean): void {
+    if (this.readonly) throw new Error(`${this.path} is open read-only`);
     if (blob.length === 0 && !sync) return;
     this.setSynchronous(sync ? "FULL" : "NORMAL");
     try {
@@ -124,7 +136,7 @@ export class SqliteStore implements ReplicaStore {
   /** Checkpoints the WAL into the main file (a clean stop leaves one file), then closes. */
   close(): void {
     try {
-      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      if (!this.readonly) this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } finally {
       this.db.close();
     }

@@ -30,7 +30,8 @@ export interface Running {
   pid: number;
   /** Sends a signal; a process that already exited is ignored. */
   kill(signal: NodeJS.Signals): void;
-  /** Everything the process wrote to stderr so far. */
+  /** Everything the process wrote to stdout and stderr so far. */
+  stdout: () => string;
   stderr: () => string;
   /** The exit status (128 + signal number when killed by a signal). */
   exited: Promise<number>;
@@ -77,6 +78,7 @@ export function start(command: string[], options: { cwd?: string; env?: Record<s
   return {
     pid,
     kill: (signal) => signalPid(pid, signal),
+    stdout: () => (existsSync(files.OUT) ? readFileSync(files.OUT, "utf8") : ""),
     stderr: () => (existsSync(files.ERR) ? readFileSync(files.ERR, "utf8") : ""),
     exited,
     exitCode,
