@@ -34,8 +34,8 @@ export interface RunResult {
 export interface BenchSystem {
   /** Row label and JSON key prefix: "mesos-log", "zookeeper", "etcd" (JSON uses _ for -). */
   name: string;
-  /** One-line description printed before its runs (version, members, durability). */
-  describe(): string;
+  /** Optional one-line description printed before its runs (version, members, durability). */
+  describe?(): string;
   /** Starts all members (three, quorum two) and returns once writes are accepted. */
   start(): Promise<void>;
   /** Runs one load. Typically `return driveLoad(load, (index, payload) => append(...))`. */
