@@ -147,7 +147,8 @@ async function measure(name: string, createSystem: CreateSystem, options: Option
     console.error(`   ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     for (const c of CONCURRENCIES) if (!rows.some((r) => r.concurrency === c)) rows.push({ system: name, concurrency: c, summary: null });
   } finally {
-    await system.stop();
+    // A failed stop must not cost the other systems' figures; the exit handler kills leftovers.
+    await system.stop().catch((error) => console.error(`   ${name}: stop failed: ${String(error)}`));
     forgetDir(base_dir);
   }
   return rows;
