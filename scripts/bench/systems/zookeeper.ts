@@ -55,8 +55,10 @@ export function create(options: SystemOptions): BenchSystem {
       const parent = `${PARENT}/run${++run_number}`;
       await createNode(clients[0]!, parent, Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT);
       const prefix = `${parent}/e-`;
-      return await driveLoad(load, (_index, payload, worker) => {
-        const client = clients[worker % clients.length]!;
+      // Round-robin by op, as etcd.ts does: even at concurrency 1 each member (leader and
+      // followers) serves a third of the ops, so neither system's c1 hangs on who leads.
+      return await driveLoad(load, (index, payload) => {
+        const client = clients[index % clients.length]!;
         return createNode(client, prefix, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), zookeeper.CreateMode.PERSISTENT_SEQUENTIAL);
       });
     },
