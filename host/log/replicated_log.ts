@@ -42,6 +42,9 @@ export class ReplicatedLog {
   readonly transport: PeerTransport;
   readonly file: string;
   private catchup_timer: ReturnType<typeof setInterval> | null = null;
+  /** fsyncs in the last whole second, sampled once a second. */
+  private fsyncs_per_s = 0;
+  private rate_timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(readonly options: ReplicatedLogOptions) {
     if (options.quorum < 1 || 2 * options.quorum - 1 > options.replicas.length) {
@@ -125,6 +128,7 @@ export class ReplicatedLog {
   /** Stops the loop and the transport, then checkpoints and closes the store. */
   close(): void {
     if (this.catchup_timer !== null) clearInterval(this.catchup_timer);
+    if (this.rate_timer !== null) clearInterval(this.rate_timer);
     this.loop.stop();
     this.transport.close();
     this.store.close();
@@ -137,6 +141,12 @@ export class ReplicatedLog {
     metrics.gauge("registrar/log/ensemble_size", () => this.options.replicas.length);
     metrics.counter("registrar/log/messages_dropped");
     metrics.gauge("registrar/log/fsyncs", () => this.loop.stats.fsyncs);
+    metrics.gauge("registrar/log/fsyncs_per_s", () => this.fsyncs_per_s);
+    let last = 0;
+    this.rate_timer = setInterval(() => {
+      this.fsyncs_per_s = this.loop.stats.fsyncs - last;
+      last = this.loop.stats.fsyncs;
+    }, 1000);
     metrics.gauge("registrar/log/entries_per_fsync", () => (this.loop.stats.fsyncs === 0 ? 0 : this.loop.stats.entries_synced / this.loop.stats.fsyncs));
     for (const [suffix, q] of [["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const) {
       metrics.gauge(`registrar/log/append_latency_ms/${suffix}`, () => percentile(this.loop.stats.latencies_ms, q));

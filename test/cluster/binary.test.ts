@@ -2,7 +2,7 @@
 // argument, flag errors exit 1 with one line, a real port serves every endpoint, SIGTERM and
 // SIGINT exit 0, a taken port exits 1 naming the address, and the binary runs alone anywhere.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIST, freePort, isListening, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
@@ -111,6 +111,9 @@ describe("a standalone master on a real port", () => {
     expect((await getJson(await fetch(`${base}/version`))).version).toBe("1.12.0");
     expect((await getJson(await fetch(`${base}/flags`))).flags.hostname).toBe("m1.test");
     expect(master.stderr()).toMatch(/^I\d{4} [\d:.]+ \d+ master\.ts:\d+\] Elected as the leading master!$/m);
+    // The standalone master's own log replica (quorum 1) recovers and its metrics are served.
+    const recovered = await getJson(await fetch(`${base}/metrics/snapshot`));
+    expect(recovered["registrar/log/ensemble_size"]).toBe(1);
   });
 
   test("--no-hostname_lookup advertises the IP as the hostname", async () => {
@@ -128,12 +131,16 @@ describe("a standalone master on a real port", () => {
     expect(await isListening(decoy)).toBe(false);
   });
 
-  test("SIGTERM stops it cleanly with status 0", async () => {
-    const { port, master } = await startMaster();
+  test("SIGTERM stops it cleanly with status 0, its log replica checkpointed into one file", async () => {
+    const { port, master, workDir } = await startMaster();
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100 && (await getJson(await fetch(`${base}/metrics/snapshot`)))["registrar/log/recovered"] !== 1; i++) await Bun.sleep(50);
     master.kill("SIGTERM");
     expect(await master.exited).toBe(0);
     expect(await isListening(port)).toBe(false);
     expect(master.stderr()).toContain("Received SIGTERM; shutting down");
+    expect(existsSync(join(workDir, "replicated_log", "replica.db"))).toBe(true);
+    expect(existsSync(join(workDir, "replicated_log", "replica.db-wal"))).toBe(false);
   });
 
   test("SIGINT stops it cleanly with status 0", async () => {
