@@ -14,17 +14,18 @@ export interface Ack {
 export class LogCluster {
   readonly dir = mkdtempSync(join(tmpdir(), "log-cluster-"));
   readonly processes = new Map<number, Running>();
-  private constructor(readonly ports: number[], readonly quorum: number) {
+  private constructor(readonly ports: number[], readonly quorum: number, readonly zk?: { servers: string; znode: string }) {
     requireBinary();
   }
 
-  static async create(size = 3, quorum = 2): Promise<LogCluster> {
+  /** With `zk`, replicas find each other through the ZooKeeper group instead of --peers. */
+  static async create(size = 3, quorum = 2, zk?: { servers: string; znode: string }): Promise<LogCluster> {
     const ports: number[] = [];
     while (ports.length < size) {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
-    return new LogCluster(ports, quorum);
+    return new LogCluster(ports, quorum, zk);
   }
 
   path(i: number): string {
@@ -32,7 +33,8 @@ export class LogCluster {
   }
 
   private common(i: number): string[] {
-    return [`--peers=${this.ports.map((p) => `127.0.0.1:${p}`).join(",")}`, `--quorum=${this.quorum}`, "--ip=127.0.0.1", `--port=${this.ports[i]}`, `--path=${this.path(i)}`];
+    const discovery = this.zk ? [`--servers=${this.zk.servers}`, `--znode=${this.zk.znode}`] : [`--peers=${this.ports.map((p) => `127.0.0.1:${p}`).join(",")}`];
+    return [...discovery, `--quorum=${this.quorum}`, "--ip=127.0.0.1", `--port=${this.ports[i]}`, `--path=${this.path(i)}`];
   }
 
   startReplica(i: number): Running {
