@@ -32,7 +32,7 @@ export interface RunResult {
 }
 
 export interface BenchSystem {
-  /** Row label and JSON key prefix: "mesos-log", "zookeeper", "etcd" (JSON uses _ for -). */
+  /** "mesos-log", "zookeeper", "etcd": compare.ts labels rows (JSON keys: _ for -) by module. */
   name: string;
   /** Optional one-line description printed before its runs (version, members, durability). */
   describe?(): string;
@@ -52,14 +52,14 @@ export interface SystemOptions {
 
 export type CreateSystem = (options: SystemOptions) => BenchSystem;
 
+/** How long operations still in flight at the deadline may take before the run fails. */
+export const STRAGGLER_GRACE_MS = 30_000;
+
 /**
  * One operation: append `payload` durably. `index` is unique within a run (0 ≤ index <
  * entries) and `worker` is the slot (0 ≤ worker < concurrency) issuing it, e.g. to pick a
  * connection. Resolves when the system has acknowledged it; rejects on failure.
  */
-/** How long operations still in flight at the deadline may take before the run fails. */
-export const STRAGGLER_GRACE_MS = 30_000;
-
 export type Operation = (index: number, payload: Uint8Array, worker: number) => Promise<void>;
 
 /**
