@@ -112,14 +112,15 @@ export class ReplicatedLog {
   }
 
   /**
-   * Keeps a replica that never writes caught up: every `interval_ms`, once VOTING, run the
-   * reader catch-up (a restarted replica learns what it missed while it was down).
+   * Keeps a replica that does not write caught up: every `interval_ms`, once VOTING and while
+   * `when()` holds (not the leader: Mesos runs the reader catch-up on non-leading replicas
+   * only), run the reader catch-up, so a restarted replica learns what it missed.
    */
-  keepCaughtUp(interval_ms: number): void {
+  keepCaughtUp(interval_ms: number, when: () => boolean = () => true): void {
     if (this.catchup_timer !== null) return;
     let running = false;
     this.catchup_timer = setInterval(() => {
-      if (running || this.loop.status() !== ReplicaStatus.VOTING) return;
+      if (running || this.loop.status() !== ReplicaStatus.VOTING || !when()) return;
       running = true;
       void this.loop.catchup().finally(() => (running = false));
     }, interval_ms);

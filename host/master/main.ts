@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { createApp } from "../../http/app.ts";
 import { coreModule } from "../core.ts";
 import { clusterName } from "../net/cluster.ts";
+import { PEER_PATH, type PeerSocketData } from "../net/transport.ts";
+import { startHighAvailability } from "./ha.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
 import { FlagError, helpText } from "../flags.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
@@ -22,32 +24,31 @@ const log = logger("main.ts");
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
   setLoggingLevel(flags.logging_level);
-  if (flags.zk !== undefined) {
-    log.error("EXIT with status 1: --zk (high availability through ZooKeeper) is not available in this build yet; run without --zk for a standalone master");
-    process.exit(1);
-  }
   prepareWorkDir(flags);
   coreModule(); // compiles the embedded WASM core and checks it imports nothing but env.abort
   const address = await resolveMasterAddress(flags);
+  const self = `${address.ip}:${address.port}`;
+  if (flags.masters !== undefined && !flags.masters.some((m) => `${m.host}:${m.port}` === self)) {
+    exitFatal(`This master (${self}) is not in --masters=${flags.masters.map((m) => `${m.host}:${m.port}`).join(",")}; refusing to start`);
+  }
   const info = makeMasterInfo(address.ip, address.port, address.hostname, flags.domain);
   const master = new Master({ flags, info });
   const app = createApp(master);
-  const replicated = openLog(flags, `${address.ip}:${address.port}`, master);
-  const hooks = replicated?.serverHooks();
-  let server: ReturnType<typeof Bun.serve>;
-  try {
-    server = Bun.serve({
-      hostname: address.bind_ip,
-      port: address.bind_port,
-      fetch: (request, srv) => (hooks?.upgrade(request, srv as never) ? undefined : app.handle(request)),
-      websocket: hooks?.websocket as never,
-    });
-  } catch (error) {
-    log.error(`EXIT with status 1: Failed to bind on ${address.bind_ip}:${address.bind_port}: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  log.info(`Master ${info.id} (${info.hostname}) started on ${address.ip}:${address.port}`);
+  const peers = new PeerLinks();
+  const server = serve(address.bind_ip, address.bind_port, app, peers);
+  log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
+  if (flags.zk !== undefined) {
+    const ha = startHighAvailability(flags as never, master, self, exitFatal, (l) => becomeWriter(l, flags));
+    void ha.log.then((l) => peers.attach(l));
+    stopOnSignals(async () => {
+      await ha.stop();
+      await server.stop(true);
+    });
+    return;
+  }
+  const replicated = openLog(flags, self, master);
+  if (replicated) peers.attach(replicated);
   stopOnSignals(async () => {
     replicated?.close();
     await server.stop(true);
@@ -55,6 +56,49 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   // Standalone: the contender elects this master at once (Mesos StandaloneMasterContender).
   master.detected(master.info);
   if (replicated) await becomeWriter(replicated, flags);
+}
+
+/**
+ * Peer log links ride on the master's HTTP port, but in an ensemble the log exists only once
+ * its replicas are discovered: the server starts with these forwarding hooks and the log's
+ * transport is attached when ready (until then, peer upgrades are refused with 503).
+ */
+class PeerLinks {
+  private hooks: ReturnType<ReplicatedLog["serverHooks"]> | null = null;
+
+  attach(replicated: ReplicatedLog): void {
+    this.hooks = replicated.serverHooks();
+  }
+
+  upgrade(request: Request, server: Bun.Server<PeerSocketData>): boolean | "not-ready" {
+    if (new URL(request.url).pathname !== PEER_PATH) return false;
+    return this.hooks === null ? "not-ready" : this.hooks.upgrade(request, server);
+  }
+
+  readonly websocket = {
+    open: (ws: Bun.ServerWebSocket<PeerSocketData>) => this.hooks?.websocket.open?.(ws),
+    message: (ws: Bun.ServerWebSocket<PeerSocketData>, message: string | Buffer<ArrayBuffer>) => this.hooks?.websocket.message?.(ws, message),
+    close: (ws: Bun.ServerWebSocket<PeerSocketData>, code: number, reason: string) => this.hooks?.websocket.close?.(ws, code, reason),
+    drain: (ws: Bun.ServerWebSocket<PeerSocketData>) => this.hooks?.websocket.drain?.(ws),
+  };
+}
+
+function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks) {
+  try {
+    return Bun.serve<PeerSocketData>({
+      hostname,
+      port,
+      fetch: (request, srv) => {
+        const upgraded = peers.upgrade(request, srv);
+        if (upgraded === true) return undefined;
+        if (upgraded === "not-ready") return new Response("The replicated log is not started yet", { status: 503 });
+        return app.handle(request);
+      },
+      websocket: peers.websocket as never,
+    });
+  } catch (error) {
+    exitFatal(`Failed to bind on ${hostname}:${port}: ${(error as Error).message}`);
+  }
 }
 
 /** The local replica (standalone: quorum 1, this replica alone), or none for in_memory. */

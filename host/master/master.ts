@@ -60,10 +60,10 @@ export class Master {
     const was_elected = this.elected();
     this.leader_info = leader;
     if (was_elected && leader === null) {
-      log.error("Lost leadership after indecisive election; committing suicide");
+      log.error("EXIT with status 1: Lost leadership after indecisive election; committing suicide");
       this.exit(1);
     } else if (was_elected && leader !== null && leader.id !== this.info.id) {
-      log.error(`Conceded leadership to another master ${leader.pid}; committing suicide`);
+      log.error(`EXIT with status 1: Conceded leadership to another master ${leader.pid}; committing suicide`);
       this.exit(1);
     } else if (!was_elected && this.elected()) {
       this.elected_time_ms = this.now_ms();

@@ -1,0 +1,114 @@
+// A master in a ZooKeeper ensemble (mesos-spec §2.3–2.5). The contender joins the group with
+// this master's MasterInfo; a detector (its own session, as in Mesos) names the leader, which
+// the HTTP layer uses for 307/503. The log's replicas are the --masters list when given (the
+// whitelist Mesos lacks), else the members of <path>/log_replicas once 2*quorum-1 are there.
+// Exits follow Mesos: a leader that loses its candidacy, sees another leader or sees none
+// exits 1 with one line first; a standby whose candidacy ends contends again.
+import { logger } from "../logging.ts";
+import { ReplicatedLog } from "../log/replicated_log.ts";
+import { clusterName } from "../net/cluster.ts";
+import { MasterContender } from "../zk/contender.ts";
+import { MasterDetector } from "../zk/detector.ts";
+import { Group } from "../zk/group.ts";
+import type { ZkUrl } from "../zk/url.ts";
+import type { MasterFlags } from "./flags.ts";
+import type { Master } from "./master.ts";
+
+const log = logger("ha.ts");
+const CATCHUP_INTERVAL_MS = 1000;
+const REPLICA_LABEL_DATA = (self: string) => `log-replica(1)@${self}`;
+
+export interface HighAvailability {
+  /** Resolves with the log once its replica set is known (discovery may wait for peers). */
+  log: Promise<ReplicatedLog>;
+  /** Withdraws the candidacy (a standby leads at once) and closes every session. */
+  stop(): Promise<void>;
+}
+
+export function startHighAvailability(
+  flags: MasterFlags & { zk: ZkUrl; quorum: number; work_dir: string },
+  master: Master,
+  self: string,
+  fatal: (message: string) => never,
+  becomeWriter: (log: ReplicatedLog) => Promise<void>,
+): HighAvailability {
+  const session_timeout_ms = flags.zk_session_timeout;
+  const contenderGroup = new Group({ url: flags.zk, session_timeout_ms });
+  const detectorGroup = new Group({ url: flags.zk, session_timeout_ms });
+  const replicaGroup = new Group({ url: { ...flags.zk, path: `${flags.zk.path === "/" ? "" : flags.zk.path}/log_replicas` }, session_timeout_ms });
+  const contender = new MasterContender(contenderGroup, master.info);
+  const detector = new MasterDetector(detectorGroup);
+  let replicated: ReplicatedLog | null = null;
+
+  // --registry=in_memory (testing): an ensemble without a log; nothing to discover or write.
+  const logReady: Promise<ReplicatedLog> = flags.registry !== "replicated_log" ? new Promise(() => {}) : discoverReplicas(flags, self, replicaGroup).then((replicas) => {
+    replicated = new ReplicatedLog({
+      path: `${flags.work_dir}/replicated_log`, self, replicas, quorum: flags.quorum, auto_initialize: flags.log_auto_initialize,
+      cluster: clusterName({ zk_path: flags.zk.path }), metrics: master.metrics, fatal,
+    });
+    replicated.start();
+    replicated.keepCaughtUp(CATCHUP_INTERVAL_MS, () => !master.elected()); // the leader's election fills what it lacks
+    return replicated;
+  });
+
+  detector.onChange((detection) => {
+    if (detection.kind === "failed") fatal(`Master detector failed: ${detection.reason}`);
+    const was_elected = master.elected();
+    master.detected(detection.kind === "leader" ? detection.info : null);
+    if (!was_elected && master.elected()) void logReady.then((l) => becomeWriter(l));
+  });
+  detector.start();
+
+  const contend = (): void => {
+    contender.contend().then(
+      (candidacy) => {
+        log.info(`Joined the ZooKeeper group as ${candidacy.membership.path}`);
+        void candidacy.ended.then((withdrawn) => {
+          if (withdrawn) return;
+          if (master.elected()) fatal("Lost candidacy as a leader (ZooKeeper session expired or znode removed); committing suicide");
+          log.warning("Lost candidacy as a standby; contending again");
+          contend();
+        });
+      },
+      (error) => fatal(`Failed to contend for leadership: ${(error as Error).message}`),
+    );
+  };
+  contend();
+
+  return {
+    log: logReady,
+    async stop() {
+      await withTimeout(contender.withdraw(), 2000);
+      replicated?.close();
+      contenderGroup.close();
+      detectorGroup.close();
+      replicaGroup.close();
+    },
+  };
+}
+
+/**
+ * The log's replica set: the --masters whitelist, or the <path>/log_replicas group (this
+ * replica joins it with Mesos's "log-replica(1)@ip:port" data) once 2*quorum-1 are there.
+ */
+async function discoverReplicas(flags: MasterFlags & { quorum: number }, self: string, group: Group): Promise<string[]> {
+  await group.join(Buffer.from(REPLICA_LABEL_DATA(self)));
+  if (flags.masters !== undefined) return flags.masters.map((m) => `${m.host}:${m.port}`).sort();
+  const needed = 2 * flags.quorum - 1;
+  log.info(`Waiting for ${needed} log replicas in ZooKeeper group ${group.path}`);
+  for (;;) {
+    const members = group.memberships();
+    if (members.length >= needed) {
+      const data = await Promise.all(members.map((m) => group.data(m)));
+      const replicas = [...new Set(data.flatMap((d) => (d === null ? [] : [d.toString().replace(/^[^@]*@/, "")])))];
+      if (replicas.length >= needed && replicas.includes(self)) return replicas.sort();
+    }
+    await Bun.sleep(100);
+  }
+}
+
+async function withTimeout(work: Promise<unknown>, timeout_ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, timeout_ms)))]);
+  clearTimeout(timer);
+}

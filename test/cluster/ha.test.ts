@@ -1,0 +1,141 @@
+// Proves three masters on a real ZooKeeper behave as a Mesos ensemble (mesos-spec §2, §6.1):
+// exactly one leads; its znode holds its MasterInfo JSON under json.info_<seq> next to the
+// log_replicas group; standbys answer leader-only endpoints with 307 to the leader (path and
+// query kept) and never redirect /health or /flags; SIGTERM hands leadership over at once;
+// SIGKILL of a leader is survived once a quorum of log replicas remains; a leader cut off from
+// ZooKeeper exits 1 and standbys answer 503 until a leader is seen again; with --masters the
+// ensemble is exactly the list and an unlisted master refuses to start.
+import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import zookeeper, { type Client } from "../../host/zk/client.ts";
+import { until } from "../helpers/log_cluster.ts";
+import { BINARY, freePort, requireBinary, type Running, start } from "../helpers/process.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+
+setDefaultTimeout(120_000);
+
+let zk: ZooKeeperServer;
+const dir = mkdtempSync(join(tmpdir(), "ha-"));
+const masters: { port: number; running: Running | null }[] = [];
+beforeAll(async () => {
+  requireBinary();
+  zk = await startZooKeeper();
+});
+afterAll(async () => {
+  await zk.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  for (const m of masters.splice(0)) m.running?.kill("SIGKILL");
+});
+
+function startMaster(index: number, path: string, extra: string[] = []): Running {
+  const m = masters[index]!;
+  m.running = start([BINARY, "master", `--zk=zk://${zk.connect}${path}`, "--quorum=2", `--work_dir=${join(dir, path, `m${index}`)}`,
+    "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", "--zk_session_timeout=1secs", "--registry_fetch_timeout=20secs", ...extra]);
+  return m.running;
+}
+
+async function ensemble(path: string, whitelist = false): Promise<void> {
+  for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
+  const list = whitelist ? [`--masters=${masters.map((m) => `127.0.0.1:${m.port}`).join(",")}`] : [];
+  for (let i = 0; i < 3; i++) startMaster(i, path, list);
+}
+
+async function metric(port: number, name: string): Promise<number | null> {
+  try {
+    return ((await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>)[name] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The index of the one master reporting master/elected = 1 (null unless exactly one does). */
+async function leader(): Promise<number | null> {
+  const elected = await Promise.all(masters.map((m) => (m.running && m.running.exitCode() === null ? metric(m.port, "master/elected") : null)));
+  const leaders = elected.flatMap((e, i) => (e === 1 ? [i] : []));
+  return leaders.length === 1 ? leaders[0]! : null;
+}
+
+/** Waits until one master leads and its log writer is ready (every live replica VOTING). */
+async function settledLeader(): Promise<number> {
+  const index = await until(async () => await leader(), "exactly one leader");
+  await until(() => masters[index]!.running!.stderr().includes("Recovered the replicated log"), "the leader's log writer");
+  return index;
+}
+
+async function zkClient(): Promise<Client> {
+  const client = zookeeper.createClient(zk.connect, { sessionTimeout: 4000 });
+  await new Promise<void>((resolve) => { client.once("connected", () => resolve()); client.connect(); });
+  return client;
+}
+
+test("one leader; znodes in Mesos's layout; 307 from standbys; /health and /flags never redirect", async () => {
+  await ensemble("/mesos-a");
+  const index = await settledLeader();
+  const port = masters[index]!.port;
+  const state = (await (await fetch(`http://127.0.0.1:${port}/master/state`)).json()) as { id: string; pid: string };
+  const client = await zkClient();
+  const children = await new Promise<string[]>((resolve, reject) => client.getChildren("/mesos-a", (e, c) => (e ? reject(e) : resolve(c))));
+  const members = children.filter((c) => c.startsWith("json.info_")).sort();
+  expect(members.length).toBe(3);
+  for (const c of members) expect(c).toMatch(/^json\.info_\d{10}$/);
+  expect(children).toContain("log_replicas");
+  const data = await new Promise<Buffer>((resolve, reject) => client.getData(`/mesos-a/${members[0]}`, (e, d) => (e ? reject(e) : resolve(d))));
+  client.close();
+  const info = JSON.parse(data.toString()) as Record<string, unknown>;
+  expect(Object.keys(info)).toEqual([...Object.keys(info)].sort()); // stout writes keys in order
+  expect(info).toMatchObject({ id: state.id, pid: state.pid, port, hostname: "127.0.0.1", ip: 16777343, address: { hostname: "127.0.0.1", ip: "127.0.0.1", port } });
+  for (const [i, m] of masters.entries()) {
+    if (i === index) continue;
+    const redirected = await fetch(`http://127.0.0.1:${m.port}/master/state?jsonp=f&x=1`, { redirect: "manual" });
+    expect(redirected.status).toBe(307);
+    expect(redirected.headers.get("location")).toBe(`//127.0.0.1:${port}/master/state?jsonp=f&x=1`);
+    expect((await fetch(`http://127.0.0.1:${m.port}/redirect`, { redirect: "manual" })).headers.get("location")).toBe(`//127.0.0.1:${port}`);
+    expect((await fetch(`http://127.0.0.1:${m.port}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${m.port}/flags`)).status).toBe(200);
+  }
+});
+
+test("SIGTERM hands leadership over; SIGKILL of the next leader is survived with a quorum of replicas", async () => {
+  await ensemble("/mesos-b");
+  const first = await settledLeader();
+  masters[first]!.running!.kill("SIGTERM");
+  expect(await masters[first]!.running!.exited).toBe(0);
+  const second = await settledLeader();
+  expect(second).not.toBe(first);
+  startMaster(first, "/mesos-b"); // back as a standby: three replicas again
+  await until(async () => (await metric(masters[first]!.port, "registrar/log/recovered")) === 1, "the restarted replica to vote");
+  masters[second]!.running!.kill("SIGKILL");
+  await masters[second]!.running!.exited;
+  const third = await settledLeader();
+  expect(third).not.toBe(second);
+});
+
+test("a leader cut off from ZooKeeper exits 1; standbys answer 503 until they see a leader again", async () => {
+  await ensemble("/mesos-c");
+  const index = await settledLeader();
+  zk.pause();
+  try {
+    expect(await masters[index]!.running!.exited).toBe(1);
+    expect(masters[index]!.running!.stderr()).toMatch(/EXIT with status 1: (Lost candidacy as a leader|Lost leadership after indecisive election)/);
+    const standby = masters.find((_, i) => i !== index)!;
+    await until(async () => (await fetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" })).status === 503, "a standby to answer 503");
+    const response = await fetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" });
+    expect(await response.text()).toBe("No leader elected");
+  } finally {
+    zk.resume();
+  }
+  await until(async () => await leader(), "a leader once ZooKeeper is back");
+});
+
+test("with --masters the ensemble is the list: it elects and writes; a master not listed refuses to start", async () => {
+  await ensemble("/mesos-d", true);
+  await settledLeader();
+  const outsider = start([BINARY, "master", `--zk=zk://${zk.connect}/mesos-d`, "--quorum=2", `--work_dir=${join(dir, "outsider")}`,
+    "--ip=127.0.0.1", `--port=${await freePort()}`, `--masters=${masters.map((m) => `127.0.0.1:${m.port}`).join(",")}`]);
+  expect(await outsider.exited).toBe(1);
+  expect(outsider.stderr()).toMatch(/EXIT with status 1: This master \(127\.0\.0\.1:\d+\) is not in --masters=/);
+});
