@@ -59,10 +59,16 @@ async function leader(): Promise<number | null> {
   return leaders.length === 1 ? leaders[0]! : null;
 }
 
-/** Waits until one master leads and its log writer is ready (every live replica VOTING). */
+/**
+ * Waits until one master leads, its log writer is ready, and every live replica votes: just
+ * after auto-initialisation one replica may still be STARTING for a recovery round, and a
+ * master lost in that window leaves no VOTING quorum (Mesos's two-phase init works the same).
+ */
 async function settledLeader(): Promise<number> {
   const index = await until(async () => await leader(), "exactly one leader");
   await until(() => masters[index]!.running!.stderr().includes("Recovered the replicated log"), "the leader's log writer");
+  const live = masters.filter((m) => m.running && m.running.exitCode() === null);
+  await until(async () => (await Promise.all(live.map((m) => metric(m.port, "registrar/log/recovered")))).every((r) => r === 1), "every live replica to vote");
   return index;
 }
 
