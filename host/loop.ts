@@ -1,14 +1,20 @@
 // The one event loop that feeds a log core and carries out its output. Everything that
 // reaches the core (peer messages, ticks, appends, elections) enters here; every ready() batch
 // is carried out here and nowhere else, in the contract's order:
-//   1. persist the batch's records in one transaction, fsynced when the batch says so,
-//   2. then send its messages (a replica's promise or write reply never leaves before the
+//   1. send the batch's requests (promise, write, learned, recover, fence requests): they
+//      vouch for nothing about this replica's durable state, so the peers' fsyncs may run
+//      while ours does (etcd/raft sends a leader's appends before its own persist likewise),
+//   2. persist the batch's records in one transaction, fsynced when the batch says so,
+//   3. then send its responses (a replica's promise or write reply never leaves before the
 //      state it vouches for is durable),
-//   3. then apply learned entries, resolve results and notices,
-//   4. then advance().
+//   4. then apply learned entries, resolve results and notices,
+//   5. then advance().
+// A response to an early request is stepped only after this drain returns, by when the
+// batch's persist is done, so a coordinator never counts its own vote before it is durable.
 // Events arriving in one turn of the JS event loop are stepped into the core first and drained
 // once (setImmediate), so one fsync covers every append of that turn: group commit.
 import { BROADCAST, CoreAbort, LIMITS, type LearnedEntry, type LogCore, NoticeKind, ResultStatus, StepError } from "./core.ts";
+import { Kind } from "./codec/index.ts";
 import { logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReplicaStore } from "./storage/types.ts";
@@ -189,8 +195,9 @@ export class LogLoop {
     for (let n = 0; n < BATCHES_PER_DRAIN_MAX && !this.stopped; n++) {
       const batch = core.ready();
       if (batch === null) return;
+      for (const message of batch.messages) if (isRequest(message.bytes)) this.send(message.to, message.bytes);
       if ((batch.persist.length > 0 || batch.mustSync) && !this.persist(batch.persist, batch.mustSync)) return;
-      for (const message of batch.messages) this.send(message.to, message.bytes);
+      for (const message of batch.messages) if (!isRequest(message.bytes)) this.send(message.to, message.bytes);
       for (const entry of batch.learned) this.options.onLearned?.(entry);
       for (const result of batch.results) this.settle(result.requestId, result.status === ResultStatus.Ok ? result.position : null);
       for (const notice of batch.notices) this.notice(notice.kind, notice.a, notice.b);
@@ -255,6 +262,15 @@ export class LogLoop {
   private check(code: number, what: string): void {
     if (code < 0) throw new Error(`core refused ${what} (code ${code})`);
   }
+}
+
+/** Frame kinds (byte 1 of a codec frame) that ask or inform but vouch for no durable state. */
+const REQUEST_KINDS: ReadonlySet<number> = new Set([
+  Kind.PromiseRequest, Kind.WriteRequest, Kind.Learned, Kind.RecoverRequest, Kind.FenceRequest, Kind.LearnedRange,
+]);
+
+function isRequest(frame: Uint8Array): boolean {
+  return REQUEST_KINDS.has(frame[1]!);
 }
 
 /** ACTION records in a batch of frames, read from the frame headers alone. */
