@@ -26,25 +26,28 @@ export interface HighAvailability {
 }
 
 export function startHighAvailability(
-  flags: MasterFlags & { zk: ZkUrl; quorum: number; work_dir: string },
+  flags: MasterFlags,
+  zk: ZkUrl,
   master: Master,
   self: string,
   fatal: (message: string) => never,
   becomeWriter: (log: ReplicatedLog) => Promise<void>,
 ): HighAvailability {
   const session_timeout_ms = flags.zk_session_timeout;
-  const contenderGroup = new Group({ url: flags.zk, session_timeout_ms });
-  const detectorGroup = new Group({ url: flags.zk, session_timeout_ms });
-  const replicaGroup = new Group({ url: { ...flags.zk, path: `${flags.zk.path === "/" ? "" : flags.zk.path}/log_replicas` }, session_timeout_ms });
+  const contenderGroup = new Group({ url: zk, session_timeout_ms });
+  const detectorGroup = new Group({ url: zk, session_timeout_ms });
+  const replicaGroup = new Group({ url: { ...zk, path: `${zk.path === "/" ? "" : zk.path}/log_replicas` }, session_timeout_ms });
+  // Flag validation makes --quorum and --work_dir required whenever the log is used.
+  const quorum = flags.quorum ?? 1;
   const contender = new MasterContender(contenderGroup, master.info);
   const detector = new MasterDetector(detectorGroup);
   let replicated: ReplicatedLog | null = null;
 
   // --registry=in_memory (testing): an ensemble without a log; nothing to discover or write.
-  const logReady: Promise<ReplicatedLog> = flags.registry !== "replicated_log" ? new Promise(() => {}) : discoverReplicas(flags, self, replicaGroup).then((replicas) => {
+  const logReady: Promise<ReplicatedLog> = flags.registry !== "replicated_log" ? new Promise(() => {}) : discoverReplicas(flags, quorum, self, replicaGroup).then((replicas) => {
     replicated = new ReplicatedLog({
-      path: `${flags.work_dir}/replicated_log`, self, replicas, quorum: flags.quorum, auto_initialize: flags.log_auto_initialize,
-      cluster: clusterName({ zk_path: flags.zk.path }), metrics: master.metrics, fatal,
+      path: `${flags.work_dir}/replicated_log`, self, replicas, quorum, auto_initialize: flags.log_auto_initialize,
+      cluster: clusterName({ zk_path: zk.path }), metrics: master.metrics, fatal,
     });
     replicated.start();
     replicated.keepCaughtUp(CATCHUP_INTERVAL_MS, () => !master.elected()); // the leader's election fills what it lacks
@@ -91,10 +94,10 @@ export function startHighAvailability(
  * The log's replica set: the --masters whitelist, or the <path>/log_replicas group (this
  * replica joins it with Mesos's "log-replica(1)@ip:port" data) once 2*quorum-1 are there.
  */
-async function discoverReplicas(flags: MasterFlags & { quorum: number }, self: string, group: Group): Promise<string[]> {
+async function discoverReplicas(flags: MasterFlags, quorum: number, self: string, group: Group): Promise<string[]> {
   await group.join(Buffer.from(REPLICA_LABEL_DATA(self)));
   if (flags.masters !== undefined) return flags.masters.map((m) => `${m.host}:${m.port}`).sort();
-  const needed = 2 * flags.quorum - 1;
+  const needed = 2 * quorum - 1;
   log.info(`Waiting for ${needed} log replicas in ZooKeeper group ${group.path}`);
   for (;;) {
     const members = group.memberships();

@@ -9,13 +9,13 @@ import { createApp } from "../../http/app.ts";
 import { coreModule } from "../core.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PEER_PATH, type PeerSocketData } from "../net/transport.ts";
-import { startHighAvailability } from "./ha.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
 import { FlagError, helpText } from "../flags.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import { MESOS_VERSION } from "../version.ts";
 import { resolveMasterAddress } from "./address.ts";
 import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "./flags.ts";
+import { startHighAvailability } from "./ha.ts";
 import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
 
@@ -39,7 +39,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   if (flags.zk !== undefined) {
-    const ha = startHighAvailability(flags as never, master, self, exitFatal, (l) => becomeWriter(l, flags));
+    const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal, (l) => becomeWriter(l, flags));
     void ha.log.then((l) => peers.attach(l));
     stopOnSignals(async () => {
       await ha.stop();
