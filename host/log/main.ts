@@ -52,6 +52,7 @@ async function run(command: Command, argv: readonly string[]): Promise<void> {
     for (const block of blocks) console.log(`${block}\n${"-".repeat(40)}`);
     process.exit(0);
   }
-  if (command === "replica") return runReplica(parsed.values as never);
-  return runBenchmark(parsed.values as never);
+  const withExplicit = { ...parsed.values, explicit: parsed.explicit };
+  if (command === "replica") return runReplica(withExplicit as never);
+  return runBenchmark(withExplicit as never);
 }

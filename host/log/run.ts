@@ -33,11 +33,13 @@ interface Started {
 }
 
 /** Starts the replica: optional initialize, discovery, HTTP port (peer links, /health). */
-export async function startReplica(flags: NetworkFlags, metrics = new Metrics()): Promise<Started> {
+export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySet<string> }, metrics = new Metrics()): Promise<Started> {
   if (flags.path === undefined) fail("Flag 'path' is required: expected --path=DIR");
   if (flags.quorum === undefined) fail("Flag 'quorum' is required: expected --quorum=N");
+  // As libprocess: LIBPROCESS_IP / LIBPROCESS_PORT give the address when the flags do not.
   const ip = flags.ip ?? process.env.LIBPROCESS_IP ?? "127.0.0.1";
-  const port = Number(process.env.LIBPROCESS_PORT ?? flags.port);
+  const port = flags.explicit?.has("port") || process.env.LIBPROCESS_PORT === undefined ? flags.port : Number(process.env.LIBPROCESS_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`LIBPROCESS_PORT: expected a port in [1, 65535], got '${process.env.LIBPROCESS_PORT}'`);
   const self = `${ip}:${port}`;
   if (flags.initialize) {
     try {

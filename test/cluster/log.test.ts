@@ -9,6 +9,7 @@ import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Ack, LogCluster, until } from "../helpers/log_cluster.ts";
+import { BINARY, start } from "../helpers/process.ts";
 
 setDefaultTimeout(90_000);
 
@@ -196,4 +197,14 @@ test("a SIGSTOPped writer superseded by another has no write accepted after SIGC
   await until(async () => (await c.read(2, 1, e)).status === 0, "replica 2 to hold the first writer's log");
   const second = await c.read(2, e + 1, maxPosition(c.acks(w2.output)) - 1);
   expect(second.status).toBe(0);
+});
+
+test("a replica takes its address from LIBPROCESS_IP and LIBPROCESS_PORT when --ip and --port are absent", async () => {
+  const c = (cluster = await LogCluster.create());
+  const port = c.ports[0]!;
+  const replica = start([BINARY, "log", "replica", `--peers=${c.ports.map((p) => `127.0.0.1:${p}`).join(",")}`, "--quorum=2", `--path=${c.path(0)}`],
+    { env: { LIBPROCESS_IP: "127.0.0.1", LIBPROCESS_PORT: String(port) } });
+  c.processes.set(0, replica);
+  await until(async () => (await c.recovered(0)) !== null, "the replica to listen on LIBPROCESS_PORT");
+  expect(replica.stderr()).toContain(`Starting replica 127.0.0.1:${port} of 3`);
 });
