@@ -4,7 +4,8 @@
 // query kept) and never redirect /health or /flags; SIGTERM hands leadership over at once;
 // SIGKILL of a leader is survived once a quorum of log replicas remains; a leader cut off from
 // ZooKeeper exits 1 and standbys answer 503 until a leader is seen again; with --masters the
-// ensemble is exactly the list and an unlisted master refuses to start.
+// ensemble is exactly the list and an unlisted master refuses to start; a leader cut off from
+// ZooKeeper alone (its peers still reachable) exits 1 and a standby takes over.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import zookeeper, { type Client } from "../../host/zk/client.ts";
 import { until } from "../helpers/log_cluster.ts";
 import { BINARY, freePort, requireBinary, type Running, start } from "../helpers/process.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { TcpProxy } from "../../host/net/proxy.ts";
 
 setDefaultTimeout(120_000);
 
@@ -31,9 +33,9 @@ afterEach(() => {
   for (const m of masters.splice(0)) m.running?.kill("SIGKILL");
 });
 
-function startMaster(index: number, path: string, extra: string[] = []): Running {
+function startMaster(index: number, path: string, extra: string[] = [], zkConnect = zk.connect): Running {
   const m = masters[index]!;
-  m.running = start([BINARY, "master", `--zk=zk://${zk.connect}${path}`, "--quorum=2", `--work_dir=${join(dir, path, `m${index}`)}`,
+  m.running = start([BINARY, "master", `--zk=zk://${zkConnect}${path}`, "--quorum=2", `--work_dir=${join(dir, path, `m${index}`)}`,
     "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", "--zk_session_timeout=1secs", "--registry_fetch_timeout=20secs", ...extra]);
   return m.running;
 }
@@ -144,4 +146,22 @@ test("with --masters the ensemble is the list: it elects and writes; a master no
     "--ip=127.0.0.1", `--port=${await freePort()}`, `--masters=${masters.map((m) => `127.0.0.1:${m.port}`).join(",")}`]);
   expect(await outsider.exited).toBe(1);
   expect(outsider.stderr()).toMatch(/EXIT with status 1: This master \(127\.0\.0\.1:\d+\) is not in --masters=/);
+});
+
+test("a leader cut off from ZooKeeper but not from its peers exits 1; a standby leads (S8)", async () => {
+  // Each master reaches ZooKeeper through its own proxy, so one master's link can be cut alone.
+  const proxies = await Promise.all([0, 1, 2].map(() => TcpProxy.start({ target_port: zk.port })));
+  try {
+    for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
+    for (let i = 0; i < 3; i++) startMaster(i, "/mesos-e", [], `127.0.0.1:${proxies[i]!.port}`);
+    const first = await settledLeader();
+    proxies[first]!.blackholeTx();
+    proxies[first]!.blackholeRx();
+    expect(await masters[first]!.running!.exited).toBe(1);
+    expect(masters[first]!.running!.stderr()).toMatch(/EXIT with status 1: (Lost candidacy as a leader|Lost leadership after indecisive election)/);
+    const second = await settledLeader();
+    expect(second).not.toBe(first);
+  } finally {
+    for (const proxy of proxies) proxy.close();
+  }
 });
