@@ -5,7 +5,7 @@
 // (host/storage/memory.ts, never synced to a disk), then the core and message passing alone
 // (persist batches discarded). Prints a table, then as its last line one JSON object with
 // units in the names. BENCH_APPENDS sets the number of appends per run.
-import { LogCore, BROADCAST, type ReadyBatch } from "../../host/core.ts";
+import { LogCore, BROADCAST, NoticeKind, ResultStatus, type ReadyBatch } from "../../host/core.ts";
 import { MemoryStore } from "../../host/storage/memory.ts";
 import { encodeRecord, Kind, Status } from "../../host/codec/index.ts";
 
@@ -44,11 +44,11 @@ function run(store: "memory" | "none"): Run {
     }
     state.learned += batch.learned.length;
     for (const r of batch.results) {
-      if (r.status !== 1) throw new Error(`request ${r.requestId} answered ${r.status}`);
+      if (r.status !== ResultStatus.Ok) throw new Error(`request ${r.requestId} answered ${r.status}`);
       state.acked++;
       state.lastPosition = Math.max(state.lastPosition, r.position);
     }
-    if (batch.notices.some((n) => n.kind === 2)) state.elected = true;
+    if (batch.notices.some((n) => n.kind === NoticeKind.Elected)) state.elected = true;
   };
   const pump = (index: number): void => {
     const core = cores[index]!;
