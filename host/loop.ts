@@ -65,6 +65,10 @@ export class LogLoop {
   private readonly elections: ((elected: { position: number; proposal: number } | null) => void)[] = [];
   private next_request = 1;
   private drain_scheduled = false;
+  /** True while a batch is being carried out: the core must not be stepped then. */
+  private draining = false;
+  /** Events that arrived during a drain (from a synchronous callback), stepped right after it. */
+  private deferred: (() => void)[] = [];
   private ticker: ReturnType<typeof setInterval> | null = null;
   private last_tick_ms = 0;
   private status_value: number = ReplicaStatus.EMPTY;
@@ -106,7 +110,7 @@ export class LogLoop {
 
   /** A message from a peer; malformed or unknown-sender messages are dropped and counted. */
   receive(from: string, bytes: Uint8Array): void {
-    if (this.stopped) return;
+    if (this.stopped || this.deferIfDraining(() => this.receive(from, bytes))) return;
     const code = this.step((core) => core.receive(replicaId(from), bytes));
     if (code === StepError.Malformed || code === StepError.UnknownPeer || code === StepError.Corrupt) {
       this.options.metrics?.increment("registrar/log/messages_dropped");
@@ -134,6 +138,7 @@ export class LogLoop {
 
   /** Runs an election; resolves with the last position and proposal, or null when it failed. */
   elect(): Promise<{ position: number; proposal: number } | null> {
+    if (this.draining) return new Promise((resolve) => this.deferIfDraining(() => void this.elect().then(resolve)));
     return new Promise((resolve) => {
       this.elections.push(resolve);
       const code = this.step((core) => core.elect());
@@ -144,6 +149,7 @@ export class LogLoop {
 
   private request(event: (core: LogCore, id: number) => number): Promise<number | null> {
     if (this.stopped) return Promise.resolve(null);
+    if (this.draining) return new Promise((resolve, reject) => this.deferIfDraining(() => this.request(event).then(resolve, reject)));
     if (this.pending.size >= PENDING_REQUESTS_MAX) return Promise.reject(new Error("too many log requests in flight"));
     const id = this.next_request;
     this.next_request = this.next_request >= 0xfffffffe ? 1 : this.next_request + 1;
@@ -167,6 +173,7 @@ export class LogLoop {
 
   /** Steps one event; on back-pressure drains the core's output and tries once more. */
   private step(event: (core: LogCore) => number): number {
+    if (this.draining) throw new Error("loop: the core was stepped between ready() and advance()");
     try {
       let code = event(this.options.core);
       if (code === StepError.Backpressure) {
@@ -191,6 +198,29 @@ export class LogLoop {
 
   /** Carries out ready() batches in the contract's order until none is left (bounded). */
   private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainBatches();
+    } finally {
+      this.draining = false;
+    }
+    const deferred = this.deferred.splice(0);
+    for (const event of deferred) event();
+  }
+
+  /**
+   * True (and `event` queued) when a drain is under way: a callback it runs (onLearned) may
+   * append, but the core must not be stepped between ready() and advance().
+   */
+  private deferIfDraining(event: () => void): boolean {
+    if (!this.draining) return false;
+    if (this.deferred.length >= PENDING_REQUESTS_MAX) throw new Error("too many log events deferred during a drain");
+    this.deferred.push(event);
+    return true;
+  }
+
+  private drainBatches(): void {
     const core = this.options.core;
     for (let n = 0; n < BATCHES_PER_DRAIN_MAX && !this.stopped; n++) {
       const batch = core.ready();

@@ -106,3 +106,24 @@ test("a failed persist sends nothing of its batch and exits naming the file", as
   expect(sentAfterFailure).toEqual([]);
   expect(await appended).toBe(elected!.position + 1); // A and C still form a quorum
 });
+
+test("an append made from inside onLearned waits for the drain instead of stepping the core mid-batch", async () => {
+  const network = new MemoryNetwork();
+  const replicas = ADDRESSES.map((address) => startReplica(network, address));
+  await until(() => replicas.every((r) => r.loop.status() === ReplicaStatus.VOTING), "all VOTING");
+  const a = replicas[0]!;
+  let elected = await a.loop.elect();
+  for (let i = 0; i < 20 && elected === null; i++) elected = await a.loop.elect();
+  expect(elected).not.toBeNull();
+  // Re-entrancy as a registrar would cause it: each learned "ping" appends a "pong".
+  const options = (a.loop as unknown as { options: { onLearned?: (e: { bytes: Uint8Array }) => void } }).options;
+  const pongs: Promise<number | null>[] = [];
+  const previous = options.onLearned;
+  options.onLearned = (entry) => {
+    previous?.(entry as never);
+    if (new TextDecoder().decode(entry.bytes) === "ping") pongs.push(a.loop.append(new TextEncoder().encode("pong")));
+  };
+  const ping = await a.loop.append(new TextEncoder().encode("ping"));
+  await until(() => pongs.length === 1, "the pong to be appended");
+  expect(await pongs[0]!).toBe(ping! + 1);
+});
