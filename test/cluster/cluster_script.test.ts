@@ -1,0 +1,32 @@
+// Proves `npm run cluster` starts a ZooKeeper and three masters that elect one leader, says
+// where they are, and on Ctrl-C stops every process it started.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { until } from "../helpers/log_cluster.ts";
+import { freePort, requireBinary, start } from "../helpers/process.ts";
+
+setDefaultTimeout(90_000);
+
+function alive(pattern: RegExp): number {
+  const out = Bun.spawnSync(["ps", "-eo", "args"]).stdout.toString();
+  return out.split("\n").filter((line) => pattern.test(line)).length;
+}
+
+test("npm run cluster: three masters and ZooKeeper, one leader, everything stopped on Ctrl-C", async () => {
+  requireBinary();
+  const first = await freePort();
+  const ports = [first, first + 1, first + 2];
+  const zkPort = await freePort();
+  const script = start([process.execPath, join(import.meta.dir, "..", "..", "scripts", "cluster.ts"), "--masters=3", `--port=${first}`, `--zk-port=${zkPort}`]);
+  try {
+    const line = await until(() => script.stdout().split("\n").find((l) => l.split(":LEADER").length === 2 && l.split(":standby").length === 3), "one leader and two standbys", 60_000);
+    for (const port of ports) expect(script.stdout()).toContain(`http://127.0.0.1:${port}/`);
+    expect(line).toMatch(new RegExp(`${ports.map((p) => `${p}:(LEADER|standby)`).join("  ")}`));
+  } finally {
+    script.kill("SIGINT"); // Ctrl-C: the script stops what it started (a SIGKILL could not)
+    await script.exited;
+  }
+  const data = /data in (\S+);/.exec(script.stdout())?.[1];
+  expect(data).toBeDefined();
+  await until(() => alive(new RegExp(`--port=(${ports.join("|")})\\b`)) === 0 && alive(new RegExp(`${data}/zoo\\.cfg`)) === 0, "every started process to stop", 15_000);
+});
