@@ -5,14 +5,16 @@
 // SIGKILL of a leader is survived once a quorum of log replicas remains; a leader cut off from
 // ZooKeeper exits 1 and standbys answer 503 until a leader is seen again; with --masters the
 // ensemble is exactly the list and an unlisted master refuses to start; a leader cut off from
-// ZooKeeper alone (its peers still reachable) exits 1 and a standby takes over.
+// ZooKeeper alone (its peers still reachable) exits 1 and a standby takes over; a failed master
+// replaced with an empty disk catches up before it votes; one master becomes three by copying
+// its stopped log to the new masters.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import zookeeper, { type Client } from "../../host/zk/client.ts";
 import { until } from "../helpers/log_cluster.ts";
-import { BINARY, freePort, requireBinary, type Running, start } from "../helpers/process.ts";
+import { BINARY, freePort, requireBinary, run, type Running, start } from "../helpers/process.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
 import { TcpProxy } from "../../host/net/proxy.ts";
 
@@ -164,4 +166,45 @@ test("a leader cut off from ZooKeeper but not from its peers exits 1; a standby 
   } finally {
     for (const proxy of proxies) proxy.close();
   }
+});
+
+test("replacing a failed master with one whose log is empty: it catches up from the quorum, then votes", async () => {
+  await ensemble("/mesos-f", true);
+  const leaderIndex = await settledLeader();
+  const failed = (leaderIndex + 1) % 3;
+  masters[failed]!.running!.kill("SIGKILL");
+  await masters[failed]!.running!.exited;
+  rmSync(join(dir, "/mesos-f", `m${failed}`), { recursive: true, force: true }); // a new disk
+  const list = [`--masters=${masters.map((m) => `127.0.0.1:${m.port}`).join(",")}`];
+  startMaster(failed, "/mesos-f", list);
+  await until(async () => (await metric(masters[failed]!.port, "registrar/log/recovered")) !== null, "the replacement to serve");
+  await until(async () => (await metric(masters[failed]!.port, "registrar/log/recovered")) === 1, "the replacement to catch up and vote");
+  expect(masters[failed]!.running!.stderr()).toMatch(/Replica status is now RECOVERING/);
+});
+
+test("moving from one master to three: the stopped master's log, copied to the new masters, keeps everything", async () => {
+  for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
+  const workDir = (i: number) => join(dir, "/mesos-g", `m${i}`);
+  const solo = start([BINARY, "master", `--work_dir=${workDir(0)}`, "--ip=127.0.0.1", `--port=${masters[0]!.port}`, "--hostname=127.0.0.1"]);
+  masters[0]!.running = solo;
+  await until(() => solo.stderr().includes("Recovered the replicated log"), "the standalone master's log writer");
+  solo.kill("SIGTERM"); // a clean stop checkpoints the replica into one file
+  expect(await solo.exited).toBe(0);
+  const before = await run([BINARY, "log", "read", `--path=${join(workDir(0), "replicated_log")}`]);
+  expect(before.status).toBe(0);
+  for (const i of [1, 2]) {
+    mkdirSync(join(workDir(i), "replicated_log"), { recursive: true });
+    copyFileSync(join(workDir(0), "replicated_log", "replica.db"), join(workDir(i), "replicated_log", "replica.db"));
+  }
+  const list = [`--masters=${masters.map((m) => `127.0.0.1:${m.port}`).join(",")}`];
+  for (let i = 0; i < 3; i++) startMaster(i, "/mesos-g", list);
+  const leaderIndex = await settledLeader();
+  for (let i = 0; i < 3; i++) masters[i]!.running!.kill("SIGTERM");
+  for (let i = 0; i < 3; i++) await masters[i]!.running!.exited;
+  const positions = (text: string) => [...text.matchAll(/^position: (\d+)$/gm)].map((m) => Number(m[1]));
+  const kept = positions(before.stdout);
+  expect(kept.length).toBeGreaterThan(0);
+  const after = await run([BINARY, "log", "read", `--path=${join(workDir(leaderIndex), "replicated_log")}`, `--from=${kept[0]}`, `--to=${kept[kept.length - 1]}`]);
+  expect(after.status).toBe(0);
+  expect(positions(after.stdout)).toEqual(kept);
 });
