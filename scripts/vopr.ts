@@ -28,13 +28,14 @@ const seed = integer("seed", Math.floor(Math.random() * 2 ** 32));
 const seeds = integer("seeds", 1);
 const verbose = process.argv.includes("--verbose");
 const mutation = process.argv.includes("--mutation-accept-low-writes");
+const earlyResponses = process.argv.includes("--mutation-early-responses");
 console.log(`seed ${seed}`);
 
 const started = performance.now();
-const totals = { ticks: 0, messages: 0, acked: 0, crashes: 0, wipes: 0, partitions: 0, checks: 0 };
+const totals = { ticks: 0, messages: 0, acked: 0, crashes: 0, crashesBeforePersist: 0, orphansDelivered: 0, wipes: 0, partitions: 0, checks: 0 };
 let failed: VoprResult | null = null;
 for (let s = seed; s < seed + seeds; s++) {
-  const r = runSeed({ seed: s, mutationAcceptLowWrites: mutation });
+  const r = runSeed({ seed: s, mutationAcceptLowWrites: mutation, mutationEarlyResponses: earlyResponses });
   for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += r[key];
   if (verbose || !r.ok) console.log(JSON.stringify(r));
   if (!r.ok) {
@@ -47,11 +48,12 @@ for (let s = seed; s < seed + seeds; s++) {
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 if (failed) {
   console.log(`vopr: FAILED at seed ${failed.seed}: ${failed.violation}`);
-  console.log(`reproduce: npm run vopr -- --seed ${failed.seed}${mutation ? " --mutation-accept-low-writes" : ""} --verbose`);
+  console.log(`reproduce: npm run vopr -- --seed ${failed.seed}${mutation ? " --mutation-accept-low-writes" : ""}${earlyResponses ? " --mutation-early-responses" : ""} --verbose`);
   process.exit(1);
 }
 console.log(
   `vopr: ${seeds} seeds passed (${seed}..${seed + seeds - 1}) in ${seconds} s: ${totals.ticks} ticks, ` +
-    `${totals.messages} messages, ${totals.acked} acked appends, ${totals.crashes} crashes, ${totals.wipes} wipes, ` +
+    `${totals.messages} messages, ${totals.acked} acked appends, ${totals.crashes} crashes, ` +
+    `${totals.crashesBeforePersist} crashes before persist (${totals.orphansDelivered} of their requests delivered), ${totals.wipes} wipes, ` +
     `${totals.partitions} partitions, ${totals.checks} checks`,
 );

@@ -5,14 +5,19 @@
 //   S3 durability    an acknowledged append is the chosen value of its position, and is
 //                    still there (on every replica) after the run heals
 //   S5 promises      a replica's durable promise never goes down, and every ACCEPT it sends
-//                    is already durable (persist-before-reply)
+//                    is already durable (persist-before-reply); no response of a batch leaves
+//                    before the batch's persist (only requests may: host/loop.ts's order)
+//   S5 quorum        when a coordinator is elected, a quorum durably holds a promise at its
+//                    proposal; when an append is acknowledged, a quorum durably holds it (so
+//                    a coordinator never counted its own vote, or anyone's, before it was
+//                    durable, whatever left early before a crash)
 //   S6 non-voting    only a VOTING replica sends ACCEPT
 //   S7 one writer    learned appends, in position order, carry non-decreasing proposals:
 //                    a demoted coordinator's write is never chosen after its successor's
 //   S12 limits       no message beyond MESSAGE_MAX_BYTES
 import { ActionType, Kind, ResponseType, Status, decodeMessage, decodeRecords, type Action } from "../codec/index.ts";
-import { LIMITS, type LearnedEntry, type ReadyBatch, type Result } from "../core.ts";
-import type { Cluster, Observer, SimNode } from "./cluster.ts";
+import { LIMITS, NoticeKind, type LearnedEntry, type Notice, type ReadyBatch, type Result } from "../core.ts";
+import { isEarly, type Cluster, type Observer, type SimNode } from "./cluster.ts";
 import { bounds } from "./reader.ts";
 
 export class SafetyViolation extends Error {
@@ -45,9 +50,23 @@ export class Checker implements Observer {
   /** Per node: position -> (performed proposal, value), to resolve LEARN records. */
   private written = new Map<number, Map<number, { performed: number; key: string }>>();
   private truncatedBelow = 0;
+  /** Per node: where it is in carrying out its current batch (S5 order). */
+  private phase = new Map<number, "early" | "persisted">();
+  /** Per node: values (position -> keys) and the highest promise ever durable on its disk. */
+  private durableValues = new Map<number, Map<number, Set<string>>>();
+  private durablePromised = new Map<number, number>();
+  /** Per node: what it persisted since its last sync (lost if it crashes first). */
+  private unsynced = new Map<number, { values: [number, string][]; promised: number }>();
   checks = 0;
 
-  constructor(private readonly cluster: Cluster) {}
+  /**
+   * `replyChecks: false` is TEST ONLY: it turns off the send-time S5 checks so a test can
+   * show the end-to-end checkers alone catch a host that answers before it persists.
+   */
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly options: { replyChecks?: boolean } = {},
+  ) {}
 
   private fail(message: string): never {
     throw new SafetyViolation(`tick ${this.cluster.now}: ${message}`);
@@ -93,14 +112,29 @@ export class Checker implements Observer {
     this.choose(node, a.position, valueKey(a.type, a.payload, a.truncateTo), source);
   }
 
+  onBatch(node: SimNode, _batch: ReadyBatch): void {
+    this.phase.set(node.id, "early");
+  }
+
+  onCrash(node: SimNode, _beforePersist: boolean): void {
+    this.phase.delete(node.id);
+    this.unsynced.delete(node.id); // the page cache died with the process
+  }
+
   onPersist(node: SimNode, batch: ReadyBatch): void {
+    this.phase.set(node.id, "persisted");
+    let unsynced = this.unsynced.get(node.id);
+    if (!unsynced) this.unsynced.set(node.id, (unsynced = { values: [], promised: 0 }));
     if (batch.persist.length > 0) {
       let written = this.written.get(node.id);
       if (!written) this.written.set(node.id, (written = new Map()));
       for (const record of decodeRecords(batch.persist)) {
-        if (record.kind === Kind.Action) {
+        if (record.kind === Kind.Metadata) {
+          unsynced.promised = Math.max(unsynced.promised, record.promised);
+        } else if (record.kind === Kind.Action) {
           const a = record.action;
           if (a.type !== ActionType.NONE && !a.tombstone) written.set(a.position, { performed: a.performed, key: valueKey(a.type, a.payload, a.truncateTo) });
+          if (a.type !== ActionType.NONE && !a.tombstone) unsynced.values.push([a.position, valueKey(a.type, a.payload, a.truncateTo)]);
           if (a.learned) this.learnAction(node, a, "persisted");
         } else if (record.kind === Kind.Learn) {
           for (let p = record.first; p < record.first + record.count; p++) {
@@ -109,6 +143,17 @@ export class Checker implements Observer {
           }
         }
       }
+    }
+    if (batch.mustSync) {
+      let values = this.durableValues.get(node.id);
+      if (!values) this.durableValues.set(node.id, (values = new Map()));
+      for (const [position, key] of unsynced.values) {
+        let keys = values.get(position);
+        if (!keys) values.set(position, (keys = new Set()));
+        keys.add(key);
+      }
+      this.durablePromised.set(node.id, Math.max(this.durablePromised.get(node.id) ?? 0, unsynced.promised));
+      this.unsynced.delete(node.id);
     }
     const view = node.store.view;
     if (!view) return;
@@ -119,7 +164,11 @@ export class Checker implements Observer {
 
   onSend(node: SimNode, _to: number, bytes: Uint8Array): void {
     if (bytes.length > LIMITS.messageMaxBytes) this.fail(`S12: message of ${bytes.length} bytes`);
+    if (this.options.replyChecks === false) return;
     const kind = bytes[1];
+    if (!isEarly(bytes) && this.phase.get(node.id) !== "persisted") {
+      this.fail(`S5: node ${node.id} sent a response (kind ${kind}) before its batch was persisted`);
+    }
     if (kind !== Kind.PromiseResponse && kind !== Kind.WriteResponse && kind !== Kind.FenceResponse) return;
     if (bytes[10] !== ResponseType.ACCEPT) return;
     this.checks++;
@@ -155,6 +204,22 @@ export class Checker implements Observer {
     if (result.status !== 1) return;
     this.acked.set(result.position, payload);
     this.choose(node, result.position, `A:${payload}`, "acknowledged");
+    const key = `A:${payload}`;
+    const holders = this.cluster.ids.filter((id) => this.durableValues.get(id)?.get(result.position)?.has(key) === true);
+    this.checks++;
+    if (holders.length < this.cluster.quorum) {
+      this.fail(`S5: node ${node.id} acknowledged ${payload} at ${result.position} while only [${holders}] held it durably (quorum ${this.cluster.quorum})`);
+    }
+  }
+
+  onNotice(node: SimNode, notice: Notice): void {
+    if (notice.kind !== NoticeKind.Elected) return;
+    const proposal = notice.b;
+    const holders = this.cluster.ids.filter((id) => (this.durablePromised.get(id) ?? 0) >= proposal);
+    this.checks++;
+    if (holders.length < this.cluster.quorum) {
+      this.fail(`S5: node ${node.id} elected with proposal ${proposal} while only [${holders}] had promised it durably (quorum ${this.cluster.quorum})`);
+    }
   }
 
   onRestart(node: SimNode): void {

@@ -1,7 +1,10 @@
 // A cluster of replicated-log nodes in one process: each node is a WASM core instance with
 // an in-memory store, connected by the simulated network. The harness plays the host's
-// part exactly as host/loop.ts must: ready() -> persist (sync when flagged) -> send ->
-// apply learned -> results -> advance(). Scenario tests and the VOPR both drive it.
+// part exactly as host/loop.ts does, in its order: ready() -> send the batch's requests ->
+// persist (sync when flagged) -> send its responses -> apply learned -> results -> notices
+// -> advance(). Between the requests and the persist lies a crash point (seed-drawn, off
+// unless `crashBeforePersist` > 0): the process dies with its requests on the wire and the
+// batch's records (and any unsynced tail) lost. Scenario tests and the VOPR both drive it.
 import {
   LogCore, BROADCAST, NoticeKind, StepError, type LearnedEntry, type Notice, type ReadyBatch, type Result,
 } from "../core.ts";
@@ -12,12 +15,30 @@ import { Prng } from "./prng.ts";
 
 /** Hooks for checkers; each is called at the point of the host loop it names. */
 export interface Observer {
+  /** A ready() batch is about to be carried out (before any of its messages leaves). */
+  onBatch?(node: SimNode, batch: ReadyBatch): void;
   onPersist?(node: SimNode, batch: ReadyBatch): void;
   onSend?(node: SimNode, to: number, bytes: Uint8Array): void;
   onLearned?(node: SimNode, entry: LearnedEntry): void;
   onResult?(node: SimNode, result: Result): void;
   onNotice?(node: SimNode, notice: Notice): void;
   onRestart?(node: SimNode): void;
+  /** The node's process died; `beforePersist` at the crash point between requests and persist. */
+  onCrash?(node: SimNode, beforePersist: boolean): void;
+}
+
+/**
+ * Frame kinds (byte 1) the host sends before the batch's persist: requests and learned
+ * notes, which vouch for nothing about the sender's durable state. Every other kind is a
+ * response (promise, write, recover, fence) and leaves only after the persist. This is
+ * host/loop.ts's classification, restated here so the simulator checks that order.
+ */
+export const EARLY_KINDS: ReadonlySet<number> = new Set([
+  Kind.PromiseRequest, Kind.WriteRequest, Kind.Learned, Kind.RecoverRequest, Kind.FenceRequest, Kind.LearnedRange,
+]);
+
+export function isEarly(frame: Uint8Array): boolean {
+  return EARLY_KINDS.has(frame[1]!);
 }
 
 export interface ClusterOptions {
@@ -35,6 +56,10 @@ export interface ClusterOptions {
   observer?: Observer;
   /** TEST ONLY: every replica runs the broken write rule (see LogConfig). */
   mutationAcceptLowWrites?: boolean;
+  /** Probability that a node dies between sending a batch's requests and persisting it. */
+  crashBeforePersist?: number;
+  /** TEST ONLY (host-order mutation): responses too leave before the persist. */
+  mutationEarlyResponses?: boolean;
 }
 
 export class SimNode {
@@ -60,6 +85,12 @@ export class Cluster {
   readonly ids: number[];
   observer: Observer;
   now = 0;
+  /** Probability, per batch with requests and records, of dying at the crash point. */
+  crashBeforePersist: number;
+  /** Counters: messages sent before their batch's persist, and crash-point deaths. */
+  readonly counts = { earlySent: 0, crashesBeforePersist: 0, orphansDelivered: 0 };
+  /** Frames sent by a batch whose persist never happened (its node died at the crash point). */
+  private readonly orphans = new WeakSet<Uint8Array>();
   private nextRequestId = 1;
 
   constructor(readonly options: ClusterOptions) {
@@ -68,6 +99,7 @@ export class Cluster {
     this.quorum = options.quorum ?? Math.floor(options.replicas / 2) + 1;
     this.ids = Array.from({ length: options.replicas }, (_, i) => i + 1);
     this.observer = options.observer ?? {};
+    this.crashBeforePersist = options.crashBeforePersist ?? 0;
     for (const id of this.ids) {
       const store = new MemoryStore({ track: options.track ?? false });
       if (options.initialized && !options.emptyIds?.includes(id)) store.persist(encodeRecord({ kind: Kind.Metadata, status: Status.VOTING, promised: 0, fenceProposal: 0, fencePosition: 0 }), true);
@@ -110,7 +142,7 @@ export class Cluster {
   }
 
   /** Kills a node's process; its store loses what was not synced. */
-  crash(id: number): void {
+  crash(id: number, beforePersist = false): void {
     const node = this.node(id);
     node.alive = false;
     node.core = null;
@@ -118,6 +150,7 @@ export class Cluster {
     node.restarts++;
     node.store.crash();
     this.network.dropTo(id);
+    this.observer.onCrash?.(node, beforePersist);
   }
 
   restart(id: number): void {
@@ -133,21 +166,35 @@ export class Cluster {
 
   // ---- the host loop --------------------------------------------------------------------
 
-  /** Carries out every pending batch of a node, in the contract's order. */
+  /**
+   * Carries out every pending batch of a node in host/loop.ts's order: (1) the requests,
+   * (2) the persist, (3) the responses, (4) learned entries, results, notices, (5) advance().
+   * Between (1) and (2) the node may die (crash point): its requests are on the wire, the
+   * batch's records never reach the store, and the store's unsynced tail is lost too.
+   */
   pump(node: SimNode): void {
     for (let guard = 0; node.core && guard < 1000; guard++) {
-      const batch = node.core.ready();
+      const core = node.core;
+      const batch = core.ready();
       if (!batch) return;
+      this.observer.onBatch?.(node, batch);
+      const leavesEarly = (bytes: Uint8Array): boolean => this.options.mutationEarlyResponses === true || isEarly(bytes);
+      let early = 0;
+      for (const m of batch.messages) {
+        if (!leavesEarly(m.bytes)) continue;
+        this.transmit(node, m.to, m.bytes);
+        early++;
+      }
+      this.counts.earlySent += early;
+      if (early > 0 && batch.persist.length > 0 && this.crashBeforePersist > 0 && this.prng.chance(this.crashBeforePersist)) {
+        this.counts.crashesBeforePersist++;
+        for (const m of batch.messages) if (leavesEarly(m.bytes)) this.orphans.add(m.bytes);
+        this.crash(node.id, true);
+        return;
+      }
       if (batch.persist.length > 0 || batch.mustSync) node.store.persist(batch.persist, batch.mustSync);
       this.observer.onPersist?.(node, batch);
-      for (const notice of batch.notices) this.notice(node, notice);
-      for (const m of batch.messages) {
-        const targets = m.to === BROADCAST ? this.ids.filter((id) => id !== node.id) : [m.to];
-        for (const to of targets) {
-          this.observer.onSend?.(node, to, m.bytes);
-          this.network.send(node.id, to, m.bytes);
-        }
-      }
+      for (const m of batch.messages) if (!leavesEarly(m.bytes)) this.transmit(node, m.to, m.bytes);
       for (const entry of batch.learned) {
         node.learned.set(entry.position, entry);
         this.observer.onLearned?.(node, entry);
@@ -156,9 +203,18 @@ export class Cluster {
         node.results.set(result.requestId, result);
         this.observer.onResult?.(node, result);
       }
-      node.core.advance();
+      for (const notice of batch.notices) this.notice(node, notice);
+      core.advance();
     }
     if (node.core) throw new Error(`node ${node.id}: ready() never drained`);
+  }
+
+  private transmit(node: SimNode, to: number, bytes: Uint8Array): void {
+    const targets = to === BROADCAST ? this.ids.filter((id) => id !== node.id) : [to];
+    for (const target of targets) {
+      this.observer.onSend?.(node, target, bytes);
+      this.network.send(node.id, target, bytes);
+    }
   }
 
   private notice(node: SimNode, notice: Notice): void {
@@ -176,6 +232,7 @@ export class Cluster {
     let code = event(node.core);
     if (code === StepError.Backpressure) {
       this.pump(node);
+      if (!node.core) return 0; // died at the crash point: the event is lost with the process
       code = event(node.core);
     }
     this.pump(node);
@@ -197,6 +254,7 @@ export class Cluster {
       if (due.length === 0) return;
       for (const e of due) {
         const node = this.node(e.to);
+        if (node.alive && this.orphans.has(e.bytes)) this.counts.orphansDelivered++;
         if (node.alive) check(this.step(node, (c) => c.receive(e.from, e.bytes)), "receive", [StepError.Malformed]);
       }
     }

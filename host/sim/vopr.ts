@@ -1,6 +1,7 @@
 // One seeded simulation run (TigerBeetle's VOPR shape). Every knob is drawn from the seed
 // ("swarm" testing): 3 or 5 replicas, message loss, duplication, delay and reordering,
-// symmetric and one-way partitions, crashes that lose unsynced writes, disk wipes, and
+// symmetric and one-way partitions, crashes that lose unsynced writes, crashes between a
+// batch's early requests and its persist (the host's crash point), disk wipes, and
 // several nodes contending to be the writer. The safety phase runs the faults with the
 // checkers on every event; the liveness phase heals a full cluster, elects one writer,
 // appends, catches every replica up and checks that they converge (L2, L3, S3).
@@ -16,6 +17,8 @@ export interface VoprOptions {
   livenessTicks?: number;
   /** TEST ONLY: run every replica with the broken write rule. */
   mutationAcceptLowWrites?: boolean;
+  /** TEST ONLY: the host sends responses before the persist too (and the send-time S5 checks are off). */
+  mutationEarlyResponses?: boolean;
 }
 
 export interface VoprResult {
@@ -28,6 +31,10 @@ export interface VoprResult {
   chosen: number;
   checks: number;
   crashes: number;
+  /** Deaths at the crash point between a batch's early requests and its persist. */
+  crashesBeforePersist: number;
+  /** Requests of such lost batches that a live peer received anyway. */
+  orphansDelivered: number;
   wipes: number;
   partitions: number;
   messages: number;
@@ -42,6 +49,7 @@ interface Swarm {
   duplicate: number;
   delayMax: number;
   crash: number;
+  crashBeforePersist: number;
   wipe: number;
   partition: number;
   elect: number;
@@ -59,6 +67,7 @@ function drawSwarm(prng: Prng): Swarm {
     duplicate: prng.chance(0.5) ? prng.float() * 0.15 : 0,
     delayMax: prng.int(0, 8),
     crash: prng.float() * 0.006,
+    crashBeforePersist: prng.chance(0.7) ? prng.float() * 0.03 : 0,
     wipe: prng.chance(0.5) ? prng.float() * 0.002 : 0,
     partition: prng.float() * 0.006,
     elect: 0.002 + prng.float() * 0.02,
@@ -79,13 +88,15 @@ export function runSeed(options: VoprOptions): VoprResult {
     seed: prng.u32(),
     track: true,
     mutationAcceptLowWrites: options.mutationAcceptLowWrites ?? false,
+    mutationEarlyResponses: options.mutationEarlyResponses ?? false,
+    crashBeforePersist: swarm.crashBeforePersist,
   });
-  const checker = new Checker(cluster);
+  const checker = new Checker(cluster, { replyChecks: !options.mutationEarlyResponses });
   cluster.observer = checker;
   const run = new Run(cluster, checker, prng, swarm);
   const result: VoprResult = {
     seed: options.seed, ok: true, replicas: swarm.replicas, ticks: 0, acked: 0, chosen: 0, checks: 0,
-    crashes: 0, wipes: 0, partitions: 0, messages: 0, dropped: 0,
+    crashes: 0, crashesBeforePersist: 0, orphansDelivered: 0, wipes: 0, partitions: 0, messages: 0, dropped: 0,
   };
   try {
     cluster.startAll();
@@ -102,6 +113,8 @@ export function runSeed(options: VoprOptions): VoprResult {
     checks: checker.checks,
     messages: cluster.network.sent,
     dropped: cluster.network.dropped,
+    crashesBeforePersist: cluster.counts.crashesBeforePersist,
+    orphansDelivered: cluster.counts.orphansDelivered,
   });
   return result;
 }
@@ -132,7 +145,9 @@ class Run {
     const { c, prng, swarm } = this;
     for (const node of c.nodes) {
       const until = this.downUntil.get(node.id);
-      if (!node.alive && until !== undefined && c.now >= until) {
+      if (!node.alive && until === undefined) {
+        this.downUntil.set(node.id, c.now + prng.int(5, 300)); // died at the crash point
+      } else if (!node.alive && until !== undefined && c.now >= until) {
         this.downUntil.delete(node.id);
         c.start(node.id);
       } else if (node.alive && prng.chance(swarm.crash)) {
@@ -167,14 +182,15 @@ class Run {
 
   private workload(): void {
     const { c, prng, swarm } = this;
+    // Any call may kill the node at the crash point: re-check it lives before the next.
     for (const node of c.nodes) {
       if (!node.alive) continue;
       if (node.elected === null && prng.chance(swarm.elect)) c.elect(node.id);
-      if (node.elected !== null) {
+      if (node.alive && node.elected !== null) {
         if (prng.chance(swarm.append)) this.appendBurst(node.id, prng.int(1, 4));
-        if (prng.chance(swarm.truncate)) this.truncate(node.id);
-        if (prng.chance(swarm.demote)) c.demote(node.id);
-      } else if (node.status === Status.VOTING && prng.chance(swarm.catchup)) {
+        if (prng.chance(swarm.truncate) && node.alive) this.truncate(node.id);
+        if (prng.chance(swarm.demote) && node.alive) c.demote(node.id);
+      } else if (node.alive && node.status === Status.VOTING && prng.chance(swarm.catchup)) {
         c.catchup(node.id);
       }
     }
@@ -217,6 +233,7 @@ class Run {
   liveness(budget: number): void {
     const c = this.c;
     const deadline = c.now + budget;
+    c.crashBeforePersist = 0;
     c.network.heal();
     c.network.faults = { loss: 0, duplicate: 0, delayMin: 0, delayMax: 2 };
     const out = this.prng.chance(0.5) ? this.minorityOut() : [];
