@@ -20,7 +20,7 @@ const PARENT = "/bench";
 const START_DEADLINE_MS = 90_000;
 const CONNECT_DEADLINE_MS = 30_000;
 
-interface Member {
+export interface Member {
   id: number;
   client_port: number;
   quorum_port: number;
@@ -38,15 +38,9 @@ export function create(options: SystemOptions): BenchSystem {
     name: "zookeeper",
     describe: () => `ZooKeeper ${version()}: ${MEMBERS} servers, forceSync=yes, create PERSISTENT_SEQUENTIAL via node-zookeeper-client (1 session per server)`,
     async start() {
-      if (!existsSync(ZK_SERVER)) throw new Error(`${ZK_SERVER} is missing: apt-get install -y zookeeper`);
-      members = await plan(options.base_dir);
-      for (const member of members) servers.push(startServer(member, members));
-      await waitUntil("ZooKeeper ensemble", async () => {
-        const modes = await Promise.all(members.map((m) => serverMode(m.client_port)));
-        return modes.every((mode) => mode === "leader" || mode === "follower");
-      }, () => {
-        for (const s of servers) if (!s.alive()) throw new Error(`ZooKeeper server ${s.pid} exited:\n${tail(s.log_path)}`);
-      }, START_DEADLINE_MS);
+      const ensemble = await startEnsemble(options.base_dir);
+      members = ensemble.members;
+      servers.push(...ensemble.servers);
       clients = await Promise.all(members.map((m) => connectClient(m.client_port)));
       await createParent(clients[0]!);
     },
@@ -70,6 +64,24 @@ export function create(options: SystemOptions): BenchSystem {
   };
 }
 
+/**
+ * A three-server ensemble on loopback, serving once every server is leader or follower.
+ * `tick_ms` is ZooKeeper's tickTime (package default 2000): sessions can be no shorter than two
+ * ticks and expire on a tick boundary, so fast failover needs a short tick.
+ */
+export async function startEnsemble(base_dir: string, tick_ms = 2000): Promise<{ members: Member[]; servers: Server[]; connect: string }> {
+  if (!existsSync(ZK_SERVER)) throw new Error(`${ZK_SERVER} is missing: apt-get install -y zookeeper`);
+  const members = await plan(base_dir);
+  const servers = members.map((member) => startServer(member, members, tick_ms));
+  await waitUntil("ZooKeeper ensemble", async () => {
+    const modes = await Promise.all(members.map((m) => serverMode(m.client_port)));
+    return modes.every((mode) => mode === "leader" || mode === "follower");
+  }, () => {
+    for (const s of servers) if (!s.alive()) throw new Error(`ZooKeeper server ${s.pid} exited:\n${tail(s.log_path)}`);
+  }, START_DEADLINE_MS);
+  return { members, servers, connect: members.map((m) => `127.0.0.1:${m.client_port}`).join(",") };
+}
+
 async function plan(base_dir: string): Promise<Member[]> {
   const ports = await freePorts(MEMBERS * 3);
   return Array.from({ length: MEMBERS }, (_, i) => ({
@@ -81,13 +93,13 @@ async function plan(base_dir: string): Promise<Member[]> {
   }));
 }
 
-function startServer(member: Member, members: Member[]): Server {
+function startServer(member: Member, members: Member[], tick_ms: number): Server {
   const data = join(member.dir, "data");
   mkdirSync(data, { recursive: true });
   writeFileSync(join(data, "myid"), `${member.id}\n`);
   const cfg = join(member.dir, "zoo.cfg");
   writeFileSync(cfg, [
-    "tickTime=2000", "initLimit=10", "syncLimit=5", // the package's defaults
+    `tickTime=${tick_ms}`, "initLimit=10", "syncLimit=5", // the package's defaults (tickTime 2000)
     `dataDir=${data}`,
     `clientPort=${member.client_port}`, "clientPortAddress=127.0.0.1",
     "forceSync=yes", // durable: fsync the txn log before acknowledging (ZooKeeper's default)
