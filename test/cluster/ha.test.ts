@@ -208,3 +208,26 @@ test("moving from one master to three: the stopped master's log, copied to the n
   expect(after.status).toBe(0);
   expect(positions(after.stdout)).toEqual(kept);
 });
+
+test("a standby cut off from ZooKeeper keeps running, answers 503, and redirects again once it sees the leader", async () => {
+  const proxies = await Promise.all([0, 1, 2].map(() => TcpProxy.start({ target_port: zk.port })));
+  try {
+    for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
+    for (let i = 0; i < 3; i++) startMaster(i, "/mesos-h", [], `127.0.0.1:${proxies[i]!.port}`);
+    const leaderIndex = await settledLeader();
+    const standby = (leaderIndex + 1) % 3;
+    const state = () => fetch(`http://127.0.0.1:${masters[standby]!.port}/master/state`, { redirect: "manual" });
+    proxies[standby]!.blackholeTx();
+    proxies[standby]!.blackholeRx();
+    await until(async () => (await state()).status === 503, "the cut-off standby to answer 503");
+    expect(await (await state()).text()).toBe("No leader elected");
+    proxies[standby]!.unblackholeTx();
+    proxies[standby]!.unblackholeRx();
+    await until(async () => (await state()).status === 307, "the standby to follow the leader again");
+    expect((await state()).headers.get("location")).toBe(`//127.0.0.1:${masters[leaderIndex]!.port}/master/state`);
+    expect(masters[standby]!.running!.exitCode()).toBeNull();
+    expect(await leader()).toBe(leaderIndex);
+  } finally {
+    for (const proxy of proxies) proxy.close();
+  }
+});
