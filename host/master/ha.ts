@@ -95,7 +95,7 @@ export function startHighAvailability(
  * replica joins it with Mesos's "log-replica(1)@ip:port" data) once 2*quorum-1 are there.
  */
 async function discoverReplicas(flags: MasterFlags, quorum: number, self: string, group: Group): Promise<string[]> {
-  await group.join(Buffer.from(REPLICA_LABEL_DATA(self)));
+  await stayJoined(group, self);
   if (flags.masters !== undefined) return flags.masters.map((m) => `${m.host}:${m.port}`).sort();
   const needed = 2 * quorum - 1;
   log.info(`Waiting for ${needed} log replicas in ZooKeeper group ${group.path}`);
@@ -108,6 +108,19 @@ async function discoverReplicas(flags: MasterFlags, quorum: number, self: string
     }
     await Bun.sleep(100);
   }
+}
+
+/**
+ * Joins <path>/log_replicas and joins again whenever the membership is lost (a session
+ * expiry), as Mesos's log does, so masters that start later still find this replica.
+ */
+async function stayJoined(group: Group, self: string): Promise<void> {
+  const { cancelled } = await group.join(Buffer.from(REPLICA_LABEL_DATA(self)));
+  void cancelled.then((withdrawn) => {
+    if (withdrawn || group.state === "failed") return;
+    log.warning("Lost the log replica membership in ZooKeeper; joining again");
+    stayJoined(group, self).catch((error) => log.error(`Failed to rejoin the log replica group: ${(error as Error).message}`));
+  });
 }
 
 async function withTimeout(work: Promise<unknown>, timeout_ms: number): Promise<void> {

@@ -139,6 +139,15 @@ test("a leader cut off from ZooKeeper exits 1; standbys answer 503 until they se
     zk.resume();
   }
   await until(async () => await leader(), "a leader once ZooKeeper is back");
+  // The standbys' sessions expired while ZooKeeper was silent: their log replica memberships
+  // were lost, and each joined again (Mesos's log re-joins its group).
+  const client = await zkClient();
+  try {
+    await until(async () => (await new Promise<string[]>((resolve, reject) =>
+      client.getChildren("/mesos-c/log_replicas", (e, c) => (e ? reject(e) : resolve(c))))).length === 2, "two replica memberships again");
+  } finally {
+    client.close();
+  }
 });
 
 test("with --masters the ensemble is the list: it elects and writes; a master not listed refuses to start", async () => {
