@@ -6,7 +6,9 @@
 //   - wipe()               loses everything (a replaced disk).
 // Durable records are indexed by key from their frame headers alone (the last METADATA, the
 // last ACTION per position, LEARN records kept in order, ERASE deleting below), so memory
-// follows the live log, not its history. load() returns the metadata, then the actions,
+// follows the live log, not its history. Like the core's ActionStore, actions of the dense
+// run of positions sit in arrays indexed by position − base (no hash per record); positions
+// far outside it go to a map. load() returns the metadata, then the actions,
 // then the LEARN records (each marks actions persisted before it; any later action with the
 // same proposal at that position is the same value, so replaying it last is sound). With `track` on, it also keeps a decoded view of the durable state (status,
 // promise, actions) so checkers can verify a reply was durable before it was sent (S5).
@@ -25,8 +27,7 @@ export class MemoryStore implements ReplicaStore {
   /** Durable frames: the last METADATA and the last ACTION of each position. */
   private metadata: Uint8Array | null = null;
   /** Per position: the blob holding its last ACTION frame, and the frame's offset in it. */
-  private actionBlobs = new Map<number, Uint8Array>();
-  private actionOffsets = new Map<number, number>();
+  private actions = new ActionIndex();
   /** LEARN frames with the end of their range, in the order they were written. */
   private learns: { end: number; frame: Uint8Array }[] = [];
   private volatile: Uint8Array[] = [];
@@ -41,8 +42,7 @@ export class MemoryStore implements ReplicaStore {
 
   load(): Uint8Array[] {
     const frames = this.metadata ? [this.metadata] : [];
-    const positions = [...this.actionBlobs.keys()].sort((a, b) => a - b);
-    for (const p of positions) frames.push(frameAt(this.actionBlobs.get(p)!, this.actionOffsets.get(p)!));
+    this.actions.forEachInOrder((blob, at) => frames.push(frameAt(blob, at)));
     for (const l of this.learns) frames.push(l.frame);
     return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
   }
@@ -71,19 +71,13 @@ export class MemoryStore implements ReplicaStore {
       if (kind === Kind.Metadata) {
         this.metadata = blob.subarray(at, at + total);
       } else if (kind === Kind.Action) {
-        const position = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
-        this.actionBlobs.set(position, blob);
-        this.actionOffsets.set(position, at);
+        this.actions.set(v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true), blob, at);
       } else if (kind === Kind.Learn) {
         const first = v.getUint32(at + 18, true) * 0x100000000 + v.getUint32(at + 14, true);
         this.learns.push({ end: first + v.getUint32(at + 22, true), frame: blob.subarray(at, at + total) });
       } else if (kind === Kind.Erase) {
         const to = v.getUint32(at + 10, true) * 0x100000000 + v.getUint32(at + 6, true);
-        for (const p of this.actionBlobs.keys()) {
-          if (p >= to) continue;
-          this.actionBlobs.delete(p);
-          this.actionOffsets.delete(p);
-        }
+        this.actions.deleteBelow(to);
         this.learns = this.learns.filter((l) => l.end > to);
       } else {
         readFrame(blob, at); // an unknown or damaged frame: fail loudly (checksum, kind)
@@ -101,8 +95,7 @@ export class MemoryStore implements ReplicaStore {
   /** Loses everything. */
   wipe(): void {
     this.metadata = null;
-    this.actionBlobs = new Map();
-    this.actionOffsets = new Map();
+    this.actions = new ActionIndex();
     this.learns = [];
     this.volatile = [];
     if (this.view) Object.assign(this.view, emptyView());
@@ -113,6 +106,91 @@ export class MemoryStore implements ReplicaStore {
     const view = emptyView();
     for (const blob of this.load()) applyRecords(view, blob);
     return view;
+  }
+}
+
+/** How far past the dense run a position may land and still be stored densely (as the core). */
+const DENSE_SLACK_POSITIONS = 1 << 16;
+
+/**
+ * Position -> (blob, offset) of its last ACTION frame. The dense run [base, base + live)
+ * lives in two arrays from `head` on; anything else (below base, or far above) in a map.
+ */
+class ActionIndex {
+  private base = 0;
+  private head = 0;
+  private blobs: (Uint8Array | undefined)[] = [];
+  private offsets: number[] = [];
+  private sparse = new Map<number, { blob: Uint8Array; at: number }>();
+  private count = 0;
+
+  set(position: number, blob: Uint8Array, at: number): void {
+    if (this.count === 0) {
+      this.blobs = [];
+      this.offsets = [];
+      this.head = 0;
+      this.base = position;
+    }
+    const live = this.blobs.length - this.head;
+    const offset = position - this.base;
+    if (offset >= 0 && offset < live + DENSE_SLACK_POSITIONS) {
+      while (this.blobs.length - this.head <= offset) this.grow();
+      const slot = this.head + offset;
+      if (this.blobs[slot] === undefined) this.count++;
+      this.blobs[slot] = blob;
+      this.offsets[slot] = at;
+      return;
+    }
+    if (!this.sparse.has(position)) this.count++;
+    this.sparse.set(position, { blob, at });
+  }
+
+  /** One more dense slot at the end, taking over a sparse entry that already holds it. */
+  private grow(): void {
+    const position = this.base + this.blobs.length - this.head;
+    const moved = this.sparse.size > 0 ? this.sparse.get(position) : undefined;
+    if (moved !== undefined) this.sparse.delete(position);
+    this.blobs.push(moved?.blob);
+    this.offsets.push(moved?.at ?? 0);
+  }
+
+  deleteBelow(to: number): void {
+    while (this.head < this.blobs.length && this.base < to) {
+      if (this.blobs[this.head] !== undefined) this.count--;
+      this.blobs[this.head] = undefined;
+      this.head++;
+      this.base++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.blobs.length) {
+      this.blobs = this.blobs.slice(this.head);
+      this.offsets = this.offsets.slice(this.head);
+      this.head = 0;
+    }
+    for (const p of this.sparse.keys()) {
+      if (p >= to) continue;
+      this.sparse.delete(p);
+      this.count--;
+    }
+    if (this.head === this.blobs.length && to > this.base) this.base = to;
+  }
+
+  /** Every entry in position order. */
+  forEachInOrder(each: (blob: Uint8Array, at: number) => void): void {
+    const sparse = [...this.sparse.keys()].sort((a, b) => a - b);
+    let s = 0;
+    for (let slot = this.head; slot < this.blobs.length; slot++) {
+      const position = this.base + slot - this.head;
+      for (; s < sparse.length && sparse[s]! < position; s++) {
+        const e = this.sparse.get(sparse[s]!)!;
+        each(e.blob, e.at);
+      }
+      const blob = this.blobs[slot];
+      if (blob !== undefined) each(blob, this.offsets[slot]!);
+    }
+    for (; s < sparse.length; s++) {
+      const e = this.sparse.get(sparse[s]!)!;
+      each(e.blob, e.at);
+    }
   }
 }
 
