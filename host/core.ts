@@ -221,10 +221,13 @@ export class LogCore {
   }
 
   append(requestId: number, payload: Uint8Array): number {
-    return this.stepWith(EventKind.Append, 4 + payload.length, (v, b) => {
-      v.setUint32(1, requestId, true);
-      b.set(payload, 5);
-    });
+    // The hot path of every append: written directly, without stepWith's closure.
+    this.refresh();
+    if (5 + payload.length > this.input.length) throw new RangeError("event larger than the input region");
+    this.input[0] = EventKind.Append;
+    this.inputView.setUint32(1, requestId, true);
+    this.input.set(payload, 5);
+    return this.exports.step(5 + payload.length);
   }
 
   truncate(requestId: number, to: number): number {
@@ -264,6 +267,18 @@ export class LogCore {
     return decodeBatch(bytes);
   }
 
+  /**
+   * The pending batch decoded in place, over the core's own memory: nothing is copied. Its
+   * byte views (persist, message frames, learned bytes) are valid only until advance() or
+   * the next call into this core; a host that keeps any of them (a queue of messages in
+   * flight, a store that holds blobs) copies what it keeps. Use ready() otherwise.
+   */
+  readyView(): ReadyBatch | null {
+    const length = this.exports.ready();
+    if (length === 0) return null;
+    return decodeBatch(new Uint8Array(this.exports.memory.buffer, this.exports.output_ptr(), length));
+  }
+
   advance(): void {
     this.exports.advance();
   }
@@ -301,8 +316,7 @@ export function decodeBatch(bytes: Uint8Array): ReadyBatch {
   const learned: LearnedEntry[] = [];
   for (let n = v.getUint32(p, true), i = (p += 4, 0); i < n; i++) {
     const len = v.getUint32(p + 10, true);
-    const entry = { position: getU64(v, p), type: v.getUint8(p + 8), tombstone: (v.getUint8(p + 9) & 1) !== 0 };
-    learned.push({ ...entry, bytes: bytes.subarray(p + 14, p + 14 + len) });
+    learned.push({ position: getU64(v, p), type: bytes[p + 8]!, tombstone: (bytes[p + 9]! & 1) !== 0, bytes: bytes.subarray(p + 14, p + 14 + len) });
     p += 14 + len;
   }
   const results: Result[] = [];

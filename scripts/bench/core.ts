@@ -35,12 +35,15 @@ function run(store: "memory" | "none"): Run {
   const inbox: { to: number; from: number; bytes: Uint8Array }[] = [];
   const state = { acked: 0, learned: 0, lastPosition: 0, elected: false };
 
+  // Batches are read in place (readyView): what outlives advance() is copied, as a real
+  // disk write and socket send copy it: the persisted records and each message in flight.
   const carry = (index: number, batch: ReadyBatch): void => {
-    if (store === "memory") stores[index]!.persist(batch.persist, batch.mustSync);
+    if (store === "memory") stores[index]!.persist(batch.persist.slice(), batch.mustSync);
     const from = ids[index]!;
     for (const m of batch.messages) {
-      if (m.to !== BROADCAST) inbox.push({ to: m.to, from, bytes: m.bytes });
-      else for (const to of ids) if (to !== from) inbox.push({ to, from, bytes: m.bytes });
+      const bytes = m.bytes.slice();
+      if (m.to !== BROADCAST) inbox.push({ to: m.to, from, bytes });
+      else for (const to of ids) if (to !== from) inbox.push({ to, from, bytes });
     }
     state.learned += batch.learned.length;
     for (const r of batch.results) {
@@ -52,7 +55,7 @@ function run(store: "memory" | "none"): Run {
   };
   const pump = (index: number): void => {
     const core = cores[index]!;
-    for (let batch = core.ready(); batch; batch = core.ready()) {
+    for (let batch = core.readyView(); batch; batch = core.readyView()) {
       carry(index, batch);
       core.advance();
     }
