@@ -16,7 +16,7 @@ export class Reader {
     return <i32>(this.end - this.ptr);
   }
 
-  private take(n: i32): usize {
+  @inline private take(n: i32): usize {
     if (this.failed || n < 0 || <usize>n > this.end - this.ptr) {
       this.failed = true;
       return 0;

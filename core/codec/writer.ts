@@ -37,19 +37,19 @@ export class Writer {
     this.buffer = next;
   }
 
-  u8(v: u8): void {
+  @inline u8(v: u8): void {
     this.reserve(1);
     store<u8>(this.ptr + <usize>this.length, v);
     this.length += 1;
   }
 
-  u32(v: u32): void {
+  @inline u32(v: u32): void {
     this.reserve(4);
     store<u32>(this.ptr + <usize>this.length, v);
     this.length += 4;
   }
 
-  u64(v: u64): void {
+  @inline u64(v: u64): void {
     this.reserve(8);
     store<u64>(this.ptr + <usize>this.length, v);
     this.length += 8;
