@@ -41,12 +41,16 @@ export class Reader {
     return at == 0 ? 0 : load<u64>(at);
   }
 
-  /** Copies n bytes out into a fresh array (the input region is reused by the next step). */
-  bytes(n: i32): Uint8Array {
+  /**
+   * Copies n bytes out into a fresh array (the input region is reused by the next step). A
+   * StaticArray is one allocation (a Uint8Array is two: the view and its buffer): this is
+   * every payload the log receives.
+   */
+  bytes(n: i32): StaticArray<u8> {
     const at = this.take(n);
-    if (at == 0) return new Uint8Array(0);
-    const out = new Uint8Array(n);
-    memory.copy(out.dataStart, at, <usize>n);
+    if (at == 0) return new StaticArray<u8>(0);
+    const out = new StaticArray<u8>(n);
+    memory.copy(changetype<usize>(out), at, <usize>n);
     return out;
   }
 

@@ -62,8 +62,8 @@ export class Writer {
     this.length += len;
   }
 
-  bytes(data: Uint8Array): void {
-    this.raw(data.dataStart, data.length);
+  bytes(data: StaticArray<u8>): void {
+    this.raw(changetype<usize>(data), data.length);
   }
 
   /** Overwrites a u32 written earlier (length prefixes filled in after the body). */

@@ -36,7 +36,7 @@ export class Action {
   tombstone: bool = false;
   type: u8 = TYPE_NONE;
   truncate_to: u64 = 0;
-  payload: Uint8Array | null = null;
+  payload: StaticArray<u8> | null = null;
 
   static promise_only(position: u64, promised: u64): Action {
     assert_position(position);
@@ -76,7 +76,7 @@ export class Action {
     const a = this.payload!;
     const b = other.payload!;
     if (a.length != b.length) return false;
-    return memory.compare(a.dataStart, b.dataStart, <usize>a.length) == 0;
+    return memory.compare(changetype<usize>(a), changetype<usize>(b), <usize>a.length) == 0;
   }
 
   /** Invariants every stored or transmitted action must satisfy. */

@@ -51,7 +51,7 @@ const FAILED_TIMEOUT: u64 = 3;
 class Request {
   id: u32 = 0;
   kind: u8 = 0;
-  payload: Uint8Array | null = null;
+  payload: StaticArray<u8> | null = null;
   truncate_to: u64 = 0;
 }
 
@@ -192,7 +192,7 @@ export class Coordinator {
   // ---- writes ----------------------------------------------------------------------------
 
   /** Queues an append; false when the queue is full (the host retries after draining). */
-  append(id: u32, payload: Uint8Array): bool {
+  append(id: u32, payload: StaticArray<u8>): bool {
     assert(payload.length <= ENTRY_PAYLOAD_MAX_BYTES, "append: payload beyond limit");
     if (this.state != STATE_ELECTED) {
       outbox.result(id, RESULT_APPEND, RESULT_NONE, 0);
