@@ -54,6 +54,14 @@ function startReplica(network: MemoryNetwork, address: string, events: string[] 
   return { loop, store, transport, learned, events };
 }
 
+/** Elects `loop`'s coordinator (retrying as a registrar would), failing the test if it never wins. */
+async function electWriter(loop: LogLoop): Promise<{ position: number; proposal: number }> {
+  let elected = await loop.elect();
+  for (let i = 0; i < 20 && elected === null; i++) elected = await loop.elect();
+  expect(elected).not.toBeNull();
+  return elected!;
+}
+
 async function until(condition: () => boolean, what: string, deadline_ms = 10_000): Promise<void> {
   const end = Date.now() + deadline_ms;
   while (!condition()) {
@@ -70,9 +78,7 @@ test("three EMPTY replicas initialise together; appends land from position 1 and
   expect(a.loop.status()).not.toBe(ReplicaStatus.VOTING); // two of three cannot auto-initialise
   const c = startReplica(network, ADDRESSES[2]!);
   await until(() => [a, b, c].every((r) => r.loop.status() === ReplicaStatus.VOTING), "all VOTING");
-  let elected = await a.loop.elect();
-  for (let i = 0; i < 20 && elected === null; i++) elected = await a.loop.elect();
-  expect(elected).not.toBeNull();
+  await electWriter(a.loop);
   const positions = await Promise.all(Array.from({ length: 10 }, (_, i) => a.loop.append(new TextEncoder().encode(`entry-${i}`))));
   expect(positions).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   await until(() => [a, b, c].every((r) => r.learned.get(10) === "entry-9"), "every replica to learn 10");
@@ -86,9 +92,7 @@ test("a failed persist sends nothing of its batch and exits naming the file", as
   const replicas = ADDRESSES.map((address) => startReplica(network, address));
   await until(() => replicas.every((r) => r.loop.status() === ReplicaStatus.VOTING), "all VOTING");
   const a = replicas[0]!;
-  let elected = await a.loop.elect();
-  for (let i = 0; i < 20 && elected === null; i++) elected = await a.loop.elect();
-  expect(elected).not.toBeNull();
+  const elected = await electWriter(a.loop);
   // Replica B's disk now fails: its next persist throws. It must not answer the write.
   const b = running[1]!;
   const fatal: string[] = [];
@@ -104,7 +108,7 @@ test("a failed persist sends nothing of its batch and exits naming the file", as
   expect(fatal[0]).toContain("Failed to persist to");
   expect(fatal[0]).toContain("replica.db");
   expect(sentAfterFailure).toEqual([]);
-  expect(await appended).toBe(elected!.position + 1); // A and C still form a quorum
+  expect(await appended).toBe(elected.position + 1); // A and C still form a quorum
 });
 
 test("an append made from inside onLearned waits for the drain instead of stepping the core mid-batch", async () => {
@@ -112,9 +116,7 @@ test("an append made from inside onLearned waits for the drain instead of steppi
   const replicas = ADDRESSES.map((address) => startReplica(network, address));
   await until(() => replicas.every((r) => r.loop.status() === ReplicaStatus.VOTING), "all VOTING");
   const a = replicas[0]!;
-  let elected = await a.loop.elect();
-  for (let i = 0; i < 20 && elected === null; i++) elected = await a.loop.elect();
-  expect(elected).not.toBeNull();
+  await electWriter(a.loop);
   // Re-entrancy as a registrar would cause it: each learned "ping" appends a "pong".
   const options = (a.loop as unknown as { options: { onLearned?: (e: { bytes: Uint8Array }) => void } }).options;
   const pongs: Promise<number | null>[] = [];
