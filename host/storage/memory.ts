@@ -133,6 +133,12 @@ class ActionIndex {
     }
     const live = this.blobs.length - this.head;
     const offset = position - this.base;
+    if (offset === live && this.sparse.size === 0) {
+      this.blobs.push(blob); // the common case: the next position of the dense run
+      this.offsets.push(at);
+      this.count++;
+      return;
+    }
     if (offset >= 0 && offset < live + DENSE_SLACK_POSITIONS) {
       while (this.blobs.length - this.head <= offset) this.grow();
       const slot = this.head + offset;
