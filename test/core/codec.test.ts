@@ -119,6 +119,27 @@ describe("codec", () => {
     expect(higher[0]).toMatchObject({ type: 1, position: 2 ** 53 - 1 }); // end restored
   });
 
+  test("the core's CRC-32C agrees with the TS codec at every payload length (every tail of the 8-byte loop)", () => {
+    for (let len = 0; len < 72; len++) {
+      const store = new MemoryStore({ track: true });
+      const r = new LoneReplica(store, VOTING);
+      const persisted: StoredRecord[] = [];
+      const persist = store.persist.bind(store);
+      store.persist = (b, sync) => {
+        persisted.push(...decodeRecords(b)); // checks every frame's CRC-32C the TS way
+        persist(b, sync);
+      };
+      const payload = Uint8Array.from({ length: len }, (_, i) => (i * 37 + len) & 0xff);
+      const write: Message = {
+        kind: Kind.WriteRequest, round: 9, proposal: 1, learned: false, append: false,
+        actions: [{ position: 1, promised: 1, performed: 1, learned: false, tombstone: false, type: ActionType.APPEND, payload }],
+      };
+      expect(r.send(write)[0]).toMatchObject({ kind: Kind.WriteResponse, type: 1 }); // the core verified our CRC
+      const stored = persisted.find((x) => x.kind === Kind.Action);
+      expect(stored?.kind === Kind.Action && Array.from(stored.action.payload!)).toEqual(Array.from(payload));
+    }
+  });
+
   test("a corrupted frame is refused by the core without harm (never an abort)", () => {
     fc.assert(
       fc.property(message, fc.nat(), fc.integer({ min: 1, max: 255 }), (m, at, flip) => {
