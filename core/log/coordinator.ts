@@ -47,12 +47,9 @@ const FAILED_IGNORED: u64 = 1;
 const FAILED_REJECTED: u64 = 2;
 const FAILED_TIMEOUT: u64 = 3;
 
-/** One append or truncate waiting for a position. */
-class Request {
-  id: u32 = 0;
-  kind: u8 = 0;
-  payload: StaticArray<u8> | null = null;
-  truncate_to: u64 = 0;
+/** The result kind of a queued or written action: an append or a truncate. */
+function result_kind(a: Action): u8 {
+  return a.type == TYPE_APPEND ? RESULT_APPEND : RESULT_TRUNCATE;
 }
 
 class ElectRound extends Round {
@@ -71,7 +68,8 @@ class FenceRound extends Round {
 class WriteRound extends Round {
   first: u64 = 0;
   actions: Array<Action> = [];
-  requests: Array<Request> = [];
+  /** The host's request id of each action, in the same order. */
+  request_ids: Array<u32> = [];
   override on_response(index: i32, m: Message): void {
     if (m.kind == KIND_WRITE_RESPONSE) coordinator.write_response(this, index, m);
   }
@@ -89,7 +87,12 @@ export class Coordinator {
   electing: ElectRound | null = null;
   fencing: FenceRound | null = null;
   fills: FillSet = new FillSet();
-  queue: Array<Request> = [];
+  /**
+   * Appends and truncates waiting for a position: each an Action of its type and value
+   * (position and proposals are set when a round takes it), with the host's request id.
+   */
+  queue: Array<Action> = [];
+  queue_ids: Array<u32> = [];
   queue_head: i32 = 0;
   inflight: Array<WriteRound> = [];
 
@@ -199,11 +202,11 @@ export class Coordinator {
       return true;
     }
     if (this.queue.length - this.queue_head >= APPEND_QUEUE_MAX) return false;
-    const r = new Request();
-    r.id = id;
-    r.kind = RESULT_APPEND;
-    r.payload = payload;
-    this.queue.push(r);
+    const a = new Action();
+    a.type = TYPE_APPEND;
+    a.payload = payload;
+    this.queue.push(a);
+    this.queue_ids.push(id);
     return true;
   }
 
@@ -214,11 +217,11 @@ export class Coordinator {
       return true;
     }
     if (this.queue.length - this.queue_head >= APPEND_QUEUE_MAX) return false;
-    const r = new Request();
-    r.id = id;
-    r.kind = RESULT_TRUNCATE;
-    r.truncate_to = to;
-    this.queue.push(r);
+    const a = new Action();
+    a.type = TYPE_TRUNCATE;
+    a.truncate_to = to;
+    this.queue.push(a);
+    this.queue_ids.push(id);
     return true;
   }
 
@@ -229,6 +232,7 @@ export class Coordinator {
     }
     if (this.queue_head == this.queue.length && this.queue_head > 0) {
       this.queue = [];
+      this.queue_ids = [];
       this.queue_head = 0;
     }
   }
@@ -239,28 +243,29 @@ export class Coordinator {
     round.first = this.next_position;
     let bytes = 0;
     while (this.queue_head < this.queue.length && round.actions.length < BATCH_ENTRIES_MAX) {
-      const req = unchecked(this.queue[this.queue_head]);
-      const size = req.payload != null ? req.payload!.length : 8;
+      const a = unchecked(this.queue[this.queue_head]);
+      const id = unchecked(this.queue_ids[this.queue_head]);
+      const size = a.payload != null ? a.payload!.length : 8;
       if (round.actions.length > 0 && bytes + size > BATCH_BYTES_MAX) break;
       this.queue_head++;
       const position = this.next_position;
       assert(position < POSITION_MAX, "coordinator: position space exhausted");
-      if (req.kind == RESULT_TRUNCATE && req.truncate_to > position) {
-        outbox.result(req.id, RESULT_TRUNCATE, RESULT_INVALID, position);
+      if (a.type == TYPE_TRUNCATE && a.truncate_to > position) {
+        outbox.result(id, RESULT_TRUNCATE, RESULT_INVALID, position);
         continue;
       }
-      const a = Action.promise_only(position, this.proposal);
+      assert_position(position);
+      assert_proposal(this.proposal);
+      a.position = position;
+      a.promised = this.proposal;
       a.performed = this.proposal;
-      a.type = req.kind == RESULT_APPEND ? TYPE_APPEND : TYPE_TRUNCATE;
-      a.payload = req.payload;
-      a.truncate_to = req.truncate_to;
       round.actions.push(a);
-      round.requests.push(req);
+      round.request_ids.push(id);
       bytes += size;
       this.next_position++;
     }
     if (round.actions.length == 0) return;
-    assert(round.actions.length == round.requests.length, "write round: requests and actions differ");
+    assert(round.actions.length == round.request_ids.length, "write round: requests and actions differ");
     assert(this.inflight.length < WRITE_ROUNDS_MAX, "write rounds beyond WRITE_ROUNDS_MAX");
     register_round(round);
     this.inflight.push(round);
@@ -315,8 +320,8 @@ export class Coordinator {
     assert(at >= 0, "chosen: round not in flight");
     this.inflight.splice(at, 1);
     for (let i = 0; i < round.actions.length; i++) {
-      const req = unchecked(round.requests[i]);
-      outbox.result(req.id, req.kind, RESULT_OK, unchecked(round.actions[i]).position);
+      const a = unchecked(round.actions[i]);
+      outbox.result(unchecked(round.request_ids[i]), result_kind(a), RESULT_OK, a.position);
     }
     const w = outbox.scratch;
     w.reset();
@@ -332,19 +337,18 @@ export class Coordinator {
     for (let i = 0; i < this.inflight.length; i++) {
       const round = unchecked(this.inflight[i]);
       unregister_round(round);
-      for (let j = 0; j < round.requests.length; j++) {
-        const req = unchecked(round.requests[j]);
-        outbox.result(req.id, req.kind, RESULT_NONE, 0);
+      for (let j = 0; j < round.actions.length; j++) {
+        outbox.result(unchecked(round.request_ids[j]), result_kind(unchecked(round.actions[j])), RESULT_NONE, 0);
         answered++;
       }
     }
     for (let i = this.queue_head; i < this.queue.length; i++) {
-      const req = unchecked(this.queue[i]);
-      outbox.result(req.id, req.kind, RESULT_NONE, 0);
+      outbox.result(unchecked(this.queue_ids[i]), result_kind(unchecked(this.queue[i])), RESULT_NONE, 0);
       answered++;
     }
     this.inflight = [];
     this.queue = [];
+    this.queue_ids = [];
     this.queue_head = 0;
     const was = this.state;
     this.stop_election();
