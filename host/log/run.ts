@@ -56,7 +56,7 @@ export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySe
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
-      hostname: ip, port,
+      hostname: ip, port, maxRequestBodySize: 1 << 20,
       fetch: (request, srv) => {
         if (hooks.upgrade(request, srv as never)) return undefined;
         const path = new URL(request.url).pathname;

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { createApp } from "../../http/app.ts";
 import { coreModule } from "../core.ts";
 import { clusterName } from "../net/cluster.ts";
-import { PEER_PATH, type PeerSocketData } from "../net/transport.ts";
+import { MESSAGE_MAX_BYTES } from "../codec/index.ts";
+import { PEER_PATH, type PeerSocketData, peerSocketLimits } from "../net/transport.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
 import { FlagError, helpText } from "../flags.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
@@ -20,6 +21,8 @@ import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
 
 const log = logger("main.ts");
+/** Largest HTTP request body the master reads (operator and scheduler JSON bodies are small). */
+const HTTP_BODY_BYTES_MAX = 8 << 20;
 
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
@@ -76,6 +79,7 @@ class PeerLinks {
   }
 
   readonly websocket = {
+    ...peerSocketLimits(MESSAGE_MAX_BYTES),
     open: (ws: Bun.ServerWebSocket<PeerSocketData>) => this.hooks?.websocket.open?.(ws),
     message: (ws: Bun.ServerWebSocket<PeerSocketData>, message: string | Buffer<ArrayBuffer>) => this.hooks?.websocket.message?.(ws, message),
     close: (ws: Bun.ServerWebSocket<PeerSocketData>, code: number, reason: string) => this.hooks?.websocket.close?.(ws, code, reason),
@@ -88,6 +92,7 @@ function serve(hostname: string, port: number, app: ReturnType<typeof createApp>
     return Bun.serve<PeerSocketData>({
       hostname,
       port,
+      maxRequestBodySize: HTTP_BODY_BYTES_MAX,
       fetch: (request, srv) => {
         const upgraded = peers.upgrade(request, srv);
         if (upgraded === true) return undefined;

@@ -52,6 +52,25 @@ export interface PeerSocketData {
 
 type Inbound = ServerWebSocket<PeerSocketData>;
 
+/**
+ * The limits of inbound peer sockets, for Bun.serve's `websocket` option. Exported so that a
+ * server whose transport is attached later (a master discovering its replicas) serves peer
+ * sockets with the same bounds from the start.
+ */
+export function peerSocketLimits(frame_bytes_max: number) {
+  return {
+    // Bun closes (code 1006, "Received too big message") anything larger, before our handler.
+    maxPayloadLength: frame_bytes_max + FRAME_HEADER_BYTES,
+    // We only send hello answers and pings on inbound sockets; a peer that stops reading
+    // them is dead, and a bounded buffer is enough.
+    backpressureLimit: INBOUND_BACKPRESSURE_BYTES_MAX,
+    closeOnBackpressureLimit: true,
+    // Liveness is ours (heartbeat_ms / idle_timeout_ms), in both directions.
+    idleTimeout: 0,
+    sendPings: false,
+  };
+}
+
 export class PeerTransport implements Transport {
   readonly id: ReplicaId;
   readonly metrics: Metrics;
@@ -184,15 +203,7 @@ export class PeerTransport implements Transport {
 
   private makeHandler(): WebSocketHandler<PeerSocketData> {
     return {
-      // Bun closes (code 1006, "Received too big message") anything larger, before our handler.
-      maxPayloadLength: this.options.frame_bytes_max + FRAME_HEADER_BYTES,
-      // We only send hello answers and pings on inbound sockets; a peer that stops reading
-      // them is dead, and a bounded buffer is enough.
-      backpressureLimit: INBOUND_BACKPRESSURE_BYTES_MAX,
-      closeOnBackpressureLimit: true,
-      // Liveness is ours (heartbeat_ms / idle_timeout_ms), in both directions.
-      idleTimeout: 0,
-      sendPings: false,
+      ...peerSocketLimits(this.options.frame_bytes_max),
       open: (ws) => this.inboundOpened(ws),
       message: (ws, message) => this.inboundMessage(ws, message),
       close: (ws, code, reason) => this.inboundClosed(ws, code, reason),

@@ -123,6 +123,17 @@ describe("a standalone master on a real port", () => {
     expect(state.leader_info.hostname).toBe("127.0.0.1");
   });
 
+  test("its peer link endpoint refuses a frame larger than a log message", async () => {
+    const { port } = await startMaster();
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/log/peer`);
+    await new Promise<void>((resolve, reject) => { socket.onopen = () => resolve(); socket.onerror = () => reject(new Error("no upgrade")); });
+    const closed = new Promise<number>((resolve) => (socket.onclose = (event) => resolve(event.code)));
+    socket.send(new Uint8Array(5 << 20)); // past MESSAGE_MAX_BYTES (about 2 MiB) plus the frame header
+    // 1009 (message too big) comes from Bun's own limit, before any handler reads the frame;
+    // without the limit the peer handler would see it and close with its own code (4002).
+    expect(await closed).toBe(1009);
+  });
+
   test("the command line wins over MESOS_ variables", async () => {
     const decoy = await freePort();
     const { port } = await startMaster([], [join(DIST, "mesos-master")], { MESOS_PORT: String(decoy), MESOS_CLUSTER: "from-env" });
