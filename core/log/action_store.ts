@@ -27,6 +27,11 @@ export class ActionStore {
     assert(a.position == position, "ActionStore.set: position mismatch");
     if (this.size == 0 && this.sparse.size == 0) this.reset_base(position);
     const live = this.dense.length - this.head;
+    if (position >= this.base && position - this.base == <u64>live && this.sparse.size == 0) {
+      this.dense.push(a); // the common case: the next position of the dense run
+      this.size++;
+      return;
+    }
     if (position >= this.base && position - this.base < <u64>(live + DENSE_SLACK_POSITIONS)) {
       const offset = <i32>(position - this.base);
       while (this.dense.length - this.head <= offset) this.grow();
