@@ -52,7 +52,11 @@ export class Checker implements Observer {
   private truncatedBelow = 0;
   /** Per node: where it is in carrying out its current batch (S5 order). */
   private phase = new Map<number, "early" | "persisted">();
-  /** Per node: values (position -> keys) and the highest promise ever durable on its disk. */
+  /**
+   * Per node: values (position -> keys) and the highest promise ever durable on its disk. A
+   * wiped disk keeps its history here: S5 quorum checks that nothing was counted before it
+   * was durable, not that disks survive (a wipe is the recovery protocol's fault to handle).
+   */
   private durableValues = new Map<number, Map<number, Set<string>>>();
   private durablePromised = new Map<number, number>();
   /** Per node: what it persisted since its last sync (lost if it crashes first). */
