@@ -23,6 +23,8 @@ const log = logger("loop.ts");
 
 /** Appends and truncations waiting for their result; more are refused, not queued. */
 export const PENDING_REQUESTS_MAX = 65_536;
+/** Append latencies kept for the percentile metrics (the latest ones). */
+export const LATENCY_SAMPLES_MAX = 10_000;
 /** ready() batches carried out per drain before yielding to I/O. */
 const BATCHES_PER_DRAIN_MAX = 256;
 
@@ -73,8 +75,8 @@ export class LogLoop {
   private last_tick_ms = 0;
   private status_value: number = ReplicaStatus.EMPTY;
   private stopped = false;
-  /** Observability: entries made durable per fsync, and append latencies (ms). */
-  readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: [] as number[] };
+  /** Observability: entries made durable per fsync, and the latest append latencies (ms). */
+  readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: new Float64Array(LATENCY_SAMPLES_MAX), latency_samples: 0 };
 
   constructor(private readonly options: LogLoopOptions) {
     for (const address of options.replicas) {
@@ -266,7 +268,11 @@ export class LogLoop {
     const pending = this.pending.get(request);
     if (pending === undefined) return;
     this.pending.delete(request);
-    if (position !== null && this.stats.latencies_ms.length < 1_000_000) this.stats.latencies_ms.push(performance.now() - pending.started_ms);
+    if (position !== null) {
+      // A ring of the latest samples: the percentiles follow what the log does now.
+      this.stats.latencies_ms[this.stats.latency_samples % LATENCY_SAMPLES_MAX] = performance.now() - pending.started_ms;
+      this.stats.latency_samples++;
+    }
     pending.resolve(position);
   }
 

@@ -135,6 +135,12 @@ export class ReplicatedLog {
     this.store.close();
   }
 
+  /** The recorded append latencies (the ring's filled part). */
+  private latencySamples(): Float64Array {
+    const { latencies_ms, latency_samples } = this.loop.stats;
+    return latencies_ms.subarray(0, Math.min(latency_samples, latencies_ms.length));
+  }
+
   private registerMetrics(): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
@@ -150,7 +156,7 @@ export class ReplicatedLog {
     }, 1000);
     metrics.gauge("registrar/log/entries_per_fsync", () => (this.loop.stats.fsyncs === 0 ? 0 : this.loop.stats.entries_synced / this.loop.stats.fsyncs));
     for (const [suffix, q] of [["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const) {
-      metrics.gauge(`registrar/log/append_latency_ms/${suffix}`, () => percentile(this.loop.stats.latencies_ms, q));
+      metrics.gauge(`registrar/log/append_latency_ms/${suffix}`, () => percentile(this.latencySamples(), q));
     }
   }
 }
@@ -196,10 +202,10 @@ export function validateMessage(payload: Uint8Array): string | null {
   return null;
 }
 
-function percentile(values: readonly number[], q: number): number {
+function percentile(values: Float64Array, q: number): number {
   if (values.length === 0) return 0;
-  const window = values.slice(-10_000).sort((a, b) => a - b);
-  return window[Math.min(window.length - 1, Math.floor(q * window.length))]!;
+  const sorted = values.slice().sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export { clusterName, statusName };

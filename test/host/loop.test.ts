@@ -83,6 +83,7 @@ test("three EMPTY replicas initialise together; appends land from position 1 and
   expect(positions).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   await until(() => [a, b, c].every((r) => r.learned.get(10) === "entry-9"), "every replica to learn 10");
   for (const r of [a, b, c]) for (let i = 0; i < 10; i++) expect(r.learned.get(i + 1)).toBe(`entry-${i}`);
+  expect(a.loop.stats.latency_samples).toBe(10); // every acknowledged append is sampled
   expect(a.loop.stats.fsyncs).toBeGreaterThan(0);
   expect(a.loop.stats.entries_synced / a.loop.stats.fsyncs).toBeGreaterThan(1); // group commit
 });
