@@ -5,8 +5,9 @@
 //   ready()    encodes the pending output batch into the output region; returns its length
 //              (0 when there is nothing to do). The output region may move as it grows:
 //              re-read output_ptr() after every ready().
-//   advance()  the host confirms the last batch was carried out, in order:
-//              persist (fsync when flagged) -> send -> apply learned -> results -> advance
+//   advance()  the host confirms the last batch was carried out, in order: send requests
+//              -> persist (fsync when flagged) -> send responses -> apply learned -> results
+//              -> advance
 // No imports but env.abort: no clock, no host randomness (time arrives as ticks).
 import { Writer } from "./codec/writer";
 import { node_init, node_step, node_ready, node_hash } from "./node";

@@ -1,8 +1,9 @@
 // The pending output batch (etcd's Ready) and message routing. Everything the core wants
-// done goes here; ready() encodes it, the host carries it out in order — persist (and sync
-// when must_sync), then send, then apply learned entries, then report results — and calls
-// advance(). Because every message of a batch is sent only after the batch's records are
-// durable, a replica never answers a promise or write before its state is persisted (S5).
+// done goes here; ready() encodes it, the host carries it out in order — send the requests,
+// persist (and sync when must_sync), send the responses, apply learned entries, report
+// results — and calls advance(). Because every response of a batch is sent only after the
+// batch's records are durable, a replica never answers a promise or write before its state
+// is persisted (S5); requests vouch for nothing and may leave first (core/README.md).
 //
 // Batch encoding (little-endian), written by encode() into the output region:
 //   version:u8 | flags:u8 (bit0 must_sync) | reserved:u16
