@@ -240,3 +240,37 @@ test("a standby cut off from ZooKeeper keeps running, answers 503, and redirects
     for (const proxy of proxies) proxy.close();
   }
 });
+
+test("the quorum procedures: raise 3→5 (restart the three with --quorum=3, then start two), lower 5→3", async () => {
+  for (let i = 0; i < 5; i++) masters.push({ port: await freePort(), running: null });
+  const list = (n: number) => `--masters=${masters.slice(0, n).map((m) => `127.0.0.1:${m.port}`).join(",")}`;
+  const restart = async (i: number, quorum: number, n: number) => {
+    masters[i]!.running?.kill("SIGTERM");
+    await masters[i]!.running?.exited;
+    masters[i]!.running = start([BINARY, "master", `--zk=zk://${zk.connect}/mesos-q`, `--quorum=${quorum}`, `--work_dir=${join(dir, "/mesos-q", `m${i}`)}`,
+      "--ip=127.0.0.1", `--port=${masters[i]!.port}`, "--hostname=127.0.0.1", "--zk_session_timeout=1secs", "--registry_fetch_timeout=20secs", list(n)]);
+  };
+  for (let i = 0; i < 3; i++) await restart(i, 2, 3);
+  await settledLeader();
+  // Raise: each of the three again with --quorum=3 and the five-master list, one at a time.
+  for (let i = 0; i < 3; i++) {
+    await restart(i, 3, 5);
+    await until(async () => (await metric(masters[i]!.port, "registrar/log/recovered")) === 1, `master ${i} to vote with quorum 3`);
+  }
+  await restart(3, 3, 5); // two new masters, empty: they catch up from the VOTING quorum
+  await restart(4, 3, 5);
+  await settledLeader();
+  expect((await Promise.all(masters.map((m) => metric(m.port, "registrar/log/ensemble_size")))).every((n) => n === 5)).toBe(true);
+  // Lower: remove two for good, then the rest with --quorum=2 and the three-master list.
+  for (const i of [3, 4]) {
+    masters[i]!.running!.kill("SIGTERM");
+    expect(await masters[i]!.running!.exited).toBe(0);
+    masters[i]!.running = null;
+  }
+  for (let i = 0; i < 3; i++) {
+    await restart(i, 2, 3);
+    await until(async () => (await metric(masters[i]!.port, "registrar/log/recovered")) === 1, `master ${i} to vote with quorum 2`);
+  }
+  await settledLeader();
+  expect((await Promise.all(masters.slice(0, 3).map((m) => metric(m.port, "registrar/log/ensemble_size")))).every((n) => n === 3)).toBe(true);
+});
