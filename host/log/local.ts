@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ActionType, encodeRecord, Kind, type Action } from "../codec/index.ts";
-import { read, bounds } from "../sim/reader.ts";
+import { read, bounds } from "./reader.ts";
 import { applyRecords, type DurableView } from "../storage/memory.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
 import { ReplicaStatus, statusName } from "../loop.ts";

@@ -18,7 +18,7 @@
 import { ActionType, Kind, ResponseType, Status, decodeMessage, decodeRecords, type Action } from "../codec/index.ts";
 import { LIMITS, NoticeKind, type LearnedEntry, type Notice, type ReadyBatch, type Result } from "../core.ts";
 import { isEarly, type Cluster, type Observer, type SimNode } from "./cluster.ts";
-import { bounds } from "./reader.ts";
+import { bounds } from "../log/reader.ts";
 
 export class SafetyViolation extends Error {
   override name = "SafetyViolation";

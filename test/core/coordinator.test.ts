@@ -2,7 +2,7 @@
 // the WASM core over the simulated network, mirroring Mesos's CoordinatorTest.*.
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "../../host/sim/cluster.ts";
-import { read, readAppends, bounds } from "../../host/sim/reader.ts";
+import { read, readAppends, bounds } from "../../host/log/reader.ts";
 import { ActionType, Kind } from "../../host/codec/index.ts";
 import { NoticeKind } from "../../host/core.ts";
 import { dropLearnedTo } from "./harness.ts";

@@ -3,7 +3,7 @@
 // our 2^53−1 bound instead of UINT64_MAX) and LogTest.WriteRead / Position / Metrics.
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "../../host/sim/cluster.ts";
-import { bounds, read, readAppends } from "../../host/sim/reader.ts";
+import { bounds, read, readAppends } from "../../host/log/reader.ts";
 import {
   ActionType, ByteWriter, Kind, ResponseType, encodeMessage, positionIdentity, writeFrame, type Action,
 } from "../../host/codec/index.ts";

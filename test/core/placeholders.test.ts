@@ -3,7 +3,7 @@
 // replica but not another (also when that other one fails and recovers).
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "../../host/sim/cluster.ts";
-import { readAppends } from "../../host/sim/reader.ts";
+import { readAppends } from "../../host/log/reader.ts";
 import { Kind, Status, decodeMessage } from "../../host/codec/index.ts";
 import { dropLearnedTo, kindOf } from "./harness.ts";
 

@@ -2,7 +2,7 @@
 // core, mirroring Mesos's RecoverTest.* and LogTest.ReaderCatchup.
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "../../host/sim/cluster.ts";
-import { bounds, read, readAppends } from "../../host/sim/reader.ts";
+import { bounds, read, readAppends } from "../../host/log/reader.ts";
 import { Kind, Status, decodeMessage } from "../../host/codec/index.ts";
 import { NoticeKind } from "../../host/core.ts";
 import { dropLearnedTo, isLearned, kindOf } from "./harness.ts";

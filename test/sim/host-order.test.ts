@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { Cluster, isEarly } from "../../host/sim/cluster.ts";
 import { Checker } from "../../host/sim/checkers.ts";
 import { runSeed } from "../../host/sim/vopr.ts";
-import { readAppends } from "../../host/sim/reader.ts";
+import { readAppends } from "../../host/log/reader.ts";
 import { Kind } from "../../host/codec/index.ts";
 
 const BUDGET = 300;

@@ -1,5 +1,5 @@
 // Mesos's replica read semantics over a store's contents (Replica::read, Log::Reader::read):
-// the host will serve `mesos-log read` and registry fetches the same way. Every position in
+// `mesos-log read`, the simulator's checkers and (next) registry fetches share it. Every position in
 // [from, to] must be learned; truncated and future positions are errors with Mesos's text.
 import { ActionType, type Action } from "../codec/index.ts";
 import type { DurableView } from "../storage/memory.ts";
