@@ -119,3 +119,14 @@ export class ByteReader {
 export class CodecError extends Error {
   override name = "CodecError";
 }
+
+/** The parts joined into one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ import { clusterName } from "../net/cluster.ts";
 import { Group } from "../zk/group.ts";
 import { parseZkUrl } from "../zk/url.ts";
 import type { BenchmarkFlags, NetworkFlags } from "./flags.ts";
+import { awaitReplicas, stayJoined } from "./discovery.ts";
 import { initialize } from "./local.ts";
 import { ReplicatedLog } from "./replicated_log.ts";
 
@@ -89,18 +90,8 @@ async function discover(flags: NetworkFlags, self: string, quorum: number): Prom
   const url = parseZkUrl(`zk://${flags.servers}${flags.znode}`);
   if (typeof url === "string") fail(`Flag 'servers'/'znode': expected ${url}`);
   const group = new Group({ url, session_timeout_ms: ZK_SESSION_TIMEOUT_MS });
-  await group.join(Buffer.from(`log-replica(1)@${self}`));
-  const needed = 2 * quorum - 1;
-  log.info(`Waiting for ${needed} replicas in ZooKeeper group ${url.path}`);
-  for (;;) {
-    const members = group.memberships();
-    if (members.length >= needed) {
-      const data = await Promise.all(members.map((m) => group.data(m)));
-      const replicas = data.flatMap((d) => (d === null ? [] : [d.toString().replace(/^[^@]*@/, "")]));
-      if (replicas.length >= needed) return { replicas: [...new Set(replicas)].sort(), cluster: clusterName({ zk_path: url.path }), group };
-    }
-    await Bun.sleep(100);
-  }
+  await stayJoined(group, self);
+  return { replicas: await awaitReplicas(group, self, quorum), cluster: clusterName({ zk_path: url.path }), group };
 }
 
 /** `mesos-log replica`: runs until SIGTERM/SIGINT. */

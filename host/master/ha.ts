@@ -5,6 +5,7 @@
 // Exits follow Mesos: a leader that loses its candidacy, sees another leader or sees none
 // exits 1 with one line first; a standby whose candidacy ends contends again.
 import { logger } from "../logging.ts";
+import { awaitReplicas, stayJoined } from "../log/discovery.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
 import { clusterName } from "../net/cluster.ts";
 import { MasterContender } from "../zk/contender.ts";
@@ -16,7 +17,6 @@ import type { Master } from "./master.ts";
 
 const log = logger("ha.ts");
 const CATCHUP_INTERVAL_MS = 1000;
-const REPLICA_LABEL_DATA = (self: string) => `log-replica(1)@${self}`;
 
 export interface HighAvailability {
   /** Resolves with the log once its replica set is known (discovery may wait for peers). */
@@ -90,37 +90,11 @@ export function startHighAvailability(
   };
 }
 
-/**
- * The log's replica set: the --masters whitelist, or the <path>/log_replicas group (this
- * replica joins it with Mesos's "log-replica(1)@ip:port" data) once 2*quorum-1 are there.
- */
+/** The log's replica set: the --masters whitelist, or the <path>/log_replicas group. */
 async function discoverReplicas(flags: MasterFlags, quorum: number, self: string, group: Group): Promise<string[]> {
   await stayJoined(group, self);
   if (flags.masters !== undefined) return flags.masters.map((m) => `${m.host}:${m.port}`).sort();
-  const needed = 2 * quorum - 1;
-  log.info(`Waiting for ${needed} log replicas in ZooKeeper group ${group.path}`);
-  for (;;) {
-    const members = group.memberships();
-    if (members.length >= needed) {
-      const data = await Promise.all(members.map((m) => group.data(m)));
-      const replicas = [...new Set(data.flatMap((d) => (d === null ? [] : [d.toString().replace(/^[^@]*@/, "")])))];
-      if (replicas.length >= needed && replicas.includes(self)) return replicas.sort();
-    }
-    await Bun.sleep(100);
-  }
-}
-
-/**
- * Joins <path>/log_replicas and joins again whenever the membership is lost (a session
- * expiry), as Mesos's log does, so masters that start later still find this replica.
- */
-async function stayJoined(group: Group, self: string): Promise<void> {
-  const { cancelled } = await group.join(Buffer.from(REPLICA_LABEL_DATA(self)));
-  void cancelled.then((withdrawn) => {
-    if (withdrawn || group.state === "failed") return;
-    log.warning("Lost the log replica membership in ZooKeeper; joining again");
-    stayJoined(group, self).catch((error) => log.error(`Failed to rejoin the log replica group: ${(error as Error).message}`));
-  });
+  return awaitReplicas(group, self, quorum);
 }
 
 async function withTimeout(work: Promise<unknown>, timeout_ms: number): Promise<void> {

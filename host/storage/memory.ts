@@ -13,7 +13,7 @@
 // same proposal at that position is the same value, so replaying it last is sound). With `track` on, it also keeps a decoded view of the durable state (status,
 // promise, actions) so checkers can verify a reply was durable before it was sent (S5).
 import type { ReplicaStore } from "./types.ts";
-import { decodeRecords, Kind, readFrame, type Action } from "../codec/index.ts";
+import { concatBytes, decodeRecords, Kind, readFrame, type Action } from "../codec/index.ts";
 
 export interface DurableView {
   status: number;
@@ -44,7 +44,7 @@ export class MemoryStore implements ReplicaStore {
     const frames = this.metadata ? [this.metadata] : [];
     this.actions.forEachInOrder((blob, at) => frames.push(frameAt(blob, at)));
     for (const l of this.learns) frames.push(l.frame);
-    return frames.length > 0 ? [concat(frames), ...this.volatile] : [...this.volatile];
+    return frames.length > 0 ? [concatBytes(frames), ...this.volatile] : [...this.volatile];
   }
 
   /** Keeps `blob` itself (no copy): the caller hands it over (a ready() batch is a copy). */
@@ -205,15 +205,6 @@ function frameAt(blob: Uint8Array, at: number): Uint8Array {
   return blob.subarray(at, at + length);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function emptyView(): DurableView {
   return { status: 0, promised: 0, fenceProposal: 0, fencePosition: 0, actions: new Map() };

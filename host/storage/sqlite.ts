@@ -9,7 +9,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
-import { FRAME_OVERHEAD, Kind, readFrame } from "../codec/index.ts";
+import { concatBytes, FRAME_OVERHEAD, Kind, readFrame } from "../codec/index.ts";
 import type { ReplicaStore } from "./types.ts";
 
 /** A stored record failed its checksum or shape; `where` names the row. */
@@ -115,7 +115,7 @@ export class SqliteStore implements ReplicaStore {
       frames.push(frame);
     }
     for (const row of this.db.query("SELECT seq, frame FROM learns ORDER BY seq").values()) frames.push(this.verified(row[1], `learn ${row[0]}`));
-    return frames.length > 0 ? [concat(frames)] : [];
+    return frames.length > 0 ? [concatBytes(frames)] : [];
   }
 
   /** Applies one batch of record frames in one transaction; fsynced when `sync`. */
@@ -189,12 +189,3 @@ function positionOf(frame: Uint8Array): number {
   return u64(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), 6);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
