@@ -24,6 +24,8 @@ export interface Logger {
   info(message: string): void;
   warning(message: string): void;
   error(message: string): void;
+  /** The line Mesos's LOG(FATAL) writes before abort(); the caller aborts. */
+  fatal(message: string): void;
 }
 
 /** A logger whose lines name `file` (and the caller's line when the stack shows it). */
@@ -32,6 +34,7 @@ export function logger(file: string): Logger {
     info: (message) => write("INFO", file, message),
     warning: (message) => write("WARNING", file, message),
     error: (message) => write("ERROR", file, message),
+    fatal: (message) => write("FATAL", file, message),
   };
 }
 
