@@ -15,6 +15,7 @@ import type { BenchmarkFlags, NetworkFlags } from "./flags.ts";
 import { awaitReplicas, stayJoined } from "./discovery.ts";
 import { initialize } from "./local.ts";
 import { ReplicatedLog } from "./replicated_log.ts";
+import { servePeerLinks } from "./serve.ts";
 
 const log = logger("run.ts");
 const APPEND_TIMEOUT_MS = 10_000;
@@ -53,19 +54,13 @@ export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySe
   const replicated = new ReplicatedLog({
     path: flags.path, self, replicas, quorum: flags.quorum, auto_initialize: flags.auto_initialize, cluster, metrics, fatal: fail,
   });
-  const hooks = replicated.serverHooks();
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({
-      hostname: ip, port, maxRequestBodySize: 1 << 20,
-      fetch: (request, srv) => {
-        if (hooks.upgrade(request, srv as never)) return undefined;
-        const path = new URL(request.url).pathname;
-        if (path === "/health") return new Response(null, { status: 200 });
-        if (path === "/metrics/snapshot") return Response.json(metrics.snapshot());
-        return new Response(null, { status: 404 });
-      },
-      websocket: hooks.websocket as never,
+    server = servePeerLinks(replicated, ip, port, (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/health") return new Response(null, { status: 200 });
+      if (path === "/metrics/snapshot") return Response.json(metrics.snapshot());
+      return new Response(null, { status: 404 });
     });
   } catch (error) {
     fail(`Failed to bind on ${ip}:${port}: ${(error as Error).message}`);

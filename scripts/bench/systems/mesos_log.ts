@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ReplicatedLog } from "../../../host/log/replicated_log.ts";
 import { clusterName } from "../../../host/net/cluster.ts";
+import { servePeerLinks } from "../../../host/log/serve.ts";
 import { freePorts, spawnServer, type Server, tail, waitUntil } from "./processes.ts";
 import { type BenchSystem, driveLoad, type SystemOptions } from "./types.ts";
 
@@ -38,12 +39,7 @@ export function create(options: SystemOptions): BenchSystem {
         path: join(options.base_dir, "replica-0"), self: addresses[0]!, replicas: addresses, quorum: 2, auto_initialize: true,
         cluster: clusterName({ masters: addresses }), fatal: (message) => { throw new Error(message); },
       });
-      const hooks = log.serverHooks();
-      server = Bun.serve({
-        hostname: "127.0.0.1", port: ports[0]!,
-        fetch: (request, srv) => (hooks.upgrade(request, srv as never) ? undefined : new Response(null, { status: 404 })),
-        websocket: hooks.websocket as never,
-      });
+      server = servePeerLinks(log, "127.0.0.1", ports[0]!);
       log.start();
       const check = () => {
         for (const r of replicas) if (!r.alive()) throw new Error(`a replica exited: ${tail(r.log_path, 500)}`);

@@ -1,0 +1,17 @@
+// A replica's own HTTP port when nothing else serves it (tests, benchmarks): peer links
+// upgrade to WebSockets; every other request gets `fallback` (404 by default).
+import type { ReplicatedLog } from "./replicated_log.ts";
+
+export function servePeerLinks(
+  log: ReplicatedLog,
+  hostname: string,
+  port: number,
+  fallback: (request: Request) => Response = () => new Response(null, { status: 404 }),
+): ReturnType<typeof Bun.serve> {
+  const hooks = log.serverHooks();
+  return Bun.serve({
+    hostname, port, maxRequestBodySize: 1 << 20,
+    fetch: (request, srv) => (hooks.upgrade(request, srv as never) ? undefined : fallback(request)),
+    websocket: hooks.websocket as never,
+  });
+}
