@@ -6,10 +6,15 @@ import type { Master } from "../host/master/master.ts";
 import { logger } from "../host/logging.ts";
 import { flags } from "./modules/flags.ts";
 import { health } from "./modules/health.ts";
+import { maintenance } from "./modules/maintenance.ts";
 import { metrics } from "./modules/metrics.ts";
+import { operator } from "./modules/operator.ts";
+import { quota } from "./modules/quota.ts";
 import { redirect } from "./modules/redirect.ts";
+import { registrar } from "./modules/registrar.ts";
 import { state } from "./modules/state.ts";
 import { version } from "./modules/version.ts";
+import { weights } from "./modules/weights.ts";
 import { empty, text } from "./respond.ts";
 
 const log = logger("app.ts");
@@ -21,11 +26,16 @@ function routes(prefix: string, master: Master) {
     .use(flags(master))
     .use(redirect(master))
     .use(state(master))
+    .use(maintenance(master))
+    .use(quota(master))
+    .use(weights(master))
+    .use(operator(master))
     .use(metrics(master.metrics));
 }
 
 export function createApp(master: Master) {
-  const app = new Elysia().use(routes("", master)).use(routes("/master", master));
+  // The registrar is its own libprocess process: /registrar(1)/registry has no /master alias.
+  const app = new Elysia().use(routes("", master)).use(routes("/master", master)).use(registrar(master));
   return app.onError(({ code, request, error }) => {
     if (code === "NOT_FOUND") return notFoundOrNotAllowed(app.routes, request);
     if (code === "PARSE" || code === "VALIDATION") return text(firstLine(error), 400);

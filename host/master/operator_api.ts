@@ -1,0 +1,167 @@
+// The v1 operator API (`POST /api/v1`, mesos-spec §6.4) for the calls this build serves, and
+// the registry services of one master. A call is JSON `{"type": X, "<lower_snake_of_X>": {...}}`;
+// a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
+// empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
+import type { RegistrarService } from "../registry/service.ts";
+import { versionJson } from "../version.ts";
+import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
+import type { Master } from "./master.ts";
+import { parseQuotaConfig, QuotaService, quotaStatusJson } from "./quota.ts";
+import {
+  arrayField, boolField, messageField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
+  ShapeError, stringField,
+} from "./registry_requests.ts";
+import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
+
+/** The master's registrar; read through this accessor until Master declares the field. */
+export function registrarOf(master: Master): RegistrarService | undefined {
+  return (master as unknown as { registrar?: RegistrarService }).registrar;
+}
+
+export interface RegistryServices {
+  writer: RegistryWriter;
+  maintenance: MaintenanceService;
+  quota: QuotaService;
+  weights: WeightsService;
+}
+
+const services = new WeakMap<Master, RegistryServices>();
+
+/** One set of services per master, so that every request of that master goes through one writer. */
+export function servicesOf(master: Master): RegistryServices {
+  let found = services.get(master);
+  if (found === undefined) {
+    const writer = new RegistryWriter(() => registrarOf(master));
+    found = {
+      writer,
+      maintenance: new MaintenanceService(writer),
+      quota: new QuotaService(writer),
+      weights: new WeightsService(writer, () => master.flags.weights),
+    };
+    services.set(master, found);
+  }
+  return found;
+}
+
+// ---- HTTP negotiation (the module applies these in Mesos's order) ----
+
+const JSON_TYPE = "application/json";
+const PROTOBUF_TYPE = "application/x-protobuf";
+
+/** null when the Content-Type is JSON; else the refusal (parameters and case are ignored). */
+export function contentTypeRefusal(header: string | null): Reply | null {
+  if (header === null) return refuse("Expecting 'Content-Type' to be present");
+  const type = header.split(";")[0]!.trim().toLowerCase();
+  if (type === JSON_TYPE) return null;
+  if (type === PROTOBUF_TYPE) return refuse(`Expecting 'Content-Type' of ${JSON_TYPE}: this master does not read ${PROTOBUF_TYPE}`, 415);
+  return refuse(`Expecting 'Content-Type' of ${JSON_TYPE} or ${PROTOBUF_TYPE}`, 415);
+}
+
+/** Whether an Accept header allows application/json: its most specific matching range has q > 0 (no header: yes). */
+export function acceptsJson(header: string | null): boolean {
+  if (header === null || header.trim() === "") return true;
+  let best = { specificity: 0, q: 0 };
+  for (const range of header.split(",")) {
+    const [media = "", ...params] = range.split(";").map((p) => p.trim().toLowerCase());
+    const specificity = media === JSON_TYPE ? 3 : media === "application/*" ? 2 : media === "*/*" ? 1 : 0;
+    if (specificity <= best.specificity) continue;
+    const qParam = params.find((p) => p.startsWith("q="));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    best = { specificity, q: Number.isFinite(q) ? q : 0 };
+  }
+  return best.q > 0;
+}
+
+export const NOT_ACCEPTABLE = `Expecting 'Accept' to allow '${JSON_TYPE}' (this master does not produce '${PROTOBUF_TYPE}')`;
+
+// ---- Calls ----
+
+/** Every call type of mesos.v1.master.Call; the ones not in HANDLERS answer 501. */
+const CALL_TYPES = [
+  "UNKNOWN", "GET_HEALTH", "GET_FLAGS", "GET_VERSION", "GET_METRICS", "GET_LOGGING_LEVEL", "SET_LOGGING_LEVEL", "LIST_FILES",
+  "READ_FILE", "GET_STATE", "GET_AGENTS", "GET_FRAMEWORKS", "GET_EXECUTORS", "GET_OPERATIONS", "GET_TASKS", "GET_ROLES",
+  "GET_WEIGHTS", "UPDATE_WEIGHTS", "GET_MASTER", "SUBSCRIBE", "RESERVE_RESOURCES", "UNRESERVE_RESOURCES", "CREATE_VOLUMES",
+  "DESTROY_VOLUMES", "GROW_VOLUME", "SHRINK_VOLUME", "GET_MAINTENANCE_STATUS", "GET_MAINTENANCE_SCHEDULE",
+  "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "DRAIN_AGENT", "DEACTIVATE_AGENT",
+  "REACTIVATE_AGENT", "GET_QUOTA", "UPDATE_QUOTA", "SET_QUOTA", "REMOVE_QUOTA", "TEARDOWN", "MARK_AGENT_GONE",
+] as const;
+
+/** Calls whose sub-message Mesos requires (validation.cpp), among those served here. */
+const NEEDS_MESSAGE = new Set(["UPDATE_WEIGHTS", "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "UPDATE_QUOTA"]);
+
+type Handler = (master: Master, call: Record<string, unknown>) => Reply | Promise<Reply>;
+
+const field = (type: string) => type.toLowerCase();
+const answer = (type: string, body: unknown): Reply => ok({ type, [field(type)]: body });
+
+const HANDLERS: Record<string, Handler> = {
+  GET_HEALTH: () => answer("GET_HEALTH", { healthy: true }),
+  GET_FLAGS: (master) => answer("GET_FLAGS", { flags: Object.entries(master.flagsJson()).map(([name, value]) => ({ name, value })) }),
+  GET_VERSION: () => answer("GET_VERSION", { version_info: versionJson() }),
+  GET_MASTER: (master) => {
+    const elected_ms = master.electedTimeMs();
+    const body = { master_info: master.info, start_time: master.start_time_ms / 1000 };
+    return answer("GET_MASTER", elected_ms === null ? body : { ...body, elected_time: elected_ms / 1000 });
+  },
+  GET_MAINTENANCE_STATUS: (master) => answer("GET_MAINTENANCE_STATUS", { status: statusJson(servicesOf(master).writer.current()) }),
+  GET_MAINTENANCE_SCHEDULE: (master) => answer("GET_MAINTENANCE_SCHEDULE", { schedule: scheduleJson(servicesOf(master).writer.current()) }),
+  UPDATE_MAINTENANCE_SCHEDULE: (master, call) => servicesOf(master).maintenance.updateSchedule(call.schedule as never),
+  START_MAINTENANCE: (master, call) => servicesOf(master).maintenance.startMaintenance(call.machines as never),
+  STOP_MAINTENANCE: (master, call) => servicesOf(master).maintenance.stopMaintenance(call.machines as never),
+  GET_QUOTA: (master) => answer("GET_QUOTA", { status: quotaStatusJson(servicesOf(master).writer.current()) }),
+  UPDATE_QUOTA: (master, call) => servicesOf(master).quota.update(call.quota_configs as never, call.force as boolean),
+  GET_WEIGHTS: (master) => {
+    const infos = weightsJson(servicesOf(master).writer.current(), master.flags.weights);
+    return answer("GET_WEIGHTS", infos.length > 0 ? { weight_infos: infos } : {});
+  },
+  UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos as never),
+};
+
+/** The call's sub-message in this build's shapes (only the one its type names is read). */
+function readArguments(type: string, message: Record<string, unknown>): Record<string, unknown> {
+  const path = `${field(type)}.`;
+  switch (type) {
+    case "UPDATE_MAINTENANCE_SCHEDULE":
+      requireFields(message, path, ["schedule"]);
+      return { schedule: parseSchedule(message.schedule) };
+    case "START_MAINTENANCE":
+    case "STOP_MAINTENANCE":
+      return { machines: parseMachineIds(arrayField(message, "machines")) };
+    case "UPDATE_QUOTA":
+      return {
+        force: boolField(message, "force") ?? false,
+        quota_configs: arrayField(message, "quota_configs").map((c, i) => parseQuotaConfig(c, `${path}quota_configs[${i}].`)),
+      };
+    case "UPDATE_WEIGHTS":
+      return { weight_infos: parseWeightInfos(arrayField(message, "weight_infos"), `${path}weight_infos`) };
+    default:
+      return {};
+  }
+}
+
+type ParsedCall = { type: string; arguments: Record<string, unknown> } | Reply;
+
+/** Parses and validates a JSON call body (Mesos's 400 texts), before the Accept header is looked at. */
+export function parseCall(body: string): ParsedCall {
+  const json = parseJson(body);
+  if ("error" in json) return refuse(`Failed to parse body into JSON: ${json.error}`);
+  const converted = readShape(() => {
+    const object = objectOf(json.value);
+    const type = stringField(object, "type");
+    if (type !== undefined && !(CALL_TYPES as readonly string[]).includes(type)) throw new ShapeError(`Failed to find enum for '${type}'`);
+    const message = type === undefined ? undefined : messageField(object, field(type));
+    return { type, message, arguments: type !== undefined && message !== undefined ? readArguments(type, message) : {} };
+  });
+  if ("error" in converted) return refuse(`Failed to convert JSON into Call protobuf: ${converted.error}`);
+  const { type, message } = converted.value;
+  if (type === undefined) return refuse("Failed to validate master::Call: Expecting 'type' to be present");
+  if (NEEDS_MESSAGE.has(type) && message === undefined) return refuse(`Failed to validate master::Call: Expecting '${field(type)}' to be present`);
+  return { type, arguments: converted.value.arguments };
+}
+
+/** Runs a parsed call; calls this build does not serve answer 501. */
+export async function dispatchCall(master: Master, call: { type: string; arguments: Record<string, unknown> }): Promise<Reply> {
+  const handler = HANDLERS[call.type];
+  if (handler === undefined) return refuse(call.type === "UNKNOWN" ? "Unknown call" : `Call ${call.type} is not implemented by this master`, 501);
+  return await handler(master, call.arguments);
+}

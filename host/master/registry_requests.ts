@@ -1,0 +1,207 @@
+// What the registry's HTTP services share: the reply they hand to the HTTP modules, a
+// reader of request JSON in the shapes Mesos's protobuf parser accepts (and its error
+// texts), the registry's size bounds checked before an operation is queued, and the writer
+// that validates and applies one request at a time.
+import { logger } from "../logging.ts";
+import type { RegistrarService } from "../registry/service.ts";
+import type { Operation, Registry } from "../registry/types.ts";
+
+const log = logger("registry_requests.ts");
+
+/** 200 with a JSON body (or an empty one when json is undefined), or a status with a one-line text. */
+export type Reply = { status: 200; json?: unknown } | { status: number; message: string };
+
+export const ok = (json?: unknown): Reply => ({ status: 200, json });
+export const refuse = (message: string, status = 400): Reply => ({ status, message: oneLine(message) });
+
+export function isRefusal(reply: Reply): reply is { status: number; message: string } {
+  return "message" in reply;
+}
+
+// The registry's bounds (core/util/limits.ts and host/master/registrar.ts); requests beyond
+// them are refused with 400 here instead of failing in the registrar.
+/** Bytes of a request body (a registry operation must stay under the registrar's 512 KiB batch). */
+export const REQUEST_BODY_BYTES_MAX = 256 << 10;
+/** Bytes of a hostname, ip, role or resource name (REGISTRY_NAME_MAX_BYTES). */
+export const NAME_BYTES_MAX = 4096;
+/** Windows in one schedule (WINDOWS_MAX), roles with a quota or weight (REGISTRY_ROLES_MAX), resources per quota map. */
+export const WINDOWS_MAX = 1 << 14;
+export const ROLES_MAX = 1 << 14;
+export const QUOTA_RESOURCES_MAX = 256;
+
+/** A request whose JSON does not have the expected shape; the message is Mesos's parser's. */
+export class ShapeError extends Error {}
+
+export type JsonObject = Record<string, unknown>;
+
+/** The body as text, or a 400 when it is larger than REQUEST_BODY_BYTES_MAX. */
+export async function bodyText(request: Request): Promise<string | Reply> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  const tooLarge = refuse(`Request body is larger than ${REQUEST_BODY_BYTES_MAX} bytes`);
+  if (declared > REQUEST_BODY_BYTES_MAX) return tooLarge;
+  const text = await request.text();
+  return Buffer.byteLength(text) > REQUEST_BODY_BYTES_MAX ? tooLarge : text;
+}
+
+/** How a body's errors are worded: Mesos prefixes some endpoints' texts with the body itself. */
+export interface BodyTexts {
+  parse?: (error: string, body: string) => string;
+  shape?: (error: string, body: string) => string;
+}
+
+/** Reads, parses and shapes a request body; every failure is a 400 with one line. */
+export async function readBody<T>(request: Request, shape: (json: unknown) => T, texts: BodyTexts = {}): Promise<{ value: T } | { reply: Reply }> {
+  const body = await bodyText(request);
+  if (typeof body !== "string") return { reply: body };
+  const json = parseJson(body);
+  if ("error" in json) return { reply: refuse(texts.parse ? texts.parse(json.error, quoted(body)) : json.error) };
+  const shaped = readShape(() => shape(json.value));
+  if ("error" in shaped) return { reply: refuse(texts.shape ? texts.shape(shaped.error, quoted(body)) : shaped.error) };
+  return shaped;
+}
+
+/** JSON.parse with a one-line reason. */
+export function parseJson(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { error: oneLine(error instanceof Error ? error.message : String(error)) };
+  }
+}
+
+/** Runs a shape reader; its ShapeError becomes the error text. */
+export function readShape<T>(read: () => T): { value: T } | { error: string } {
+  try {
+    return { value: read() };
+  } catch (error) {
+    if (error instanceof ShapeError) return { error: error.message };
+    throw error;
+  }
+}
+
+/** A body quoted inside an error line: whitespace runs collapsed, at most 200 characters. */
+export function quoted(body: string): string {
+  const flat = body.replace(/\s+/g, " ");
+  return flat.length > 200 ? `${flat.slice(0, 200)}...` : flat;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ");
+}
+
+function kind(value: unknown): string {
+  if (Array.isArray(value)) return "JSON array";
+  if (typeof value === "object") return "JSON object";
+  return `JSON ${typeof value}`;
+}
+
+function notExpecting(value: unknown, key: string): never {
+  throw new ShapeError(`Not expecting a ${kind(value)} for field '${key}'`);
+}
+
+/** The value as a JSON object, or "Expecting a JSON object". */
+export function objectOf(value: unknown): JsonObject {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ShapeError("Expecting a JSON object");
+  return value as JsonObject;
+}
+
+/** Throws "Missing required fields: a, b" (paths as protobuf names them) when any is absent. */
+export function requireFields(object: JsonObject, path: string, fields: readonly string[]): void {
+  const missing = fields.filter((f) => object[f] === undefined || object[f] === null).map((f) => `${path}${f}`);
+  if (missing.length > 0) throw new ShapeError(`Missing required fields: ${missing.join(", ")}`);
+}
+
+export function stringField(object: JsonObject, key: string): string | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") notExpecting(value, key);
+  if (Buffer.byteLength(value) > NAME_BYTES_MAX) throw new ShapeError(`Field '${key}' is longer than ${NAME_BYTES_MAX} bytes`);
+  return value;
+}
+
+/** A number; numeric strings are accepted as protobuf's JSON mapping allows for 64-bit integers. */
+export function numberField(object: JsonObject, key: string, integer = false): number | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof value === "string" && Number.isNaN(number)) throw new ShapeError(`Failed to convert '${value}' to number for field '${key}'`);
+  if (typeof number !== "number") notExpecting(value, key);
+  if (!Number.isFinite(number)) throw new ShapeError(`Expecting a finite number for field '${key}'`);
+  if (integer && !Number.isInteger(number)) throw new ShapeError(`Expecting an integer for field '${key}', got ${String(value)}`);
+  return number;
+}
+
+export function boolField(object: JsonObject, key: string): boolean | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") notExpecting(value, key);
+  return value;
+}
+
+export function messageField(object: JsonObject, key: string): JsonObject | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) notExpecting(value, key);
+  return value as JsonObject;
+}
+
+/** A repeated field (absent or null: empty). */
+export function arrayField(object: JsonObject, key: string): unknown[] {
+  const value = object[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) notExpecting(value, key);
+  return value;
+}
+
+/** The top-level JSON array of a body, or "Expecting a JSON array". */
+export function arrayOf(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new ShapeError("Expecting a JSON array");
+  return value;
+}
+
+/** An operation to queue once the request is valid, or the refusal. */
+export type Plan = { operation: Operation } | Reply;
+
+/**
+ * Validates and applies registry requests one at a time: each plan reads the registry every
+ * earlier request left (apply resolves after the store, when current() shows it), so two
+ * concurrent requests can never both pass a check that only one of them may pass.
+ */
+export class RegistryWriter {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly registrar: () => RegistrarService | undefined) {}
+
+  /** The last stored registry's small parts; {} before recovery. */
+  current(): Registry {
+    const registrar = this.registrar();
+    return registrar !== undefined && registrar.recovered() ? registrar.current() : {};
+  }
+
+  recovered(): boolean {
+    return this.registrar()?.recovered() ?? false;
+  }
+
+  write(plan: (registry: Registry) => Plan): Promise<Reply> {
+    const result = this.tail.then(() => this.run(plan));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async run(plan: (registry: Registry) => Plan): Promise<Reply> {
+    const registrar = this.registrar();
+    if (registrar === undefined || !registrar.recovered()) return refuse("Master has not finished recovery", 503);
+    const planned = plan(registrar.current());
+    if (!("operation" in planned)) return planned;
+    const type = planned.operation.type;
+    try {
+      if (await registrar.apply(planned.operation)) return ok();
+      log.error(`The registry refused a validated ${type} operation`);
+      return refuse(`The registry refused the ${type} operation`, 500);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.error(`Registrar failed to apply ${type}: ${reason}`);
+      return refuse(`Registrar failed: ${reason}`, 503);
+    }
+  }
+}

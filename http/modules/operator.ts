@@ -1,0 +1,27 @@
+// POST /api/v1, the v1 operator API (mesos-spec §6.4), in Mesos's order of checks: redirect
+// (leader-only), 503 while the registry is not recovered, 405 for other methods, the
+// Content-Type (400 missing, 415 unsupported; JSON only), the body (400), the Accept header
+// (406), then the call (host/master/operator_api.ts).
+import { Elysia } from "elysia";
+import type { Master } from "../../host/master/master.ts";
+import {
+  acceptsJson, contentTypeRefusal, dispatchCall, NOT_ACCEPTABLE, parseCall, servicesOf,
+} from "../../host/master/operator_api.ts";
+import { bodyText } from "../../host/master/registry_requests.ts";
+import { leaderOnly } from "../plugins/leader_only.ts";
+import { text } from "../respond.ts";
+import { replyResponse } from "./registrar.ts";
+
+export const operator = (master: Master) =>
+  new Elysia().use(leaderOnly(master)).all("/api/v1", async ({ request }) => {
+    if (!servicesOf(master).writer.recovered()) return text("Master has not finished recovery", 503);
+    if (request.method !== "POST") return text(`Expecting one of { 'POST' }, but received '${request.method}'`, 405, { allow: "POST" });
+    const refusal = contentTypeRefusal(request.headers.get("content-type"));
+    if (refusal !== null) return replyResponse(refusal, request);
+    const body = await bodyText(request);
+    if (typeof body !== "string") return replyResponse(body, request);
+    const call = parseCall(body);
+    if (!("arguments" in call)) return replyResponse(call, request);
+    if (!acceptsJson(request.headers.get("accept"))) return text(NOT_ACCEPTABLE, 406);
+    return replyResponse(await dispatchCall(master, call), request);
+  }, { parse: "none" });
