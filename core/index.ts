@@ -12,6 +12,7 @@
 import { Writer } from "./codec/writer";
 import { node_init, node_step, node_ready, node_hash } from "./node";
 import { INPUT_CAP_BYTES } from "./util/limits";
+import { reg_apply, reg_init, reg_reserve, reg_restore, reg_size, reg_snapshot } from "./registry/registry";
 
 const input = new ArrayBuffer(INPUT_CAP_BYTES);
 const output = new Writer(1 << 16);
@@ -58,4 +59,44 @@ export function advance(): void {
 export function core_hash(): i32 {
   assert(initialised, "core_hash before init");
   return node_hash();
+}
+
+// ---- The registry state machine (registry/registry.ts) ----------------------------------------
+// An instance is either a log node (init/step/ready/advance) or one registry (registry_*),
+// never both. Results and snapshots come back in the output region: re-read output_ptr().
+//   registry_init()            an empty registry
+//   registry_reserve(len)      pointer to an input region of at least len bytes (memory may move)
+//   registry_apply(len)        the batch in the input region: the count of operations, one
+//                              result byte each (1 ok, 0 error) in the output region; or < 0
+//   registry_snapshot(sections) the selected sections into the output region; returns the length
+//   registry_restore(len)      the full snapshot in the input region replaces the registry: 0 or < 0
+//   registry_size()            bytes of the full snapshot
+
+let registry_used = false;
+
+export function registry_init(): void {
+  assert(!initialised, "registry_init on a log instance");
+  registry_used = true;
+  reg_init();
+}
+
+export function registry_reserve(len: i32): i32 {
+  assert(registry_used, "registry_reserve before registry_init");
+  return <i32>reg_reserve(len);
+}
+
+export function registry_apply(len: i32): i32 {
+  return reg_apply(len, output);
+}
+
+export function registry_snapshot(sections: i32): i32 {
+  return reg_snapshot(sections, output);
+}
+
+export function registry_restore(len: i32): i32 {
+  return reg_restore(len);
+}
+
+export function registry_size(): i32 {
+  return reg_size();
 }

@@ -81,3 +81,41 @@ export function check_limits(): void {
   assert(RECOVER_RETRY_TICKS_MIN < RECOVER_RETRY_TICKS_MAX, "recovery retry range");
   assert(WINDOW_POSITIONS_MAX <= DENSE_SLACK_POSITIONS, "a window must land in the dense store");
 }
+
+// ---- The registry state machine (core/registry/) -------------------------------------------
+// One core instance holds either a log node or a registry, never both. The registry keeps
+// whole agent lists (Mesos's Registry), so its bounds are in bytes of the full snapshot.
+
+/** Bytes of the full registry snapshot; an operation that would grow it beyond fails (0). */
+export const REGISTRY_MAX_BYTES: i32 = 128 << 20;
+/** Bytes of one input (a batch or a snapshot) the host may place with registry_reserve. */
+export const REGISTRY_INPUT_MAX_BYTES: i32 = REGISTRY_MAX_BYTES + (1 << 20);
+/** Bytes of one encoded batch, and operations in it. */
+export const REGISTRY_BATCH_MAX_BYTES: i32 = 64 << 20;
+export const REGISTRY_BATCH_OPS_MAX: i32 = 1 << 17;
+/** Bytes of one agent id, one SlaveInfo JSON, the MasterInfo JSON. */
+export const AGENT_ID_MAX_BYTES: i32 = 1024;
+export const SLAVE_INFO_MAX_BYTES: i32 = 256 << 10;
+export const MASTER_INFO_MAX_BYTES: i32 = 64 << 10;
+/** Bytes of a hostname, ip, role, resource name or capability name. */
+export const REGISTRY_NAME_MAX_BYTES: i32 = 4096;
+/** Ids named by one PRUNE (each list). */
+export const PRUNE_IDS_MAX: i32 = 1 << 17;
+/** Machines in one operation and in the registry; windows in one schedule. */
+export const MACHINES_MAX: i32 = 1 << 16;
+export const WINDOWS_MAX: i32 = 1 << 14;
+/** Roles with a quota or a weight, resources per quota map, capabilities. */
+export const REGISTRY_ROLES_MAX: i32 = 1 << 14;
+export const QUOTA_RESOURCES_MAX: i32 = 256;
+export const CAPABILITIES_MAX: i32 = 64;
+/** Version byte of the registry's batch and snapshot records. */
+export const REGISTRY_VERSION: u8 = 1;
+
+/** Relations between the registry's limits; run once by registry_init(). */
+export function check_registry_limits(): void {
+  assert(REGISTRY_INPUT_MAX_BYTES > REGISTRY_MAX_BYTES, "a full snapshot must fit the input");
+  assert(REGISTRY_BATCH_MAX_BYTES <= REGISTRY_INPUT_MAX_BYTES, "a batch must fit the input");
+  assert(SLAVE_INFO_MAX_BYTES + AGENT_ID_MAX_BYTES + 64 <= REGISTRY_BATCH_MAX_BYTES, "one admit must fit a batch");
+  assert(AGENT_ID_MAX_BYTES <= 0xffff && REGISTRY_NAME_MAX_BYTES <= 0xffff, "names carry u16 lengths");
+  assert(<i64>REGISTRY_INPUT_MAX_BYTES < <i64>0x7fffffff, "lengths cross the boundary as i32");
+}

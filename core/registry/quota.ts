@@ -1,0 +1,152 @@
+// UpdateQuota and UpdateWeights (Mesos's master/quota.cpp, master/weights.cpp). Quota
+// validation follows Mesos's quota::validate: a valid role (roles::validate), no quantity
+// above 1 exabyte in MB (mem, disk) or 1 trillion (others), every quantity finite, not NaN,
+// not subnormal and not negative, and each guarantee within the limit of the same resource
+// (compared as Mesos compares scalars: fixed point, three decimals). One invalid config fails
+// the whole operation and changes nothing.
+import { REGISTRY_ROLES_MAX } from "../util/limits";
+import { CAP_QUOTA_V2, Quantities, QuotaConfig, Registry, Weight } from "./state";
+import { Op } from "./ops";
+import { add_capability, remove_capability } from "./agents";
+import { fits, small_sections_size } from "./sizes";
+
+const EXABYTE_IN_MB: f64 = 1099511627776.0; // 1024^4
+const OTHER_MAX: f64 = 1e12;
+
+export function update_quota(reg: Registry, op: Op): bool {
+  const configs = op.quotas!;
+  for (let i = 0; i < configs.length; i++) {
+    if (!valid_config(unchecked(configs[i]))) return false;
+  }
+  const next = reg.quota_configs.slice(0);
+  for (let i = 0; i < configs.length; i++) {
+    const c = unchecked(configs[i]);
+    const at = find_role(next, c.role);
+    if (is_default(c)) {
+      if (at >= 0) next.splice(at, 1);
+    } else if (at >= 0) {
+      unchecked((next[at] = c)); // Replaced in place: the role keeps its position.
+    } else {
+      next.push(c);
+    }
+  }
+  if (next.length > REGISTRY_ROLES_MAX) return false;
+  const old = reg.quota_configs;
+  reg.quota_configs = next;
+  if (!refit(reg)) {
+    reg.quota_configs = old;
+    return false;
+  }
+  if (next.length > 0) add_capability(reg, CAP_QUOTA_V2);
+  else remove_capability(reg, CAP_QUOTA_V2);
+  return true;
+}
+
+/** Upsert per role: a changed weight replaces the entry in place, a new role appends. */
+export function update_weights(reg: Registry, op: Op): bool {
+  const weights = op.weights!;
+  const next = reg.weights.slice(0);
+  for (let i = 0; i < weights.length; i++) {
+    const w = unchecked(weights[i]);
+    let at = -1;
+    for (let j = 0; j < next.length; j++) {
+      if (unchecked(next[j]).role == w.role) { at = j; break; }
+    }
+    if (at < 0) next.push(w);
+    else if (unchecked(next[at]).weight != w.weight) unchecked((next[at] = w));
+  }
+  if (next.length > REGISTRY_ROLES_MAX) return false;
+  const old = reg.weights;
+  reg.weights = next;
+  if (!refit(reg)) {
+    reg.weights = old;
+    return false;
+  }
+  return true;
+}
+
+/** Recounts the small sections; false (caller restores) when the registry would not fit. */
+function refit(reg: Registry): bool {
+  const small = small_sections_size(reg);
+  if (small > reg.small_bytes && !fits(reg, small - reg.small_bytes)) return false;
+  reg.small_bytes = small;
+  return true;
+}
+
+function find_role(configs: Array<QuotaConfig>, role: string): i32 {
+  for (let i = 0; i < configs.length; i++) {
+    if (unchecked(configs[i]).role == role) return i;
+  }
+  return -1;
+}
+
+/** Mesos's DEFAULT_QUOTA: no guarantee above zero (zero quantities are dropped) and no limits. */
+function is_default(c: QuotaConfig): bool {
+  if (c.limits.names.length > 0) return false;
+  for (let i = 0; i < c.guarantees.values.length; i++) {
+    if (fixed(unchecked(c.guarantees.values[i])) != 0) return false;
+  }
+  return true;
+}
+
+export function valid_config(c: QuotaConfig): bool {
+  if (!valid_role(c.role)) return false;
+  if (!within_maximum(c.guarantees) || !within_maximum(c.limits)) return false;
+  if (!valid_scalars(c.guarantees) || !valid_scalars(c.limits)) return false;
+  // Guarantees within limits: only resources with both a (non-zero) guarantee and a limit.
+  const g = c.guarantees;
+  for (let i = 0; i < g.names.length; i++) {
+    const q = fixed(unchecked(g.values[i]));
+    if (q == 0) continue;
+    const at = c.limits.names.indexOf(unchecked(g.names[i]));
+    if (at >= 0 && fixed(unchecked(c.limits.values[at])) < q) return false;
+  }
+  return true;
+}
+
+function within_maximum(q: Quantities): bool {
+  for (let i = 0; i < q.names.length; i++) {
+    const name = unchecked(q.names[i]);
+    const v = unchecked(q.values[i]);
+    const max = name == "mem" || name == "disk" ? EXABYTE_IN_MB : OTHER_MAX;
+    if (v > max) return false;
+  }
+  return true;
+}
+
+/** common::validation::validateInputScalarValue: zero, or a positive normal number. */
+function valid_scalars(q: Quantities): bool {
+  for (let i = 0; i < q.values.length; i++) {
+    const v = unchecked(q.values[i]);
+    if (v == 0) continue; // +0 and -0 (FP_ZERO)
+    if (!isFinite(v) || v < 0) return false;
+    if (Math.abs(v) < 2.2250738585072014e-308) return false; // subnormal
+  }
+  return true;
+}
+
+/** Mesos's scalar fixed point: llround(v * 1000) (v is validated, so finite and ≥ 0). */
+function fixed(v: f64): i64 {
+  const x = v * 1000.0;
+  const f = Math.floor(x);
+  return <i64>(x - f >= 0.5 ? f + 1.0 : f);
+}
+
+/** roles::validate on a byte string: "*", or '/'-separated components that are all valid. */
+export function valid_role(role: string): bool {
+  if (role == "*") return true;
+  const n = role.length;
+  if (n == 0 || role.charCodeAt(0) == 0x2f || role.charCodeAt(n - 1) == 0x2f) return false;
+  if (role.includes("//")) return false;
+  const parts = role.split("/");
+  for (let i = 0; i < parts.length; i++) {
+    const c = unchecked(parts[i]);
+    if (c == "." || c == ".." || c == "*") return false;
+    if (c.charCodeAt(0) == 0x2d) return false; // '-'
+    for (let j = 0; j < c.length; j++) {
+      const ch = c.charCodeAt(j);
+      if ((ch >= 0x09 && ch <= 0x0d) || ch == 0x20 || ch == 0x7f) return false;
+    }
+  }
+  return true;
+}
