@@ -4,6 +4,7 @@ import {
   parseQuotaConfig, parseQuotaRequest, quotaStatusJson, validateQuotaConfig, validateQuotaConfigs, validateQuotaRequest,
 } from "../../host/master/quota.ts";
 import { readShape } from "../../host/master/registry_requests.ts";
+import type { QuotaConfig } from "../../host/registry/types.ts";
 
 const q = (value: number) => ({ value });
 const cpus = (value: number, extra: Record<string, unknown> = {}) => ({ name: "cpus", type: "SCALAR", scalar: { value }, ...extra });
@@ -83,7 +84,8 @@ describe("deprecated set request (POST /quota)", () => {
 describe("QuotaStatus view", () => {
   test("{} without quota; infos carry non-zero guarantees, configs guarantees and limits, by role", () => {
     expect(quotaStatusJson({})).toEqual({});
-    const registry = { quota_configs: [{ role: "z", limits: { cpus: q(0) } }, { role: "a", guarantees: { mem: q(1), cpus: q(0) }, limits: { mem: q(2) } }] };
+    const quota_configs: QuotaConfig[] = [{ role: "z", limits: { cpus: q(0) } }, { role: "a", guarantees: { mem: q(1), cpus: q(0) }, limits: { mem: q(2) } }];
+    const registry = { quota_configs };
     expect(quotaStatusJson(registry)).toEqual({
       infos: [{ role: "a", guarantee: [{ name: "mem", type: "SCALAR", scalar: q(1) }] }, { role: "z" }],
       configs: [{ role: "a", guarantees: { mem: q(1) }, limits: { mem: q(2) } }, { role: "z", limits: { cpus: q(0) } }],
