@@ -96,6 +96,18 @@ describe.each(["", "/master"])("maintenance on a recovered leader, prefix '%s'",
     expect(await maintenanceState(app)).toEqual(before);
   });
 
+  test("concurrent requests are checked one after another: a schedule sent with /machine/down cannot drop the machine", async () => {
+    const { app } = await recoveredLeader();
+    await call(app, "POST", `${prefix}/maintenance/schedule`, { windows: [window(a, b)] });
+    const [down, drop] = await Promise.all([
+      call(app, "POST", `${prefix}/machine/down`, [a]),
+      call(app, "POST", `${prefix}/maintenance/schedule`, { windows: [window(b)] }),
+    ]);
+    expect(down.status).toBe(200);
+    expect(drop).toMatchObject({ status: 400, text: `Machine '{"hostname":"a.example.com","ip":"10.0.0.1"}' is deactivated and cannot be removed from the schedule` });
+    expect((await call(app, "GET", `${prefix}/maintenance/status`)).json).toEqual({ draining_machines: [{ id: b }], down_machines: [a] });
+  });
+
   test("wrong methods are 405 with Allow", async () => {
     const { app } = await recoveredLeader();
     const response = await app.handle(new Request(`http://localhost${prefix}/machine/down`));
