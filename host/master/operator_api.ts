@@ -3,6 +3,7 @@
 // a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
 import type { RegistrarService } from "../registry/service.ts";
+import type { MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
 import type { Master } from "./master.ts";
@@ -89,7 +90,16 @@ const CALL_TYPES = [
 /** Calls whose sub-message Mesos requires (validation.cpp), among those served here. */
 const NEEDS_MESSAGE = new Set(["UPDATE_WEIGHTS", "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "UPDATE_QUOTA"]);
 
-type Handler = (master: Master, call: Record<string, unknown>) => Reply | Promise<Reply>;
+/** The arguments read from a call's sub-message (readArguments). */
+interface CallArguments {
+  schedule?: Schedule;
+  machines?: MachineID[];
+  force?: boolean;
+  quota_configs?: QuotaConfig[];
+  weight_infos?: WeightInfo[];
+}
+
+type Handler = (master: Master, call: CallArguments) => Reply | Promise<Reply>;
 
 const field = (type: string) => type.toLowerCase();
 const answer = (type: string, body: unknown): Reply => ok({ type, [field(type)]: body });
@@ -105,20 +115,20 @@ const HANDLERS: Record<string, Handler> = {
   },
   GET_MAINTENANCE_STATUS: (master) => answer("GET_MAINTENANCE_STATUS", { status: statusJson(servicesOf(master).writer.current()) }),
   GET_MAINTENANCE_SCHEDULE: (master) => answer("GET_MAINTENANCE_SCHEDULE", { schedule: scheduleJson(servicesOf(master).writer.current()) }),
-  UPDATE_MAINTENANCE_SCHEDULE: (master, call) => servicesOf(master).maintenance.updateSchedule(call.schedule as never),
-  START_MAINTENANCE: (master, call) => servicesOf(master).maintenance.startMaintenance(call.machines as never),
-  STOP_MAINTENANCE: (master, call) => servicesOf(master).maintenance.stopMaintenance(call.machines as never),
+  UPDATE_MAINTENANCE_SCHEDULE: (master, call) => servicesOf(master).maintenance.updateSchedule(call.schedule!),
+  START_MAINTENANCE: (master, call) => servicesOf(master).maintenance.startMaintenance(call.machines!),
+  STOP_MAINTENANCE: (master, call) => servicesOf(master).maintenance.stopMaintenance(call.machines!),
   GET_QUOTA: (master) => answer("GET_QUOTA", { status: quotaStatusJson(servicesOf(master).writer.current()) }),
-  UPDATE_QUOTA: (master, call) => servicesOf(master).quota.update(call.quota_configs as never, call.force as boolean),
+  UPDATE_QUOTA: (master, call) => servicesOf(master).quota.update(call.quota_configs!, call.force ?? false),
   GET_WEIGHTS: (master) => {
     const infos = weightsJson(servicesOf(master).writer.current(), master.flags.weights);
     return answer("GET_WEIGHTS", infos.length > 0 ? { weight_infos: infos } : {});
   },
-  UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos as never),
+  UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos!),
 };
 
 /** The call's sub-message in this build's shapes (only the one its type names is read). */
-function readArguments(type: string, message: Record<string, unknown>): Record<string, unknown> {
+function readArguments(type: string, message: Record<string, unknown>): CallArguments {
   const path = `${field(type)}.`;
   switch (type) {
     case "UPDATE_MAINTENANCE_SCHEDULE":
@@ -139,7 +149,7 @@ function readArguments(type: string, message: Record<string, unknown>): Record<s
   }
 }
 
-type ParsedCall = { type: string; arguments: Record<string, unknown> } | Reply;
+type ParsedCall = { type: string; arguments: CallArguments } | Reply;
 
 /** Parses and validates a JSON call body (Mesos's 400 texts), before the Accept header is looked at. */
 export function parseCall(body: string): ParsedCall {
@@ -160,7 +170,7 @@ export function parseCall(body: string): ParsedCall {
 }
 
 /** Runs a parsed call; calls this build does not serve answer 501. */
-export async function dispatchCall(master: Master, call: { type: string; arguments: Record<string, unknown> }): Promise<Reply> {
+export async function dispatchCall(master: Master, call: { type: string; arguments: CallArguments }): Promise<Reply> {
   const handler = HANDLERS[call.type];
   if (handler === undefined) return refuse(call.type === "UNKNOWN" ? "Unknown call" : `Call ${call.type} is not implemented by this master`, 501);
   return await handler(master, call.arguments);
