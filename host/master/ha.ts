@@ -31,7 +31,6 @@ export function startHighAvailability(
   master: Master,
   self: string,
   fatal: (message: string) => never,
-  becomeWriter: (log: ReplicatedLog) => Promise<void>,
 ): HighAvailability {
   const session_timeout_ms = flags.zk_session_timeout;
   const contenderGroup = new Group({ url: zk, session_timeout_ms });
@@ -56,9 +55,8 @@ export function startHighAvailability(
 
   detector.onChange((detection) => {
     if (detection.kind === "failed") fatal(`Master detector failed: ${detection.reason}`);
-    const was_elected = master.elected();
+    // Becoming the leader recovers the registry, which makes this master the log's writer.
     master.detected(detection.kind === "leader" ? detection.info : null);
-    if (!was_elected && master.elected()) void logReady.then((l) => becomeWriter(l));
   });
   detector.start();
 

@@ -19,6 +19,7 @@ import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "./flags.ts";
 import { startHighAvailability } from "./ha.ts";
 import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
+import { LogStorage, MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
 
 const log = logger("main.ts");
 /** Largest HTTP request body the master reads (operator and scheduler JSON bodies are small). */
@@ -35,30 +36,41 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
     exitFatal(`This master (${self}) is not in --masters=${flags.masters.map((m) => `${m.host}:${m.port}`).join(",")}; refusing to start`);
   }
   const info = makeMasterInfo(address.ip, address.port, address.hostname, flags.domain);
-  const master = new Master({ flags, info });
+  // The registry's storage exists once the log does (an ensemble discovers its replicas first).
+  const storage = Promise.withResolvers<RegistryStorage>();
+  if (flags.registry !== "replicated_log") storage.resolve(new MemoryStorage());
+  const master = new Master({ flags, info, storage: storage.promise });
   const app = createApp(master);
   const peers = new PeerLinks();
   const server = serve(address.bind_ip, address.bind_port, app, peers);
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   if (flags.zk !== undefined) {
-    const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal, (l) => becomeWriter(l, flags));
-    void ha.log.then((l) => peers.attach(l));
+    const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal);
+    void ha.log.then((l) => {
+      peers.attach(l);
+      storage.resolve(new LogStorage(l));
+    });
     stopOnSignals(async () => {
+      master.stop();
       await ha.stop();
       await server.stop(true);
     });
     return;
   }
   const replicated = openLog(flags, self, master);
-  if (replicated) peers.attach(replicated);
+  if (replicated) {
+    peers.attach(replicated);
+    storage.resolve(new LogStorage(replicated));
+  }
   stopOnSignals(async () => {
+    master.stop();
     replicated?.close();
     await server.stop(true);
   });
-  // Standalone: the contender elects this master at once (Mesos StandaloneMasterContender).
+  // Standalone: the contender elects this master at once (Mesos StandaloneMasterContender);
+  // the election recovers the registry (and with it the log, as its writer).
   master.detected(master.info);
-  if (replicated) await becomeWriter(replicated, flags);
 }
 
 /**
@@ -115,14 +127,6 @@ function openLog(flags: MasterFlags, self: string, master: Master): ReplicatedLo
   });
   replicated.start();
   return replicated;
-}
-
-/** Recovers the log and elects this master's coordinator within --registry_fetch_timeout. */
-async function becomeWriter(replicated: ReplicatedLog, flags: MasterFlags): Promise<void> {
-  if (!(await replicated.recovered(flags.registry_fetch_timeout))) exitFatal("The replicated log did not recover within --registry_fetch_timeout");
-  const elected = await replicated.elect(flags.registry_fetch_timeout);
-  if (elected === null) exitFatal("Failed to elect the log's writer within --registry_fetch_timeout");
-  log.info(`Recovered the replicated log; this master writes from position ${elected.position + 1}`);
 }
 
 function exitFatal(message: string): never {

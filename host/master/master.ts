@@ -7,6 +7,10 @@ import { Metrics } from "../metrics.ts";
 import { MASTER_FLAGS, type MasterFlags } from "./flags.ts";
 import type { MasterInfo } from "./info.ts";
 import { renderFlags } from "../flags.ts";
+import { MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
+import { Section } from "../registry/types.ts";
+import { Registrar } from "./registrar.ts";
+import { startRegistryGc } from "./registry_gc.ts";
 
 const log = logger("master.ts");
 
@@ -15,6 +19,10 @@ export interface MasterOptions {
   info: MasterInfo;
   /** How the process ends on lost leadership; tests replace it. */
   exit?: (status: number) => never;
+  /** How the process ends on a registry failure (Mesos: LOG(FATAL), abort()); tests replace it. */
+  abort?: () => never;
+  /** The registry's storage (or its promise, while the log's replicas are discovered); memory by default. */
+  storage?: RegistryStorage | Promise<RegistryStorage>;
   now_ms?: () => number;
 }
 
@@ -23,15 +31,19 @@ export class Master {
   readonly info: MasterInfo;
   readonly metrics = new Metrics();
   readonly start_time_ms: number;
+  readonly registrar: Registrar;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;
+  private readonly abort: () => never;
   private readonly now_ms: () => number;
+  private registry_gc: { stop(): void } | null = null;
 
   constructor(options: MasterOptions) {
     this.flags = options.flags;
     this.info = options.info;
     this.exit = options.exit ?? ((status) => process.exit(status));
+    this.abort = options.abort ?? (() => process.abort());
     this.now_ms = options.now_ms ?? Date.now;
     this.start_time_ms = this.now_ms();
     this.metrics.gauge("master/uptime_secs", () => (this.now_ms() - this.start_time_ms) / 1000);
@@ -41,6 +53,16 @@ export class Master {
       this.metrics.gauge(`master/${name}`, () => 0); // no agents or frameworks exist in this build yet
     }
     this.metrics.counter("master/dropped_messages");
+    this.registrar = new Registrar({
+      storage: options.storage ?? new MemoryStorage(),
+      metrics: this.metrics,
+      fetch_timeout_ms: this.flags.registry_fetch_timeout,
+      store_timeout_ms: this.flags.registry_store_timeout,
+      onAbort: (reason) => {
+        log.fatal(`Registrar failed: ${reason}; aborting`);
+        this.abort();
+      },
+    });
   }
 
   elected(): boolean {
@@ -68,11 +90,42 @@ export class Master {
     } else if (!was_elected && this.elected()) {
       this.elected_time_ms = this.now_ms();
       log.info("Elected as the leading master!");
+      void this.recoverRegistry();
     } else if (leader === null) {
       log.info("No master is currently elected");
     } else if (!this.elected()) {
       log.info(`The newly elected leader is ${leader.pid} with id ${leader.id}`);
     }
+  }
+
+  /**
+   * Mesos's leader recovery (§4.4): recover the registrar (fetch, replay, store Recover with
+   * this MasterInfo), write --weights when the registry has none, then arm the registry GC.
+   * A failure has already aborted the process through the registrar's onAbort.
+   */
+  private async recoverRegistry(): Promise<void> {
+    let registry;
+    try {
+      registry = await this.registrar.recover(this.info as unknown as Record<string, unknown>);
+    } catch {
+      return;
+    }
+    const weights = this.flags.weights;
+    if ((registry.weights ?? []).length === 0 && weights !== undefined && Object.keys(weights).length > 0) {
+      await this.registrar.apply({ type: "UPDATE_WEIGHTS", weights: Object.entries(weights).map(([role, weight]) => ({ role, weight })) }).catch(() => undefined);
+    }
+    const agents = (await this.registrar.read(Section.SLAVES)).slaves?.slaves.length ?? 0;
+    log.info(`Recovered ${agents} agents from the registry (${this.registrar.sizeBytes()}B); allowing ${this.flags.agent_reregister_timeout / 60000}mins for agents to reregister`);
+    this.registry_gc = startRegistryGc(this.registrar, {
+      interval_ms: this.flags.registry_gc_interval,
+      max_age_ms: this.flags.registry_max_agent_age,
+      max_count: this.flags.registry_max_agent_count,
+    });
+  }
+
+  /** Stops the master's timers (a clean shutdown). */
+  stop(): void {
+    this.registry_gc?.stop();
   }
 
   /** `{name: value}` for /flags and /state, the zk password hidden. */

@@ -70,7 +70,7 @@ async function leader(): Promise<number | null> {
  */
 async function settledLeader(): Promise<number> {
   const index = await until(async () => await leader(), "exactly one leader");
-  await until(() => masters[index]!.running!.stderr().includes("Recovered the replicated log"), "the leader's log writer");
+  await until(() => masters[index]!.running!.stderr().includes("agents from the registry"), "the leader's registry recovery");
   const live = masters.filter((m) => m.running && m.running.exitCode() === null);
   await until(async () => (await Promise.all(live.map((m) => metric(m.port, "registrar/log/recovered")))).every((r) => r === 1), "every live replica to vote");
   return index;
@@ -196,7 +196,7 @@ test("moving from one master to three: the stopped master's log, copied to the n
   const workDir = (i: number) => join(dir, "/mesos-g", `m${i}`);
   const solo = start([BINARY, "master", `--work_dir=${workDir(0)}`, "--ip=127.0.0.1", `--port=${masters[0]!.port}`, "--hostname=127.0.0.1"]);
   masters[0]!.running = solo;
-  await until(() => solo.stderr().includes("Recovered the replicated log"), "the standalone master's log writer");
+  await until(() => solo.stderr().includes("agents from the registry"), "the standalone master's registry recovery");
   solo.kill("SIGTERM"); // a clean stop checkpoints the replica into one file
   expect(await solo.exited).toBe(0);
   const before = await run([BINARY, "log", "read", `--path=${join(workDir(0), "replicated_log")}`]);

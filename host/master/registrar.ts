@@ -1,0 +1,286 @@
+// The registrar (mesos-spec §4.3): the leader's only path to the registry. Operations queue
+// FIFO; while no store is in flight, every queued operation (up to a batch's bounds) is applied
+// in order to the registry state machine in the WASM core and the batch is appended to the log
+// as one entry; each operation's promise then resolves with its own result. Unlike Mesos, a
+// store writes the batch, not the whole registry: when the operations written since the last
+// snapshot outweigh it, the registrar appends a snapshot and truncates the log to it, so a
+// store costs what changed (design: "The registry").
+// Failure is final, as in Mesos: a failed, fenced or timed-out store (or fetch) aborts the
+// registrar, every queued and later operation fails, and the master aborts (onAbort).
+import { logger } from "../logging.ts";
+import type { Metrics, Timer } from "../metrics.ts";
+import { encodeBatch, encodeOperation, decodeRegistry } from "../registry/codec.ts";
+import { RegistryCore } from "../registry/core.ts";
+import { decodeEntry, EntryKind, operationsEntry, SnapshotAssembly, snapshotEntries } from "../registry/entries.ts";
+import type { RegistrarService } from "../registry/service.ts";
+import type { RegistryStorage } from "../registry/storage.ts";
+import { type Operation, type Registry, Section, SMALL_SECTIONS } from "../registry/types.ts";
+
+const log = logger("registrar.ts");
+
+/** Operations waiting for a store; more are refused (every queue has a limit). */
+export const QUEUED_OPERATIONS_MAX = 1 << 17;
+/** One batch is one log entry (at most 1 MiB): bounded in bytes and in operations. */
+export const BATCH_BYTES_MAX = 512 << 10;
+export const BATCH_OPERATIONS_MAX = 8192;
+/** Operations written since the last snapshot before a new one, at least (then: its size). */
+export const SNAPSHOT_MIN_BYTES = 1 << 20;
+
+export interface RegistrarOptions {
+  /** The storage, or its promise when the log's replica set is still being discovered. */
+  storage: RegistryStorage | Promise<RegistryStorage>;
+  metrics: Metrics;
+  fetch_timeout_ms: number;
+  store_timeout_ms: number;
+  /** Told once, with the reason, when the registrar aborts; the master aborts the process. */
+  onAbort: (reason: string) => void;
+  snapshot_min_bytes?: number;
+}
+
+interface Pending {
+  bytes: Uint8Array;
+  resolve: (applied: boolean) => void;
+  reject: (error: Error) => void;
+}
+
+type State = "idle" | "recovering" | "recovered" | "aborted";
+
+export class Registrar implements RegistrarService {
+  private state: State = "idle";
+  private replayed = false;
+  private abort_reason = "";
+  private readonly core = new RegistryCore();
+  private queue: Pending[] = [];
+  private inflight: Pending[] = [];
+  private storing = false;
+  private update_scheduled = false;
+  /** Readers of the stored registry wait while a batch applied to the core is not yet stored. */
+  private readers: (() => void)[] = [];
+  private cache: Registry = {};
+  private bytes_since_snapshot = 0;
+  private last_snapshot_bytes = 0;
+  private readonly fetch_ms: Timer;
+  private readonly store_ms: Timer;
+  private readonly snapshot_min_bytes: number;
+
+  constructor(private readonly options: RegistrarOptions) {
+    this.snapshot_min_bytes = options.snapshot_min_bytes ?? SNAPSHOT_MIN_BYTES;
+    const metrics = options.metrics;
+    metrics.gauge("registrar/queued_operations", () => this.queue.length);
+    metrics.gauge("registrar/registry_size_bytes", () => this.sizeBytes());
+    this.fetch_ms = metrics.timer("registrar/state_fetch_ms");
+    this.store_ms = metrics.timer("registrar/state_store_ms");
+  }
+
+  recovered(): boolean {
+    return this.state === "recovered";
+  }
+
+  /** Bytes of the registry's snapshot encoding (0 before recovery). */
+  sizeBytes(): number {
+    return this.state === "recovered" ? this.core.sizeBytes() : 0;
+  }
+
+  /** The reason the registrar aborted, or null while it works. */
+  aborted(): string | null {
+    return this.state === "aborted" ? this.abort_reason : null;
+  }
+
+  current(): Registry {
+    return this.state === "recovered" ? this.cache : {};
+  }
+
+
+  full(): Promise<Registry> {
+    return this.read(Section.ALL);
+  }
+
+  /** The stored registry's `sections` (never a batch that is still being stored). */
+  read(sections: number): Promise<Registry> {
+    if (this.state !== "recovered") return Promise.resolve({});
+    if (!this.storing) return Promise.resolve(decodeRegistry(this.core.snapshot(sections)));
+    return new Promise((resolve) => this.readers.push(() => resolve(this.state === "recovered" ? decodeRegistry(this.core.snapshot(sections)) : {})));
+  }
+
+  apply(op: Operation): Promise<boolean> {
+    if (this.state === "idle") return Promise.reject(new Error("Attempted to apply the operation before recovering"));
+    if (this.state === "aborted") return Promise.reject(new Error(`Registrar aborted: ${this.abort_reason}`));
+    if (this.queue.length >= QUEUED_OPERATIONS_MAX) return Promise.reject(new Error(`Registrar queue is full (${QUEUED_OPERATIONS_MAX} operations)`));
+    const bytes = encodeOperation(op);
+    if (bytes.length > BATCH_BYTES_MAX) return Promise.reject(new Error(`Registry operation of ${bytes.length} bytes exceeds ${BATCH_BYTES_MAX}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes, resolve, reject });
+      this.scheduleUpdate();
+    });
+  }
+
+  /**
+   * Fetches the registry within the fetch timeout, replays it, then stores a Recover
+   * operation with `master_info`; resolves with the recovered registry's small parts once
+   * that store succeeded. On failure the registrar aborts (and the promise rejects).
+   */
+  async recover(master_info: Record<string, unknown>): Promise<Registry> {
+    if (this.state !== "idle") throw new Error(`recover() called while ${this.state}`);
+    this.state = "recovering";
+    const started_ms = performance.now();
+    try {
+      const entries = await this.fetch();
+      this.replay(entries);
+    } catch (error) {
+      const reason = `Failed to recover registrar: ${(error as Error).message}`;
+      this.abort(reason);
+      throw new Error(reason);
+    }
+    this.fetch_ms.record(performance.now() - started_ms);
+    this.replayed = true;
+    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ bytes: encodeOperation({ type: "RECOVER", master_info }), resolve, reject }));
+    this.scheduleUpdate();
+    await recovered; // rejects when the store failed: the registrar aborted
+    this.state = "recovered";
+    log.info(`Successfully recovered the registrar: ${this.core.sizeBytes()} bytes`);
+    return this.cache;
+  }
+
+  private async fetch(): Promise<Uint8Array[]> {
+    const timeout_ms = this.options.fetch_timeout_ms;
+    const deadline_ms = Date.now() + timeout_ms;
+    return withTimeout((async () => (await this.options.storage).fetch(deadline_ms))(), timeout_ms, `Failed to perform fetch within ${timeout_ms}ms`);
+  }
+
+  /**
+   * Rebuilds the registry from the log: a snapshot, then the batches after it. Where the
+   * state before a snapshot is known (the log was not truncated there), the snapshot must be
+   * byte for byte what the replay produced (invariant S4); anything else is a broken log.
+   */
+  private replay(entries: Uint8Array[]): void {
+    let known = true;
+    const assembly = new SnapshotAssembly();
+    for (const [i, payload] of entries.entries()) {
+      const entry = decodeEntry(payload);
+      if (entry.kind === EntryKind.OPERATIONS) {
+        if (!known) throw new Error("the log holds registry operations without the snapshot they follow");
+        assembly.reset();
+        this.core.apply(entry.batch);
+        this.bytes_since_snapshot += payload.length;
+        continue;
+      }
+      if (i === 0 && entry.index === 0) known = false; // truncated to this snapshot
+      const snapshot = assembly.add(entry);
+      if (snapshot === null) continue;
+      if (known && !bytesEqual(this.core.snapshot(Section.ALL), snapshot)) {
+        throw new Error("replaying the log's operations does not give the registry its snapshot holds (S4)");
+      }
+      this.core.restore(snapshot);
+      known = true;
+      this.bytes_since_snapshot = 0;
+      this.last_snapshot_bytes = snapshot.length;
+    }
+    if (!known) throw new Error("the log begins with an incomplete registry snapshot");
+  }
+
+  private scheduleUpdate(): void {
+    if (this.update_scheduled) return;
+    this.update_scheduled = true;
+    // Operations submitted in the same turn join one batch.
+    setImmediate(() => {
+      this.update_scheduled = false;
+      this.update();
+    });
+  }
+
+  /** Starts the next batch when none is being stored (Mesos's RegistrarProcess::update). */
+  private update(): void {
+    if (this.storing || !this.replayed || this.state === "aborted" || this.queue.length === 0) return;
+    const batch = this.takeBatch();
+    const encoded = encodeBatch(batch.map((p) => p.bytes));
+    const results = this.core.apply(encoded);
+    this.storing = true;
+    this.inflight = batch;
+    const started_ms = performance.now();
+    void this.store([operationsEntry(encoded)]).then(async (positions) => {
+      if (positions === null) return;
+      this.store_ms.record(performance.now() - started_ms);
+      this.inflight = [];
+      this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
+      for (const read of this.readers.splice(0)) read();
+      batch.forEach((p, i) => p.resolve(results[i] === 1));
+      this.bytes_since_snapshot += encoded.length + 2;
+      if (this.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, this.last_snapshot_bytes)) await this.snapshot();
+      this.storing = false;
+      for (const read of this.readers.splice(0)) read();
+      this.update();
+    });
+  }
+
+  private takeBatch(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && count < BATCH_OPERATIONS_MAX && bytes + this.queue[count]!.bytes.length <= BATCH_BYTES_MAX) {
+      bytes += this.queue[count]!.bytes.length;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /** Appends the registry as a snapshot, then truncates the log to its first chunk. */
+  private async snapshot(): Promise<void> {
+    const snapshot = this.core.snapshot(Section.ALL);
+    const positions = await this.store(snapshotEntries(snapshot));
+    if (positions === null) return;
+    const truncated = await this.guard(this.resolveStorage().then((s) => s.truncate(positions[0]!)), "truncate");
+    if (truncated === null) return;
+    this.bytes_since_snapshot = 0;
+    this.last_snapshot_bytes = snapshot.length;
+  }
+
+  /** Appends `entries` in order; their positions, or null after aborting the registrar. */
+  private async store(entries: Uint8Array[]): Promise<number[] | null> {
+    const storage = await this.resolveStorage();
+    const appends = Promise.all(entries.map((e) => storage.append(e)));
+    const positions = await this.guard(appends, "store");
+    if (positions === null) return null;
+    if (positions.some((p) => p === null)) {
+      this.abort("Failed to update registry: the log writer was demoted (another master's coordinator was elected)");
+      return null;
+    }
+    return positions as number[];
+  }
+
+  /** Runs one storage step within --registry_store_timeout; null (and aborted) otherwise. */
+  private async guard<T>(work: Promise<T>, what: string): Promise<T | null> {
+    const timeout_ms = this.options.store_timeout_ms;
+    try {
+      return await withTimeout(work, timeout_ms, `Failed to update registry: ${what} timed out after ${timeout_ms}ms`);
+    } catch (error) {
+      this.abort((error as Error).message.startsWith("Failed to update registry") ? (error as Error).message : `Failed to update registry: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private resolveStorage(): Promise<RegistryStorage> {
+    return Promise.resolve(this.options.storage);
+  }
+
+  private abort(reason: string): void {
+    if (this.state === "aborted") return;
+    this.state = "aborted";
+    this.abort_reason = reason;
+    log.error(`Registrar aborted: ${reason}`);
+    const failed = [...this.inflight.splice(0), ...this.queue.splice(0)];
+    for (const p of failed) p.reject(new Error(`Registrar aborted: ${reason}`));
+    for (const read of this.readers.splice(0)) read();
+    this.options.onAbort(reason);
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeout_ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), timeout_ms)));
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,71 @@
+// Replicated logs in this process for registrar tests: real SQLite replica files with fsync,
+// real peer links (WebSockets on loopback), one Bun.serve per replica. A replica can be
+// stopped (its process "dies": the store is closed, the port stops answering) and reopened.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ReplicatedLog } from "../../host/log/replicated_log.ts";
+import { clusterName } from "../../host/net/cluster.ts";
+import { Metrics } from "../../host/metrics.ts";
+import { servePeerLinks } from "../../host/log/serve.ts";
+import { freePort } from "./process.ts";
+
+interface Replica {
+  log: ReplicatedLog;
+  server: ReturnType<typeof Bun.serve>;
+}
+
+export class RegistryLogs {
+  readonly dir = mkdtempSync(join(tmpdir(), "registry-log-"));
+  private readonly replicas = new Map<number, Replica>();
+
+  private constructor(readonly ports: number[], readonly quorum: number) {}
+
+  static async create(size: number, quorum: number): Promise<RegistryLogs> {
+    const ports: number[] = [];
+    while (ports.length < size) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    return new RegistryLogs(ports, quorum);
+  }
+
+  address(i: number): string {
+    return `127.0.0.1:${this.ports[i]}`;
+  }
+
+  /** Opens replica i on its file and port (again, after stop()). */
+  open(i: number): ReplicatedLog {
+    if (this.replicas.has(i)) throw new Error(`replica ${i} is open`);
+    const replicas = this.ports.map((_, j) => this.address(j));
+    const log = new ReplicatedLog({
+      path: join(this.dir, `replica-${i}`), self: this.address(i), replicas, quorum: this.quorum, auto_initialize: true,
+      cluster: clusterName({ masters: replicas }), metrics: new Metrics(),
+      fatal: (message) => {
+        throw new Error(`replica ${i} fatal: ${message}`);
+      },
+    });
+    const server = servePeerLinks(log, "127.0.0.1", this.ports[i]!);
+    log.start();
+    this.replicas.set(i, { log, server });
+    return log;
+  }
+
+  get(i: number): ReplicatedLog {
+    const replica = this.replicas.get(i);
+    if (!replica) throw new Error(`replica ${i} is not open`);
+    return replica.log;
+  }
+
+  stop(i: number): void {
+    const replica = this.replicas.get(i);
+    if (!replica) return;
+    replica.log.close();
+    void replica.server.stop(true);
+    this.replicas.delete(i);
+  }
+
+  close(): void {
+    for (const i of [...this.replicas.keys()]) this.stop(i);
+  }
+}
