@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { RegistryCore, RegistryFormatError } from "../../host/registry/core.ts";
 import { decodeRegistry, encodeBatch, encodeOperation } from "../../host/registry/codec.ts";
-import { Section, type Operation, type Registry, type SlaveInfo } from "../../host/registry/types.ts";
+import { Section, type DrainInfo, type Operation, type Registry, type SlaveInfo } from "../../host/registry/types.ts";
 
 const master = { id: "master-1", hostname: "m1", port: 5050 };
 const info = (id: string, hostname = "localhost"): SlaveInfo => ({ id: { value: id }, hostname });
@@ -181,7 +181,7 @@ describe("maintenance operations", () => {
 });
 
 describe("drain operations", () => {
-  const draining = (mark_gone: boolean, grace?: number) => ({
+  const draining = (mark_gone: boolean, grace?: number): DrainInfo => ({
     state: "DRAINING", config: { mark_gone, ...(grace !== undefined ? { max_grace_period: { nanoseconds: grace } } : {}) },
   });
 
@@ -312,6 +312,26 @@ describe("registry boundary", () => {
     expect(core.sizeBytes()).toBe(core.snapshot().length);
     expect(decodeRegistry(core.snapshot(Section.WEIGHTS))).toEqual({ weights: [{ info: { role: "r", weight: 2 } }] });
     expect(() => core.snapshot(0)).toThrow(RangeError);
+  });
+
+  test("100,000 agents: one batch of admits, O(1) operations on any of them, exact snapshot/restore", () => {
+    const core = new RegistryCore();
+    const admits = Array.from({ length: 100_000 }, (_, i) => encodeOperation({ type: "ADMIT_SLAVE", info: info(`S${i}`) }));
+    expect(core.apply(encodeBatch(admits)).every((b) => b === 1)).toBe(true);
+    const later = [
+      encodeOperation({ type: "MARK_SLAVE_UNREACHABLE", info: info("S99999"), time: now() }),
+      encodeOperation({ type: "ADMIT_SLAVE", info: info("S0") }),
+      encodeOperation({ type: "MARK_SLAVE_GONE", id: "S50000", time: now() }),
+    ];
+    expect([...core.apply(encodeBatch(later))]).toEqual([1, 0, 1]);
+    const snapshot = core.snapshot();
+    expect(core.sizeBytes()).toBe(snapshot.length);
+    const copy = new RegistryCore();
+    copy.restore(snapshot);
+    expect(copy.snapshot()).toEqual(snapshot);
+    const small = decodeRegistry(copy.snapshot(Section.UNREACHABLE | Section.GONE));
+    expect(small.unreachable?.slaves.map((s) => s.id.value)).toEqual(["S99999"]);
+    expect(small.gone?.slaves.map((s) => s.id.value)).toEqual(["S50000"]);
   });
 
   test("malformed batches and partial snapshots are refused and change nothing", () => {

@@ -2,7 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import vectors from "../fixtures/registry-vectors.json";
 import { RegistryCore } from "../../host/registry/core.ts";
-import { decodeRegistry, encodeBatch, encodeOperation } from "../../host/registry/codec.ts";
+import { crc32c, decodeRegistry, encodeBatch, encodeOperation } from "../../host/registry/codec.ts";
+import { crc32c as referenceCrc } from "../../host/codec/crc32c.ts";
 import type { Operation } from "../../host/registry/types.ts";
 
 const golden = vectors as Record<string, string>;
@@ -23,6 +24,13 @@ const VECTOR_OPS: Record<string, Operation> = {
 const BATCH = ["op.recover", "op.admit_slave", "op.drain_agent", "op.update_schedule", "op.update_quota", "op.update_weights"];
 
 describe("registry golden vectors", () => {
+  test("the codec's slicing-by-8 CRC-32C agrees with the reference at every length and offset", () => {
+    const bytes = Uint8Array.from({ length: 80 }, (_, i) => (i * 151 + 7) & 0xff);
+    for (let start = 0; start < 8; start++) {
+      for (let end = start; end <= bytes.length; end++) expect(crc32c(bytes, start, end)).toBe(referenceCrc(bytes, start, end));
+    }
+  });
+
   test("operations encode to the pinned bytes", () => {
     for (const [name, op] of Object.entries(VECTOR_OPS)) expect(`${name}:${hex(encodeOperation(op))}`).toBe(`${name}:${golden[name]}`);
   });
