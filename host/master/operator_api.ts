@@ -2,7 +2,6 @@
 // the registry services of one master. A call is JSON `{"type": X, "<lower_snake_of_X>": {...}}`;
 // a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
-import type { RegistrarService } from "../registry/service.ts";
 import type { MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
@@ -13,11 +12,6 @@ import {
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
-
-/** The master's registrar; read through this accessor until Master declares the field. */
-export function registrarOf(master: Master): RegistrarService | undefined {
-  return (master as unknown as { registrar?: RegistrarService }).registrar;
-}
 
 export interface RegistryServices {
   writer: RegistryWriter;
@@ -32,7 +26,7 @@ const services = new WeakMap<Master, RegistryServices>();
 export function servicesOf(master: Master): RegistryServices {
   let found = services.get(master);
   if (found === undefined) {
-    const writer = new RegistryWriter(() => registrarOf(master));
+    const writer = new RegistryWriter(() => master.registrar);
     found = {
       writer,
       maintenance: new MaintenanceService(writer),

@@ -3,7 +3,6 @@
 // libprocess process). Also the one translation of a registry service's Reply into a Response.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
-import { registrarOf } from "../../host/master/operator_api.ts";
 import { isRefusal, type Reply } from "../../host/master/registry_requests.ts";
 import { empty, json, text } from "../respond.ts";
 
@@ -15,6 +14,5 @@ export function replyResponse(reply: Reply, request: Request): Response {
 
 export const registrar = (master: Master) =>
   new Elysia().get("/registrar(1)/registry", async ({ request }) => {
-    const service = registrarOf(master);
-    return json(service !== undefined && service.recovered() ? await service.full() : {}, request);
+    return json(await master.registrar.full(), request);
   });
