@@ -136,11 +136,6 @@ export function bytes_to_key(ptr: usize, len: i32): string {
   return s;
 }
 
-/** Bytes of a byte string (each code unit is below 256 by construction). */
-export function key_length(s: string): i32 {
-  return s.length;
-}
-
 export function ascii_lower(s: string): string {
   let changed = false;
   for (let i = 0; i < s.length; i++) {
