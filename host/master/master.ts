@@ -126,6 +126,7 @@ export class Master {
   /** Stops the master's timers (a clean shutdown). */
   stop(): void {
     this.registry_gc?.stop();
+    this.registrar.stop();
   }
 
   /** `{name: value}` for /flags and /state, the zk password hidden. */

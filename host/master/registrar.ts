@@ -43,7 +43,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-type State = "idle" | "recovering" | "recovered" | "aborted";
+type State = "idle" | "recovering" | "recovered" | "aborted" | "stopped";
 
 export class Registrar implements RegistrarService {
   private state: State = "idle";
@@ -105,6 +105,7 @@ export class Registrar implements RegistrarService {
   apply(op: Operation): Promise<boolean> {
     if (this.state === "idle") return Promise.reject(new Error("Attempted to apply the operation before recovering"));
     if (this.state === "aborted") return Promise.reject(new Error(`Registrar aborted: ${this.abort_reason}`));
+    if (this.state === "stopped") return Promise.reject(new Error("Registrar stopped: the master is shutting down"));
     if (this.queue.length >= QUEUED_OPERATIONS_MAX) return Promise.reject(new Error(`Registrar queue is full (${QUEUED_OPERATIONS_MAX} operations)`));
     const bytes = encodeOperation(op);
     if (bytes.length > BATCH_BYTES_MAX) return Promise.reject(new Error(`Registry operation of ${bytes.length} bytes exceeds ${BATCH_BYTES_MAX}`));
@@ -190,7 +191,7 @@ export class Registrar implements RegistrarService {
 
   /** Starts the next batch when none is being stored (Mesos's RegistrarProcess::update). */
   private update(): void {
-    if (this.storing || !this.replayed || this.state === "aborted" || this.queue.length === 0) return;
+    if (this.storing || !this.replayed || this.state === "aborted" || this.state === "stopped" || this.queue.length === 0) return;
     const batch = this.takeBatch();
     const encoded = encodeBatch(batch.map((p) => p.bytes));
     const results = this.core.apply(encoded);
@@ -261,8 +262,20 @@ export class Registrar implements RegistrarService {
     return Promise.resolve(this.options.storage);
   }
 
+  /**
+   * A clean shutdown: the log is about to close under the registrar, and what fails after
+   * this is the shutdown's doing, not a registry failure (no abort). Pending operations fail.
+   */
+  stop(): void {
+    if (this.state === "aborted" || this.state === "stopped") return;
+    this.state = "stopped";
+    const failed = [...this.inflight.splice(0), ...this.queue.splice(0)];
+    for (const p of failed) p.reject(new Error("Registrar stopped: the master is shutting down"));
+    for (const read of this.readers.splice(0)) read();
+  }
+
   private abort(reason: string): void {
-    if (this.state === "aborted") return;
+    if (this.state === "aborted" || this.state === "stopped") return;
     this.state = "aborted";
     this.abort_reason = reason;
     log.error(`Registrar aborted: ${reason}`);
