@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import vectors from "../fixtures/registry-vectors.json";
 import { RegistryCore } from "../../host/registry/core.ts";
-import { crc32c, decodeRegistry, encodeBatch, encodeOperation } from "../../host/registry/codec.ts";
-import { crc32c as referenceCrc } from "../../host/codec/crc32c.ts";
+import { decodeRegistry, encodeBatch, encodeOperation } from "../../host/registry/codec.ts";
+import { crc32c, crc32cReference as referenceCrc } from "../../host/codec/crc32c.ts";
 import type { Operation } from "../../host/registry/types.ts";
 
 const golden = vectors as Record<string, string>;
