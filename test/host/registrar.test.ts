@@ -105,6 +105,44 @@ describe("RegistrarTest", () => {
     expect((await r.full()).slaves?.slaves[0]?.info.hostname).toBe("renamed");
   });
 
+  test("maintenance, drain, quota and weights operations answer as Mesos's and persist across a restart", async () => {
+    const { open, restart } = await single();
+    let { registrar: r } = open();
+    await r.recover(MASTER);
+    const window = (ids: { hostname?: string; ip?: string }[]) => ({ machine_ids: ids, unavailability: { start: { nanoseconds: 1e18 } } });
+    expect(await applyAll(r, [
+      { type: "ADMIT_SLAVE", info: slave(1) }, { type: "ADMIT_SLAVE", info: slave(2) },
+      { type: "UPDATE_SCHEDULE", schedule: { windows: [window([{ hostname: "a" }, { hostname: "b", ip: "10.0.0.2" }]), window([{ ip: "10.0.0.3" }])] } },
+      { type: "START_MAINTENANCE", machines: [{ hostname: "A" }] }, // hostnames compare case-insensitively
+      { type: "STOP_MAINTENANCE", machines: [{ ip: "10.0.0.3" }] },
+      { type: "DRAIN_AGENT", id: "S1", mark_gone: false, max_grace_period: { nanoseconds: 5e9 } },
+      { type: "MARK_AGENT_DRAINED", id: "S1" }, { type: "MARK_AGENT_DRAINED", id: "S1" }, // DRAINED is no longer DRAINING
+      { type: "DEACTIVATE_AGENT", id: "S2" },
+      { type: "UPDATE_QUOTA", configs: [{ role: "dev", guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }] },
+      { type: "UPDATE_QUOTA", configs: [{ role: "bad", guarantees: { cpus: { value: 3 } }, limits: { cpus: { value: 2 } } }] }, // UpdateQuotaInvalid
+      { type: "UPDATE_WEIGHTS", weights: [{ role: "dev", weight: 2 }] },
+    ])).toEqual([true, true, true, true, true, true, true, false, true, true, false, true]);
+    restart();
+    ({ registrar: r } = open());
+    await r.recover(MASTER);
+    const registry = await r.full();
+    expect(registry.machines?.machines).toEqual([
+      { id: { hostname: "a" }, mode: "DOWN", unavailability: { start: { nanoseconds: 1e18 } } },
+      { id: { hostname: "b", ip: "10.0.0.2" }, mode: "DRAINING", unavailability: { start: { nanoseconds: 1e18 } } },
+    ]);
+    expect(registry.schedules).toEqual([{ windows: [window([{ hostname: "a" }, { hostname: "b", ip: "10.0.0.2" }])] }]);
+    const [s1, s2] = registry.slaves!.slaves;
+    expect(s1?.drain_info).toEqual({ state: "DRAINED", config: { max_grace_period: { nanoseconds: 5e9 }, mark_gone: false } });
+    expect(s1?.deactivated).toBe(true);
+    expect(s2?.deactivated).toBe(true);
+    expect(registry.quota_configs).toEqual([{ role: "dev", guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }]);
+    expect(registry.weights).toEqual([{ info: { role: "dev", weight: 2 } }]);
+    expect(registry.minimum_capabilities?.map((c) => c.capability).sort()).toEqual(["AGENT_DRAINING", "QUOTA_V2"]);
+    expect(await r.apply({ type: "REACTIVATE_AGENT", id: "S1" })).toBe(true);
+    expect(await r.apply({ type: "REACTIVATE_AGENT", id: "S2" })).toBe(true);
+    expect((await r.full()).minimum_capabilities?.map((c) => c.capability)).toEqual(["QUOTA_V2"]);
+  });
+
   test("operations submitted together are stored in far fewer log writes than operations", async () => {
     const { open } = await single();
     const metrics = new Metrics();
