@@ -3,6 +3,7 @@
 // host random source behind our back. A failed core assertion arrives through env.abort and
 // becomes a CoreAbort: crash-only, the caller logs it and exits.
 import { readFileSync } from "node:fs";
+import { FRAME_OVERHEAD } from "./codec/frame.ts";
 import wasmPath from "../build/core.wasm" with { type: "file" };
 
 /** The raw exports of one core instance; see core/index.ts for the contract. */
@@ -249,9 +250,28 @@ export class LogCore {
     return this.stepWith(EventKind.Catchup, 4, (v) => v.setUint32(1, requestId, true));
   }
 
-  /** Feeds stored record frames (any number of chunks) before start(). */
+  /**
+   * Feeds stored record frames before start(), cut at frame boundaries into events that fit
+   * the input region (a store hands over its whole file, which may be far larger).
+   */
   restore(records: Uint8Array): number {
-    return this.stepWith(EventKind.Restore, records.length, (_v, b) => b.set(records, 1));
+    const cap = this.exports.input_cap() - 1;
+    for (let start = 0; start < records.length;) {
+      let end = start;
+      while (end < records.length) {
+        if (end + FRAME_OVERHEAD > records.length) return -1; // a torn frame: malformed
+        const frame = FRAME_OVERHEAD + new DataView(records.buffer, records.byteOffset + end + 2, 4).getUint32(0, true);
+        if (end + frame > records.length) return -1;
+        if (end + frame - start > cap) break;
+        end += frame;
+      }
+      if (end === start) return -1; // one frame larger than any event: malformed
+      const chunk = records.subarray(start, end);
+      const code = this.stepWith(EventKind.Restore, chunk.length, (_v, b) => b.set(chunk, 1));
+      if (code !== 0) return code;
+      start = end;
+    }
+    return 0;
   }
 
   start(): number {

@@ -170,7 +170,7 @@ export class ReplicatedLog {
 function openStore(file: string, quorum: number, fatal: (message: string) => never): SqliteStore {
   try {
     const store = SqliteStore.open(file);
-    store.load(); // verifies every record's checksum before the core sees any of it
+    store.load({ keep: true }); // verifies every record's checksum; the loop's start() restores what it read
     return store;
   } catch (error) {
     if (!(error instanceof CorruptStore)) throw error;

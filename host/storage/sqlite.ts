@@ -52,6 +52,8 @@ export class SqliteStore implements ReplicaStore {
   syncs = 0;
 
   private readonly readonly: boolean;
+  /** A load() result kept for the next load() (see load). */
+  private kept: Uint8Array[] | null = null;
 
   private constructor(readonly path: string, options: SqliteStoreOptions) {
     this.readonly = options.readonly ?? false;
@@ -105,8 +107,23 @@ export class SqliteStore implements ReplicaStore {
     return aside;
   }
 
-  /** Metadata, then actions by position, then LEARN ranges in write order, all verified. */
-  load(): Uint8Array[] {
+  /**
+   * Metadata, then actions by position, then LEARN ranges in write order, all verified. With
+   * `keep`, the result is also handed to the next load() (once): opening a replica verifies
+   * the file and the loop then restores it, and a large file is read once, not twice.
+   */
+  load(options: { keep?: boolean } = {}): Uint8Array[] {
+    if (this.kept !== null) {
+      const kept = this.kept;
+      this.kept = null;
+      return kept;
+    }
+    const loaded = this.readAll();
+    if (options.keep) this.kept = loaded;
+    return loaded;
+  }
+
+  private readAll(): Uint8Array[] {
     const frames: Uint8Array[] = [];
     for (const row of this.db.query("SELECT frame FROM metadata").values()) frames.push(this.verified(row[0], "metadata"));
     for (const row of this.db.query("SELECT position, frame FROM actions ORDER BY position").values()) {
@@ -121,6 +138,7 @@ export class SqliteStore implements ReplicaStore {
   /** Applies one batch of record frames in one transaction; fsynced when `sync`. */
   persist(blob: Uint8Array, sync: boolean): void {
     if (this.readonly) throw new Error(`${this.path} is open read-only`);
+    this.kept = null; // a kept load no longer describes the file
     if (blob.length === 0 && !sync) return;
     this.setSynchronous(sync ? "FULL" : "NORMAL");
     try {
