@@ -47,6 +47,7 @@ export function startHighAvailability(
     replicated = new ReplicatedLog({
       path: `${flags.work_dir}/replicated_log`, self, replicas, quorum, auto_initialize: flags.log_auto_initialize,
       cluster: clusterName({ zk_path: zk.path }), metrics: master.metrics, fatal,
+      onLearned: (entry) => master.registrar.learned(entry), // the registrar follows the log as a hot standby
     });
     replicated.start();
     replicated.keepCaughtUp(CATCHUP_INTERVAL_MS, () => !master.elected()); // the leader's election fills what it lacks

@@ -124,6 +124,7 @@ function openLog(flags: MasterFlags, self: string, master: Master): ReplicatedLo
   const replicated = new ReplicatedLog({
     path: join(flags.work_dir, "replicated_log"), self, replicas: [self], quorum: 1,
     auto_initialize: flags.log_auto_initialize, cluster: clusterName({ masters: [self] }), metrics: master.metrics, fatal: exitFatal,
+    onLearned: (entry) => master.registrar.learned(entry),
   });
   replicated.start();
   return replicated;

@@ -7,6 +7,8 @@
 // store costs what changed (design: "The registry").
 // Failure is final, as in Mesos: a failed, fenced or timed-out store (or fetch) aborts the
 // registrar, every queued and later operation fails, and the master aborts (onAbort).
+import { ActionType } from "../codec/index.ts";
+import type { LearnedEntry } from "../core.ts";
 import { logger } from "../logging.ts";
 import type { Metrics, Timer } from "../metrics.ts";
 import { encodeBatch, encodeOperation, decodeRegistry } from "../registry/codec.ts";
@@ -17,6 +19,9 @@ import type { RegistryStorage } from "../registry/storage.ts";
 import { type Operation, type Registry, Section, SMALL_SECTIONS } from "../registry/types.ts";
 
 const log = logger("registrar.ts");
+const FOLLOW_POLL_MS = 5;
+/** Operations that change only the agent lists (not the parts current() serves). */
+const AGENT_ONLY: ReadonlySet<string> = new Set(["ADMIT_SLAVE", "UPDATE_SLAVE", "MARK_SLAVE_UNREACHABLE", "MARK_SLAVE_REACHABLE", "REMOVE_SLAVE", "MARK_SLAVE_GONE", "PRUNE", "MARK_AGENT_DRAINED"]);
 
 /** Operations waiting for a store; more are refused (every queue has a limit). */
 export const QUEUED_OPERATIONS_MAX = 1 << 17;
@@ -39,6 +44,8 @@ export interface RegistrarOptions {
 
 interface Pending {
   bytes: Uint8Array;
+  /** Changes the small sections the master reads through current(). */
+  small: boolean;
   resolve: (applied: boolean) => void;
   reject: (error: Error) => void;
 }
@@ -50,9 +57,15 @@ export class Registrar implements RegistrarService {
   private replayed = false;
   private abort_reason = "";
   private readonly core = new RegistryCore();
+  /** The hot standby's position in the log's learned entries (see learned()). */
+  private readonly follow = { next: null as number | null, known: false, broken: null as string | null };
+  private readonly assembly = new SnapshotAssembly();
   private queue: Pending[] = [];
   private inflight: Pending[] = [];
   private storing = false;
+  private snapshotting = false;
+  /** The storage, once recovery has it (stores call append synchronously, to keep their order). */
+  private storage: RegistryStorage | null = null;
   private update_scheduled = false;
   /** Readers of the stored registry wait while a batch applied to the core is not yet stored. */
   private readers: (() => void)[] = [];
@@ -110,23 +123,25 @@ export class Registrar implements RegistrarService {
     const bytes = encodeOperation(op);
     if (bytes.length > BATCH_BYTES_MAX) return Promise.reject(new Error(`Registry operation of ${bytes.length} bytes exceeds ${BATCH_BYTES_MAX}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
+      this.queue.push({ bytes, small: !AGENT_ONLY.has(op.type), resolve, reject });
       this.scheduleUpdate();
     });
   }
 
   /**
-   * Fetches the registry within the fetch timeout, replays it, then stores a Recover
-   * operation with `master_info`; resolves with the recovered registry's small parts once
-   * that store succeeded. On failure the registrar aborts (and the promise rejects).
+   * Fetches the registry within the fetch timeout (this master's log writer elected, and the
+   * registry replayed up to the election), then stores a Recover operation with
+   * `master_info`; resolves with the recovered registry's small parts once that store
+   * succeeded. On failure the registrar aborts (and the promise rejects).
    */
   async recover(master_info: Record<string, unknown>): Promise<Registry> {
     if (this.state !== "idle") throw new Error(`recover() called while ${this.state}`);
     this.state = "recovering";
     const started_ms = performance.now();
     try {
-      const entries = await this.fetch();
-      this.replay(entries);
+      await this.fetch();
+      if (this.follow.broken !== null) throw new Error(this.follow.broken);
+      if (!this.follow.known) throw new Error("the log begins with an incomplete registry snapshot");
     } catch (error) {
       const reason = `Failed to recover registrar: ${(error as Error).message}`;
       this.abort(reason);
@@ -134,7 +149,7 @@ export class Registrar implements RegistrarService {
     }
     this.fetch_ms.record(performance.now() - started_ms);
     this.replayed = true;
-    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ bytes: encodeOperation({ type: "RECOVER", master_info }), resolve, reject }));
+    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ bytes: encodeOperation({ type: "RECOVER", master_info }), small: true, resolve, reject }));
     this.scheduleUpdate();
     await recovered; // rejects when the store failed: the registrar aborted
     this.state = "recovered";
@@ -142,41 +157,79 @@ export class Registrar implements RegistrarService {
     return this.cache;
   }
 
-  private async fetch(): Promise<Uint8Array[]> {
+  /**
+   * The log's learned entries in position order (the log core re-emits them from its
+   * beginning at start). Until this master recovers the registry it follows the log as a hot
+   * standby, so an election only has to replay what was learned since; afterwards the core
+   * is the registry, and the entries are its own writes.
+   */
+  learned(entry: LearnedEntry): void {
+    if (this.replayed || this.follow.broken !== null) return;
+    if (this.follow.next !== entry.position) {
+      // The log's first entry, or a jump over truncated positions: the state is known only
+      // from the log's very beginning, or again from the next complete snapshot.
+      this.follow.known = entry.position === 0;
+      this.assembly.reset();
+    }
+    this.follow.next = entry.position + 1;
+    if (entry.type !== ActionType.APPEND) return;
+    try {
+      this.replayEntry(entry.bytes);
+    } catch (error) {
+      this.follow.broken = (error as Error).message;
+      log.error(`The registry in the log cannot be replayed: ${this.follow.broken}`);
+    }
+  }
+
+  /** Elects this master's writer; then replays what the storage returned or waits for the feed. */
+  private async fetch(): Promise<void> {
     const timeout_ms = this.options.fetch_timeout_ms;
     const deadline_ms = Date.now() + timeout_ms;
-    return withTimeout((async () => (await this.options.storage).fetch(deadline_ms))(), timeout_ms, `Failed to perform fetch within ${timeout_ms}ms`);
+    const work = (async () => {
+      this.storage = await this.options.storage;
+      const fetched = await this.storage.fetch(deadline_ms);
+      if (fetched.entries !== undefined) return this.replay(fetched.entries);
+      while (this.follow.broken === null && (this.follow.next ?? 0) <= fetched.through) {
+        if (Date.now() >= deadline_ms) throw new Error(`the log's positions up to ${fetched.through} were not learned in time`);
+        await Bun.sleep(FOLLOW_POLL_MS);
+      }
+    })();
+    await withTimeout(work, timeout_ms, `Failed to perform fetch within ${timeout_ms}ms`);
+  }
+
+  /** Replays entries handed over whole (memory storage: no learned feed). */
+  private replay(entries: Uint8Array[]): void {
+    this.follow.known = true;
+    for (const [i, payload] of entries.entries()) {
+      const entry = decodeEntry(payload);
+      if (i === 0 && entry.kind === EntryKind.SNAPSHOT && entry.index === 0) this.follow.known = false; // truncated to it
+      this.replayEntry(payload);
+    }
   }
 
   /**
-   * Rebuilds the registry from the log: a snapshot, then the batches after it. Where the
-   * state before a snapshot is known (the log was not truncated there), the snapshot must be
-   * byte for byte what the replay produced (invariant S4); anything else is a broken log.
+   * One registry entry: a batch is applied, a snapshot (once complete) replaces the state.
+   * Where the state before a snapshot is known (the log was not truncated there), the
+   * snapshot must be byte for byte what the replay produced (invariant S4).
    */
-  private replay(entries: Uint8Array[]): void {
-    let known = true;
-    const assembly = new SnapshotAssembly();
-    for (const [i, payload] of entries.entries()) {
-      const entry = decodeEntry(payload);
-      if (entry.kind === EntryKind.OPERATIONS) {
-        if (!known) throw new Error("the log holds registry operations without the snapshot they follow");
-        assembly.reset();
-        this.core.apply(entry.batch);
-        this.bytes_since_snapshot += payload.length;
-        continue;
-      }
-      if (i === 0 && entry.index === 0) known = false; // truncated to this snapshot
-      const snapshot = assembly.add(entry);
-      if (snapshot === null) continue;
-      if (known && !bytesEqual(this.core.snapshot(Section.ALL), snapshot)) {
-        throw new Error("replaying the log's operations does not give the registry its snapshot holds (S4)");
-      }
-      this.core.restore(snapshot);
-      known = true;
-      this.bytes_since_snapshot = 0;
-      this.last_snapshot_bytes = snapshot.length;
+  private replayEntry(payload: Uint8Array): void {
+    const entry = decodeEntry(payload);
+    if (entry.kind === EntryKind.OPERATIONS) {
+      if (!this.follow.known) throw new Error("the log holds registry operations without the snapshot they follow");
+      this.assembly.reset();
+      this.core.apply(entry.batch);
+      this.bytes_since_snapshot += payload.length;
+      return;
     }
-    if (!known) throw new Error("the log begins with an incomplete registry snapshot");
+    const snapshot = this.assembly.add(entry);
+    if (snapshot === null) return;
+    if (this.follow.known && !bytesEqual(this.core.snapshot(Section.ALL), snapshot)) {
+      throw new Error("replaying the log's operations does not give the registry its snapshot holds (S4)");
+    }
+    this.core.restore(snapshot);
+    this.follow.known = true;
+    this.bytes_since_snapshot = 0;
+    this.last_snapshot_bytes = snapshot.length;
   }
 
   private scheduleUpdate(): void {
@@ -198,17 +251,16 @@ export class Registrar implements RegistrarService {
     this.storing = true;
     this.inflight = batch;
     const started_ms = performance.now();
-    void this.store([operationsEntry(encoded)]).then(async (positions) => {
+    void this.store([operationsEntry(encoded)]).then((positions) => {
       if (positions === null) return;
       this.store_ms.record(performance.now() - started_ms);
       this.inflight = [];
-      this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
+      if (batch.some((p) => p.small)) this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
       for (const read of this.readers.splice(0)) read();
       batch.forEach((p, i) => p.resolve(results[i] === 1));
       this.bytes_since_snapshot += encoded.length + 2;
-      if (this.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, this.last_snapshot_bytes)) await this.snapshot();
+      if (!this.snapshotting && this.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, this.last_snapshot_bytes)) this.snapshot();
       this.storing = false;
-      for (const read of this.readers.splice(0)) read();
       this.update();
     });
   }
@@ -223,20 +275,28 @@ export class Registrar implements RegistrarService {
     return this.queue.splice(0, count);
   }
 
-  /** Appends the registry as a snapshot, then truncates the log to its first chunk. */
-  private async snapshot(): Promise<void> {
+  /**
+   * Appends the registry as a snapshot, then truncates the log to its first chunk. The chunks'
+   * appends are issued now, so they sit in the log right after the batch just stored and
+   * before the next one; batches go on meanwhile (a snapshot of a large registry takes a
+   * while to write). A writer that dies mid-snapshot leaves an incomplete one, which replay
+   * skips: the batches around it carry the state.
+   */
+  private snapshot(): void {
+    this.snapshotting = true;
     const snapshot = this.core.snapshot(Section.ALL);
-    const positions = await this.store(snapshotEntries(snapshot));
-    if (positions === null) return;
-    const truncated = await this.guard(this.resolveStorage().then((s) => s.truncate(positions[0]!)), "truncate");
-    if (truncated === null) return;
     this.bytes_since_snapshot = 0;
-    this.last_snapshot_bytes = snapshot.length;
+    void this.store(snapshotEntries(snapshot)).then(async (positions) => {
+      if (positions === null) return;
+      if ((await this.guard(this.storage!.truncate(positions[0]!), "truncate")) === null) return;
+      this.last_snapshot_bytes = snapshot.length;
+      this.snapshotting = false;
+    });
   }
 
-  /** Appends `entries` in order; their positions, or null after aborting the registrar. */
+  /** Appends `entries`, in this order and before any later store's; their positions, or null after aborting. */
   private async store(entries: Uint8Array[]): Promise<number[] | null> {
-    const storage = await this.resolveStorage();
+    const storage = this.storage!;
     const appends = Promise.all(entries.map((e) => storage.append(e)));
     const positions = await this.guard(appends, "store");
     if (positions === null) return null;
@@ -256,10 +316,6 @@ export class Registrar implements RegistrarService {
       this.abort((error as Error).message.startsWith("Failed to update registry") ? (error as Error).message : `Failed to update registry: ${(error as Error).message}`);
       return null;
     }
-  }
-
-  private resolveStorage(): Promise<RegistryStorage> {
-    return Promise.resolve(this.options.storage);
   }
 
   /**

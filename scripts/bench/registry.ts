@@ -25,7 +25,7 @@ import { setLoggingLevel } from "../../host/logging.ts";
 import { Registrar } from "../../host/master/registrar.ts";
 import { Metrics } from "../../host/metrics.ts";
 import { clusterName } from "../../host/net/cluster.ts";
-import { LogStorage } from "../../host/registry/storage.ts";
+import { LogStorage, type RegistryStorage } from "../../host/registry/storage.ts";
 import { Section, type SlaveInfo } from "../../host/registry/types.ts";
 import { forgetDir, freePorts, removeOnExit, type Server, spawnServer, tail, waitUntil } from "./systems/processes.ts";
 import { formatTable } from "./systems/types.ts";
@@ -80,11 +80,15 @@ interface Cluster {
   local: Local | null;
 }
 
-/** Opens replica i's directory in this process on its port (the master's own replica). */
-function openLocal(cluster: Cluster, i: number): Local {
+/**
+ * Opens replica i's directory in this process on its port (the master's own replica), its
+ * learned entries feeding `registrar` from the start, as a master wires them.
+ */
+function openLocal(cluster: Cluster, i: number, registrar: Registrar): Local {
   const log = new ReplicatedLog({
     path: join(cluster.dir, `replica-${i}`), self: cluster.addresses[i]!, replicas: cluster.addresses, quorum: 2,
     auto_initialize: true, cluster: clusterName({ masters: cluster.addresses }), metrics: new Metrics(),
+    onLearned: (entry) => registrar.learned(entry),
     fatal: (message) => { throw new Error(`replica ${i}: ${message}`); },
   });
   const server = servePeerLinks(log, "127.0.0.1", cluster.ports[i]!);
@@ -105,8 +109,8 @@ async function closeLocal(cluster: Cluster): Promise<void> {
   await local?.server.stop(true);
 }
 
-/** Replicas 1 and 2 as processes, replica 0 here; resolves once replica 0 is VOTING. */
-async function startCluster(dir: string): Promise<Cluster> {
+/** Replicas 1 and 2 as processes, replica 0 here under `registrar`; resolves once replica 0 is VOTING. */
+async function startCluster(dir: string, registrar: Registrar, storage: (s: RegistryStorage) => void): Promise<Cluster> {
   const ports = await freePorts(3);
   const addresses = ports.map((p) => `127.0.0.1:${p}`).sort();
   const cluster: Cluster = { dir, addresses, ports: addresses.map((a) => Number(a.split(":")[1])), processes: [], local: null };
@@ -115,7 +119,8 @@ async function startCluster(dir: string): Promise<Cluster> {
   cluster.processes = [1, 2].map((i) => spawnServer([BINARY, "log", "replica", ...common, `--port=${cluster.ports[i]}`, `--path=${join(dir, `replica-${i}`)}`], {
     cwd: dir, env: { PATH: process.env.PATH ?? "" }, log_path: join(dir, `replica-${i}.log`),
   }));
-  cluster.local = openLocal(cluster, 0);
+  cluster.local = openLocal(cluster, 0, registrar);
+  storage(new LogStorage(cluster.local.log));
   await waitUntil("replica 0 to recover", async () => cluster.local!.log.loop.status() === 1, () => checkAlive(cluster), READY_MS, 20);
   return cluster;
 }
@@ -129,10 +134,10 @@ async function stopCluster(cluster: Cluster): Promise<void> {
   await Promise.all(cluster.processes.map((p) => p?.stop()));
 }
 
-/** A registrar on `log` as the master builds one; an abort fails every pending operation. */
-function newRegistrar(log: ReplicatedLog, metrics: Metrics): Registrar {
+/** A registrar as the master builds one (its storage arrives with the log); an abort fails every pending operation. */
+function newRegistrar(storage: Promise<RegistryStorage>, metrics: Metrics): Registrar {
   return new Registrar({
-    storage: new LogStorage(log), metrics, fetch_timeout_ms: FETCH_TIMEOUT_MS, store_timeout_ms: STORE_TIMEOUT_MS,
+    storage, metrics, fetch_timeout_ms: FETCH_TIMEOUT_MS, store_timeout_ms: STORE_TIMEOUT_MS,
     onAbort: (reason) => console.error(`registrar aborted: ${reason}`),
   });
 }
@@ -164,13 +169,15 @@ async function recoverOnNewLeader(cluster: Cluster, agents: number): Promise<{ r
   await cluster.processes[0]!.stop();
   cluster.processes[0] = null;
   const started_ms = performance.now();
+  const storage = Promise.withResolvers<RegistryStorage>();
+  const registrar = newRegistrar(storage.promise, new Metrics());
   try {
-    cluster.local = openLocal(cluster, 1);
+    cluster.local = openLocal(cluster, 1, registrar);
+    storage.resolve(new LogStorage(cluster.local.log));
   } catch (error) {
     throw new Error(`reopening replica 1's file: ${(error as Error).message}`);
   }
   const open_ms = performance.now() - started_ms;
-  const registrar = newRegistrar(cluster.local.log, new Metrics());
   await registrar.recover(masterInfo(cluster.ports[1]!));
   const recover_ms = performance.now() - started_ms;
   const recovered = (await registrar.read(Section.SLAVES)).slaves?.slaves.length ?? 0;
@@ -215,9 +222,7 @@ function report(f: Figures, recover_error: string | null): void {
 }
 
 /** The three timed write phases on one registrar, then the failover; all figures. */
-async function run(cluster: Cluster): Promise<{ figures: Figures; recover_error: string | null }> {
-  const metrics = new Metrics();
-  const registrar = newRegistrar(cluster.local!.log, metrics);
+async function run(cluster: Cluster, registrar: Registrar, metrics: Metrics): Promise<{ figures: Figures; recover_error: string | null }> {
   await registrar.recover(masterInfo(cluster.ports[0]!));
   await admit(registrar, 0, PRELOAD);
   const ops_per_s_at_1k = await admit(registrar, PRELOAD, PROBE);
@@ -255,8 +260,11 @@ async function main(): Promise<void> {
   removeOnExit(dir);
   let cluster: Cluster | null = null;
   try {
-    cluster = await startCluster(dir);
-    const { figures, recover_error } = await run(cluster);
+    const metrics = new Metrics();
+    const storage = Promise.withResolvers<RegistryStorage>();
+    const registrar = newRegistrar(storage.promise, metrics);
+    cluster = await startCluster(dir, registrar, storage.resolve);
+    const { figures, recover_error } = await run(cluster, registrar, metrics);
     report(figures, recover_error);
     if (recover_error !== null) process.exitCode = 1;
   } finally {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReplicatedLog } from "../../host/log/replicated_log.ts";
 import { clusterName } from "../../host/net/cluster.ts";
+import type { LearnedEntry } from "../../host/core.ts";
 import { Metrics } from "../../host/metrics.ts";
 import { servePeerLinks } from "../../host/log/serve.ts";
 import { freePort } from "./process.ts";
@@ -34,19 +35,22 @@ export class RegistryLogs {
     return `127.0.0.1:${this.ports[i]}`;
   }
 
-  /** Opens replica i on its file and port (again, after stop()). */
-  open(i: number): ReplicatedLog {
+  /**
+   * Opens replica i on its file and port (again, after stop()). With `start: false` the
+   * caller starts it, after wiring `onLearned` (a registrar must see the log's first entries).
+   */
+  open(i: number, options: { start?: boolean; onLearned?: (entry: LearnedEntry) => void } = {}): ReplicatedLog {
     if (this.replicas.has(i)) throw new Error(`replica ${i} is open`);
     const replicas = this.ports.map((_, j) => this.address(j));
     const log = new ReplicatedLog({
       path: join(this.dir, `replica-${i}`), self: this.address(i), replicas, quorum: this.quorum, auto_initialize: true,
-      cluster: clusterName({ masters: replicas }), metrics: new Metrics(),
+      cluster: clusterName({ masters: replicas }), metrics: new Metrics(), onLearned: options.onLearned,
       fatal: (message) => {
         throw new Error(`replica ${i} fatal: ${message}`);
       },
     });
     const server = servePeerLinks(log, "127.0.0.1", this.ports[i]!);
-    log.start();
+    if (options.start ?? true) log.start();
     this.replicas.set(i, { log, server });
     return log;
   }

@@ -27,25 +27,23 @@ afterEach(() => {
   logs = null;
 });
 
-function registrar(log: ReturnType<RegistryLogs["open"]>, extra: Partial<RegistrarOptions> = {}) {
+/** Opens replica i with a registrar following its learned entries from the log's start. */
+function attach(i: number, extra: Partial<RegistrarOptions> = {}) {
   const aborts: string[] = [];
-  const r = new Registrar({
+  let r: Registrar | null = null;
+  const log = logs!.open(i, { start: false, onLearned: (entry) => r!.learned(entry) });
+  r = new Registrar({
     storage: new LogStorage(log), metrics: new Metrics(), fetch_timeout_ms: 10_000, store_timeout_ms: 5_000,
     onAbort: (reason) => aborts.push(reason), ...extra,
   });
-  return { registrar: r, aborts };
+  log.start();
+  return { registrar: r, aborts, log };
 }
 
-async function single(): Promise<{ open: () => ReturnType<typeof registrar>; restart: () => void }> {
+/** One replica (quorum 1); open() starts it with a fresh registrar, restart() stops it. */
+async function single(): Promise<{ open: () => ReturnType<typeof attach>; restart: () => void }> {
   logs = await RegistryLogs.create(1, 1);
-  logs.open(0);
-  return {
-    open: () => registrar(logs!.get(0)),
-    restart: () => {
-      logs!.stop(0);
-      logs!.open(0);
-    },
-  };
+  return { open: () => attach(0), restart: () => logs!.stop(0) };
 }
 
 const applyAll = (r: Registrar, ops: Operation[]) => Promise.all(ops.map((op) => r.apply(op)));
@@ -144,9 +142,9 @@ describe("RegistrarTest", () => {
   });
 
   test("operations submitted together are stored in far fewer log writes than operations", async () => {
-    const { open } = await single();
+    logs = await RegistryLogs.create(1, 1);
     const metrics = new Metrics();
-    const r = new Registrar({ storage: new LogStorage(logs!.get(0)), metrics, fetch_timeout_ms: 10_000, store_timeout_ms: 5_000, onAbort: () => {} });
+    const { registrar: r } = attach(0, { metrics });
     await r.recover(MASTER);
     const results = await applyAll(r, Array.from({ length: 2000 }, (_, i) => ({ type: "ADMIT_SLAVE", info: slave(i) }) as Operation));
     expect(results.every((x) => x)).toBe(true);
@@ -154,13 +152,11 @@ describe("RegistrarTest", () => {
     expect(stores).toBeGreaterThanOrEqual(2); // the Recover batch, then the admits
     expect(stores).toBeLessThan(50);
     expect(metrics.snapshot()["registrar/registry_size_bytes"]).toBeGreaterThan(2000 * 100);
-    void open;
   });
 
   test("snapshots truncate the log, and replaying snapshot + operations gives the same registry (S4)", async () => {
     logs = await RegistryLogs.create(1, 1);
-    const log = logs.open(0);
-    const { registrar: r } = registrar(log, { snapshot_min_bytes: 4096 });
+    const { registrar: r } = attach(0, { snapshot_min_bytes: 4096 });
     await r.recover(MASTER);
     for (let round = 0; round < 10; round++) {
       await applyAll(r, Array.from({ length: 20 }, (_, i) => ({ type: "ADMIT_SLAVE", info: slave(round * 20 + i) }) as Operation));
@@ -168,8 +164,7 @@ describe("RegistrarTest", () => {
     }
     const before = await r.full();
     logs.stop(0);
-    const reopened = logs.open(0);
-    const { registrar: again } = registrar(reopened);
+    const { registrar: again, log: reopened } = attach(0);
     await again.recover(MASTER);
     const after = await again.full();
     expect(after.slaves).toEqual(before.slaves);
@@ -185,7 +180,7 @@ describe("RegistrarTest", () => {
 
   test("FetchTimeout: a log without a quorum fails recovery, and every later operation", async () => {
     logs = await RegistryLogs.create(3, 2);
-    const { registrar: r, aborts } = registrar(logs.open(0), { fetch_timeout_ms: 500 });
+    const { registrar: r, aborts } = attach(0, { fetch_timeout_ms: 500 });
     await expect(r.recover(MASTER)).rejects.toThrow("Failed to perform fetch within 500ms");
     expect(aborts).toHaveLength(1);
     await expect(r.apply({ type: "ADMIT_SLAVE", info: slave(1) })).rejects.toThrow("Registrar aborted");
@@ -193,8 +188,8 @@ describe("RegistrarTest", () => {
 
   test("StoreTimeout: a store that outlasts --registry_store_timeout fails that operation and every later one", async () => {
     logs = await RegistryLogs.create(3, 2);
-    for (const i of [0, 1, 2]) logs.open(i); // auto-initialisation needs every replica
-    const { registrar: r, aborts } = registrar(logs.get(0), { store_timeout_ms: 500 });
+    const { registrar: r, aborts } = attach(0, { store_timeout_ms: 500 });
+    for (const i of [1, 2]) logs.open(i); // auto-initialisation needs every replica
     await r.recover(MASTER);
     logs.stop(1);
     logs.stop(2); // the quorum is gone: the next write cannot be chosen
@@ -205,11 +200,11 @@ describe("RegistrarTest", () => {
 
   test("Abort: a registrar whose log writer was fenced by another master's fails its next store and aborts", async () => {
     logs = await RegistryLogs.create(3, 2);
-    for (const i of [0, 1, 2]) logs.open(i);
-    const first = registrar(logs.get(0));
+    const first = attach(0);
+    const second = attach(1);
+    logs.open(2);
     await first.registrar.recover(MASTER);
     expect(await first.registrar.apply({ type: "ADMIT_SLAVE", info: slave(1) })).toBe(true);
-    const second = registrar(logs.get(1));
     await second.registrar.recover({ ...MASTER, id: "master-2" });
     await expect(first.registrar.apply({ type: "ADMIT_SLAVE", info: slave(2) })).rejects.toThrow("Registrar aborted");
     expect(first.aborts[0]).toContain("demoted");
