@@ -13,7 +13,8 @@ import { logger } from "../logging.ts";
 import type { Metrics, Timer } from "../metrics.ts";
 import { encodeBatch, encodeOperation, decodeRegistry } from "../registry/codec.ts";
 import { RegistryCore } from "../registry/core.ts";
-import { decodeEntry, EntryKind, operationsEntry, SnapshotAssembly, snapshotEntries } from "../registry/entries.ts";
+import { decodeEntry, EntryKind, operationsEntry, snapshotEntries } from "../registry/entries.ts";
+import { RegistryReplay } from "../registry/replay.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { RegistryStorage } from "../registry/storage.ts";
 import { type Operation, type Registry, Section, SMALL_SECTIONS } from "../registry/types.ts";
@@ -30,6 +31,11 @@ export const BATCH_BYTES_MAX = 512 << 10;
 export const BATCH_OPERATIONS_MAX = 8192;
 /** Operations written since the last snapshot before a new one, at least (then: its size). */
 export const SNAPSHOT_MIN_BYTES = 1 << 20;
+/**
+ * A new snapshot once the batches since the last one outweigh it this many times: snapshots
+ * then cost 1/ratio of the batches' bytes, and a cold replay reads at most ratio × the registry.
+ */
+export const SNAPSHOT_RATIO = Number(process.env.SNAPSHOT_RATIO ?? 2);
 
 export interface RegistrarOptions {
   /** The storage, or its promise when the log's replica set is still being discovered. */
@@ -57,21 +63,20 @@ export class Registrar implements RegistrarService {
   private replayed = false;
   private abort_reason = "";
   private readonly core = new RegistryCore();
+  private readonly replay = new RegistryReplay(this.core);
   /** The hot standby's position in the log's learned entries (see learned()). */
-  private readonly follow = { next: null as number | null, known: false, broken: null as string | null };
-  private readonly assembly = new SnapshotAssembly();
+  private readonly follow = { next: null as number | null, broken: null as string | null };
+  /** The snapshot being written: its chunks still to store, and the first one's position. */
+  private snapshotting: { chunks: Uint8Array[]; bytes: number; first: number | null; unstored: number } | null = null;
   private queue: Pending[] = [];
   private inflight: Pending[] = [];
   private storing = false;
-  private snapshotting = false;
   /** The storage, once recovery has it (stores call append synchronously, to keep their order). */
   private storage: RegistryStorage | null = null;
   private update_scheduled = false;
   /** Readers of the stored registry wait while a batch applied to the core is not yet stored. */
   private readers: (() => void)[] = [];
   private cache: Registry = {};
-  private bytes_since_snapshot = 0;
-  private last_snapshot_bytes = 0;
   private readonly fetch_ms: Timer;
   private readonly store_ms: Timer;
   private readonly snapshot_min_bytes: number;
@@ -141,7 +146,7 @@ export class Registrar implements RegistrarService {
     try {
       await this.fetch();
       if (this.follow.broken !== null) throw new Error(this.follow.broken);
-      if (!this.follow.known) throw new Error("the log begins with an incomplete registry snapshot");
+      if (!this.replay.known) throw new Error("the log begins with an incomplete registry snapshot");
     } catch (error) {
       const reason = `Failed to recover registrar: ${(error as Error).message}`;
       this.abort(reason);
@@ -165,16 +170,13 @@ export class Registrar implements RegistrarService {
    */
   learned(entry: LearnedEntry): void {
     if (this.replayed || this.follow.broken !== null) return;
-    if (this.follow.next !== entry.position) {
-      // The log's first entry, or a jump over truncated positions: the state is known only
-      // from the log's very beginning, or again from the next complete snapshot.
-      this.follow.known = entry.position === 0;
-      this.assembly.reset();
-    }
+    // The log's first entry, or a jump over truncated positions: the state is known only from
+    // the log's very beginning, or again from the next complete snapshot.
+    if (this.follow.next !== entry.position) this.replay.start(entry.position === 0);
     this.follow.next = entry.position + 1;
     if (entry.type !== ActionType.APPEND) return;
     try {
-      this.replayEntry(entry.bytes);
+      this.replay.apply(entry.bytes);
     } catch (error) {
       this.follow.broken = (error as Error).message;
       log.error(`The registry in the log cannot be replayed: ${this.follow.broken}`);
@@ -188,7 +190,7 @@ export class Registrar implements RegistrarService {
     const work = (async () => {
       this.storage = await this.options.storage;
       const fetched = await this.storage.fetch(deadline_ms);
-      if (fetched.entries !== undefined) return this.replay(fetched.entries);
+      if (fetched.entries !== undefined) return this.replayAll(fetched.entries);
       while (this.follow.broken === null && (this.follow.next ?? 0) <= fetched.through) {
         if (Date.now() >= deadline_ms) throw new Error(`the log's positions up to ${fetched.through} were not learned in time`);
         await Bun.sleep(FOLLOW_POLL_MS);
@@ -198,38 +200,10 @@ export class Registrar implements RegistrarService {
   }
 
   /** Replays entries handed over whole (memory storage: no learned feed). */
-  private replay(entries: Uint8Array[]): void {
-    this.follow.known = true;
-    for (const [i, payload] of entries.entries()) {
-      const entry = decodeEntry(payload);
-      if (i === 0 && entry.kind === EntryKind.SNAPSHOT && entry.index === 0) this.follow.known = false; // truncated to it
-      this.replayEntry(payload);
-    }
-  }
-
-  /**
-   * One registry entry: a batch is applied, a snapshot (once complete) replaces the state.
-   * Where the state before a snapshot is known (the log was not truncated there), the
-   * snapshot must be byte for byte what the replay produced (invariant S4).
-   */
-  private replayEntry(payload: Uint8Array): void {
-    const entry = decodeEntry(payload);
-    if (entry.kind === EntryKind.OPERATIONS) {
-      if (!this.follow.known) throw new Error("the log holds registry operations without the snapshot they follow");
-      this.assembly.reset();
-      this.core.apply(entry.batch);
-      this.bytes_since_snapshot += payload.length;
-      return;
-    }
-    const snapshot = this.assembly.add(entry);
-    if (snapshot === null) return;
-    if (this.follow.known && !bytesEqual(this.core.snapshot(Section.ALL), snapshot)) {
-      throw new Error("replaying the log's operations does not give the registry its snapshot holds (S4)");
-    }
-    this.core.restore(snapshot);
-    this.follow.known = true;
-    this.bytes_since_snapshot = 0;
-    this.last_snapshot_bytes = snapshot.length;
+  private replayAll(entries: Uint8Array[]): void {
+    const first = entries.length > 0 ? decodeEntry(entries[0]!) : null;
+    this.replay.start(!(first?.kind === EntryKind.SNAPSHOT && first.index === 0)); // or truncated to it
+    for (const payload of entries) this.replay.apply(payload);
   }
 
   private scheduleUpdate(): void {
@@ -242,24 +216,34 @@ export class Registrar implements RegistrarService {
     });
   }
 
-  /** Starts the next batch when none is being stored (Mesos's RegistrarProcess::update). */
+  /**
+   * Starts the next store when none is in flight (Mesos's RegistrarProcess::update): every
+   * queued operation up to a batch's bounds, preceded by the next chunk of a snapshot being
+   * written, if any.
+   */
   private update(): void {
-    if (this.storing || !this.replayed || this.state === "aborted" || this.state === "stopped" || this.queue.length === 0) return;
+    if (this.storing || !this.replayed || this.state === "aborted" || this.state === "stopped") return;
+    const chunk = this.snapshotting?.chunks.shift() ?? null;
+    if (this.queue.length === 0 && chunk === null) return;
     const batch = this.takeBatch();
-    const encoded = encodeBatch(batch.map((p) => p.bytes));
-    const results = this.core.apply(encoded);
+    const encoded = batch.length > 0 ? encodeBatch(batch.map((p) => p.bytes)) : null;
+    const results = encoded !== null ? this.core.apply(encoded) : new Uint8Array(0);
+    const entries = [...(chunk !== null ? [chunk] : []), ...(encoded !== null ? [operationsEntry(encoded)] : [])];
     this.storing = true;
     this.inflight = batch;
     const started_ms = performance.now();
-    void this.store([operationsEntry(encoded)]).then((positions) => {
+    void this.store(entries).then((positions) => {
       if (positions === null) return;
-      this.store_ms.record(performance.now() - started_ms);
-      this.inflight = [];
-      if (batch.some((p) => p.small)) this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
-      for (const read of this.readers.splice(0)) read();
-      batch.forEach((p, i) => p.resolve(results[i] === 1));
-      this.bytes_since_snapshot += encoded.length + 2;
-      if (!this.snapshotting && this.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, this.last_snapshot_bytes)) this.snapshot();
+      if (chunk !== null) this.chunkStored(positions[0]!);
+      if (encoded !== null) {
+        this.store_ms.record(performance.now() - started_ms);
+        this.inflight = [];
+        if (batch.some((p) => p.small)) this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
+        for (const read of this.readers.splice(0)) read();
+        batch.forEach((p, i) => p.resolve(results[i] === 1));
+        this.replay.bytes_since_snapshot += encoded.length + 2;
+        if (this.snapshotting === null && this.replay.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, SNAPSHOT_RATIO * this.replay.last_snapshot_bytes)) this.snapshot();
+      }
       this.storing = false;
       this.update();
     });
@@ -276,21 +260,26 @@ export class Registrar implements RegistrarService {
   }
 
   /**
-   * Appends the registry as a snapshot, then truncates the log to its first chunk. The chunks'
-   * appends are issued now, so they sit in the log right after the batch just stored and
-   * before the next one; batches go on meanwhile (a snapshot of a large registry takes a
-   * while to write). A writer that dies mid-snapshot leaves an incomplete one, which replay
-   * skips: the batches around it carry the state.
+   * Takes a snapshot of the registry as just stored; its chunks go out one ahead of each
+   * following store (chunk 0 first, so it sits right after the last batch it holds), and once
+   * all are stored the log is truncated to chunk 0 (replay.ts tells how they are read).
    */
   private snapshot(): void {
-    this.snapshotting = true;
-    const snapshot = this.core.snapshot(Section.ALL);
-    this.bytes_since_snapshot = 0;
-    void this.store(snapshotEntries(snapshot)).then(async (positions) => {
-      if (positions === null) return;
-      if ((await this.guard(this.storage!.truncate(positions[0]!), "truncate")) === null) return;
-      this.last_snapshot_bytes = snapshot.length;
-      this.snapshotting = false;
+    const bytes = this.core.snapshot(Section.ALL);
+    this.snapshotting = { chunks: snapshotEntries(bytes), bytes: bytes.length, first: null, unstored: 0 };
+    this.snapshotting.unstored = this.snapshotting.chunks.length;
+    this.replay.bytes_since_snapshot = 0;
+  }
+
+  private chunkStored(position: number): void {
+    const snapshot = this.snapshotting!;
+    snapshot.first ??= position;
+    if (--snapshot.unstored > 0) return;
+    void this.guard(this.storage!.truncate(snapshot.first), "truncate").then((truncated) => {
+      if (truncated === null) return;
+      this.replay.last_snapshot_bytes = snapshot.bytes;
+      this.snapshotting = null;
+      this.update(); // the next snapshot may be due already
     });
   }
 
@@ -346,10 +335,4 @@ function withTimeout<T>(work: Promise<T>, timeout_ms: number, message: string): 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), timeout_ms)));
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

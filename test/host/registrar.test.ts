@@ -159,8 +159,9 @@ describe("RegistrarTest", () => {
     const { registrar: r } = attach(0, { snapshot_min_bytes: 4096 });
     await r.recover(MASTER);
     for (let round = 0; round < 10; round++) {
-      await applyAll(r, Array.from({ length: 20 }, (_, i) => ({ type: "ADMIT_SLAVE", info: slave(round * 20 + i) }) as Operation));
-      await r.apply({ type: "MARK_SLAVE_GONE", id: `S${round * 20}`, time: { nanoseconds: round } });
+      // 2,000 agents: a registry of several snapshot chunks, interleaved with later batches
+      await applyAll(r, Array.from({ length: 200 }, (_, i) => ({ type: "ADMIT_SLAVE", info: slave(round * 200 + i) }) as Operation));
+      await r.apply({ type: "MARK_SLAVE_GONE", id: `S${round * 200}`, time: { nanoseconds: round } });
     }
     const before = await r.full();
     logs.stop(0);
