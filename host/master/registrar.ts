@@ -245,6 +245,7 @@ export class Registrar implements RegistrarService {
         if (this.snapshotting === null && this.replay.bytes_since_snapshot >= Math.max(this.snapshot_min_bytes, SNAPSHOT_RATIO * this.replay.last_snapshot_bytes)) this.snapshot();
       }
       this.storing = false;
+      for (const read of this.readers.splice(0)) read(); // after a chunk-only store too
       this.update();
     });
   }

@@ -1,7 +1,7 @@
 // Proves registry GC (mesos-spec §5.7): unreachable and gone entries older than
 // --registry_max_agent_age are pruned, then the oldest-inserted beyond
 // --registry_max_agent_count, in one Prune through the registrar; the registrar's metrics carry
-// Mesos's names and timer suffixes.
+// Mesos's names and timer suffixes; reads of the stored registry are answered after any store.
 import { expect, test } from "bun:test";
 import { Metrics } from "../../host/metrics.ts";
 import { Registrar } from "../../host/master/registrar.ts";
@@ -56,4 +56,15 @@ test("a GC pass prunes the registry's unreachable and gone lists through the reg
     }
   }
   expect(snapshot["registrar/state_fetch_ms/count"]).toBe(1);
+});
+
+test("reads wait for a store in flight and are answered when it ends, also a snapshot chunk's alone", async () => {
+  const registrar = new Registrar({ storage: new MemoryStorage(), metrics: new Metrics(), fetch_timeout_ms: 1000, store_timeout_ms: 1000, onAbort: () => {}, snapshot_min_bytes: 1 });
+  await registrar.recover({ id: "m" });
+  const ops: Operation[] = Array.from({ length: 2500 }, (_, n) => ({ type: "ADMIT_SLAVE", info: { ...slave(n), attributes: [{ name: "rack", type: "TEXT", text: { value: "r".repeat(200) } }] } }));
+  expect((await Promise.all(ops.map((op) => registrar.apply(op)))).every(Boolean)).toBe(true);
+  // The snapshot taken after that batch (over 256 KiB: several chunks) is now being stored
+  // one chunk per store, with no batch behind it.
+  const registry = await registrar.full();
+  expect(registry.slaves?.slaves).toHaveLength(2500);
 });
