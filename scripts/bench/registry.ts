@@ -5,9 +5,9 @@
 // (~490 bytes of JSON), all submitted at once so the registrar batches them as Mesos's does.
 // Phases, on one growing registry:
 //   preload   1,000 agents (not timed)
-//   at 1k     +10,000 admits → ops/s while the registry is small
+//   at 1k     +20,000 admits → ops/s while the registry is small
 //   headline  +50,000 admits → ops/s, registrar/state_store_ms percentiles, registry size
-//   at 50k    +10,000 admits once it holds ≥ 50,000 agents → ops/s; ratio to "at 1k" shows
+//   at 50k    +20,000 admits once it holds ≥ 50,000 agents → ops/s; ratio to "at 1k" shows
 //             whether a write's cost grows with the registry (Mesos rewrites it all per batch)
 //   recovery  the leader's replica stops, replica process 1 is SIGTERMed and its directory
 //             reopened here on its port as a new leader: time from opening the replica file to
@@ -34,7 +34,7 @@ import { fmt } from "./systems/report.ts";
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
 const PRELOAD = 1_000;
-const PROBE = 10_000;
+const PROBE = 20_000;
 const HEADLINE = 50_000;
 const READY_MS = 60_000;
 /** Mesos's defaults for --registry_fetch_timeout and --registry_store_timeout. */
