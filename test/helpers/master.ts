@@ -14,6 +14,11 @@ export function testMaster(argv: string[] = [], exits: number[] = []): Master {
       exits.push(status);
       throw new Error(`exit ${status}`);
     },
+    // A registry failure aborts a real master; here it must not abort the test runner.
+    abort: () => {
+      exits.push(134);
+      throw new Error("abort");
+    },
   });
 }
 
