@@ -1,13 +1,14 @@
 // One binary, three personalities: chosen by the invoked name (mesos-master, mesos-agent,
 // mesos-log, as the build's links provide) or by the first argument (`mesos master ...`).
 import { basename } from "node:path";
+import { agentMain } from "./agent/main.ts";
 import { logMain } from "./log/main.ts";
 import { masterMain } from "./master/main.ts";
 import { MESOS_VERSION, PRODUCT_VERSION } from "./version.ts";
 
 const PERSONALITIES: Record<string, { summary: string; run?: (argv: readonly string[]) => Promise<void> }> = {
   master: { summary: "the Mesos master: leader election, replicated log, registry, HTTP API", run: masterMain },
-  agent: { summary: "the Mesos agent (not available in this build yet)" },
+  agent: { summary: "the Mesos agent: finds the leading master, registers, answers its health checks", run: agentMain },
   log: { summary: "the replicated log tool: initialize, read, replica, benchmark", run: logMain },
 };
 

@@ -1,0 +1,128 @@
+// The mesos-agent personality: parse and validate flags (exit 1 with one line on any error),
+// prepare the work dir, settle its resources (given, else detected) and address, recover its
+// id from <work_dir>/meta/slave.json, bind its HTTP port (exit 1 naming the address when
+// taken), then follow the leading master (host/agent/agent.ts) until SIGTERM/SIGINT (exit 0)
+// or a SHUTDOWN from the leader (exit 0, the work dir left as it is).
+import { mkdirSync } from "node:fs";
+import { FlagError, helpText, renderFlags } from "../flags.ts";
+import { logger, setLoggingLevel } from "../logging.ts";
+import type { SlaveInfo } from "../registry/types.ts";
+import { MESOS_VERSION } from "../version.ts";
+import { resolveAgentAddress } from "./address.ts";
+import { Agent } from "./agent.ts";
+import { openWebSocketChannel } from "./channel.ts";
+import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "./flags.ts";
+import { serveAgentHttp } from "./http.ts";
+import { leaderSource } from "./leader.ts";
+import { type Attribute, detectResources, mergeResources, type Resource } from "./resources.ts";
+import { metaPath, readSlaveMeta, type SlaveMeta, slaveInfoChanges, writeSlaveMeta } from "./state_dir.ts";
+
+const log = logger("main.ts");
+
+export async function agentMain(argv: readonly string[]): Promise<void> {
+  const flags = loadFlags(argv);
+  setLoggingLevel(flags.logging_level);
+  prepareWorkDir(flags.work_dir);
+  const resources = settleResources(flags);
+  const address = await resolveAgentAddress(flags);
+  const pid = `slave(1)@${address.ip}:${address.port}`;
+  const info = {
+    hostname: address.hostname, port: address.port, resources, attributes: flags.attributes ?? ([] as Attribute[]), checkpoint: true,
+  };
+  const recovered = recoverMeta(flags.work_dir, info);
+  const agent = new Agent({
+    info, pid, recovered, registration_backoff_factor_ms: flags.registration_backoff_factor,
+    channel: openWebSocketChannel, persist: (meta) => writeSlaveMeta(flags.work_dir, meta),
+    exit: (status) => process.exit(status),
+  });
+  const server = serve(address.bind_ip, address.port, { agent, flags, info, pid, start_time_s: Date.now() / 1000 });
+  log.info(`Agent ${pid} (${info.hostname}) started${recovered ? `; recovered agent ID ${recovered.id}` : ""}`);
+  log.info(`Flags at startup: ${Object.entries(renderFlags(AGENT_FLAGS, flags)).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
+  const leaders = leaderSource(flags.master, flags.zk_session_timeout);
+  leaders.start((leader) => agent.detected(leader), (reason) => exitFatal(`Failed to detect a master: ${reason}`));
+  stopOnSignals(async () => {
+    agent.stop();
+    leaders.stop();
+    await server.stop(true);
+  });
+}
+
+/** Given resources override detected ones of the same name; detection failing is fatal. */
+function settleResources(flags: AgentFlags): Resource[] {
+  try {
+    return mergeResources(flags.resources ?? [], () => detectResources(flags.work_dir));
+  } catch (error) {
+    exitFatal(`Failed to detect the agent's resources: ${(error as Error).message}`);
+  }
+}
+
+/** The checkpointed identity, checked against this start's SlaveInfo (Mesos's "equal" policy). */
+function recoverMeta(work_dir: string, info: Omit<SlaveInfo, "id">): SlaveMeta | null {
+  let meta: SlaveMeta | null;
+  try {
+    meta = readSlaveMeta(work_dir);
+  } catch (error) {
+    exitFatal(`Failed to recover the agent: ${(error as Error).message}; to start as a new agent, remove ${metaPath(work_dir)}`);
+  }
+  if (meta === null) return null;
+  const changed = slaveInfoChanges(meta.info, info);
+  if (changed.length > 0) {
+    exitFatal(`Incompatible agent info detected (${changed.join(", ")} changed since agent ${meta.id} registered); ` +
+      `to start as a new agent, remove ${metaPath(work_dir)}`);
+  }
+  return meta;
+}
+
+function serve(bind_ip: string, port: number, context: Parameters<typeof serveAgentHttp>[2]) {
+  try {
+    return serveAgentHttp(bind_ip, port, context);
+  } catch (error) {
+    exitFatal(`Failed to bind on ${bind_ip}:${port}: ${(error as Error).message}`);
+  }
+}
+
+function exitFatal(message: string): never {
+  log.error(`EXIT with status 1: ${message}`);
+  process.exit(1);
+}
+
+function loadFlags(argv: readonly string[]): AgentFlags {
+  try {
+    const result = parseAgentFlags(argv, process.env);
+    if (result.kind === "help") {
+      console.log(helpText("mesos-agent", AGENT_FLAGS));
+      process.exit(0);
+    }
+    if (result.kind === "version") {
+      console.log(`mesos ${MESOS_VERSION}`);
+      process.exit(0);
+    }
+    return result.values as AgentFlags;
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function prepareWorkDir(work_dir: string): void {
+  try {
+    mkdirSync(work_dir, { recursive: true });
+  } catch (error) {
+    process.stderr.write(`Flag 'work_dir': expected a directory this process can create and write, got '${work_dir}' (${(error as Error).message})\n`);
+    process.exit(1);
+  }
+}
+
+function stopOnSignals(stop: () => Promise<void> | void): void {
+  let stopping = false;
+  const handler = (signal: string) => async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`Received ${signal}; shutting down`);
+    await stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", handler("SIGTERM"));
+  process.on("SIGINT", handler("SIGINT"));
+}
