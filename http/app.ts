@@ -12,7 +12,9 @@ import { operator } from "./modules/operator.ts";
 import { quota } from "./modules/quota.ts";
 import { redirect } from "./modules/redirect.ts";
 import { registrar } from "./modules/registrar.ts";
+import { slaves } from "./modules/slaves.ts";
 import { state } from "./modules/state.ts";
+import { stateSummary } from "./modules/state_summary.ts";
 import { version } from "./modules/version.ts";
 import { weights } from "./modules/weights.ts";
 import { empty, text } from "./respond.ts";
@@ -26,6 +28,8 @@ function routes(prefix: string, master: Master) {
     .use(flags(master))
     .use(redirect(master))
     .use(state(master))
+    .use(stateSummary(master))
+    .use(slaves(master))
     .use(maintenance(master))
     .use(quota(master))
     .use(weights(master))

@@ -19,6 +19,7 @@ import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "./flags.ts";
 import { startHighAvailability } from "./ha.ts";
 import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
+import { AgentChannel, isAgentSocket } from "./agent_channel.ts";
 import { LogStorage, MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
 
 const log = logger("main.ts");
@@ -42,7 +43,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   const master = new Master({ flags, info, storage: storage.promise });
   const app = createApp(master);
   const peers = new PeerLinks();
-  const server = serve(address.bind_ip, address.bind_port, app, peers);
+  const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master));
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   if (flags.zk !== undefined) {
@@ -99,19 +100,34 @@ class PeerLinks {
   };
 }
 
-function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks) {
+/**
+ * One server for HTTP, peer log sockets and agent sockets. Bun has one websocket handler per
+ * server, so sockets are told apart by their data: agent sockets carry `kind: "agent"`.
+ */
+function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks, agents: AgentChannel) {
+  type Socket = Bun.ServerWebSocket<PeerSocketData>;
+  const websocket = {
+    ...peers.websocket,
+    open: (ws: Socket) => (isAgentSocket(ws) ? agents.open(ws) : peers.websocket.open(ws)),
+    message: (ws: Socket, message: string | Buffer<ArrayBuffer>) => (isAgentSocket(ws) ? agents.message(ws, message) : peers.websocket.message(ws, message)),
+    close: (ws: Socket, code: number, reason: string) => (isAgentSocket(ws) ? agents.close(ws) : peers.websocket.close(ws, code, reason)),
+    drain: (ws: Socket) => (isAgentSocket(ws) ? undefined : peers.websocket.drain(ws)),
+  };
   try {
     return Bun.serve<PeerSocketData>({
       hostname,
       port,
       maxRequestBodySize: HTTP_BODY_BYTES_MAX,
       fetch: (request, srv) => {
+        const agent = agents.upgrade(request, srv as Bun.Server<unknown>);
+        if (agent === true) return undefined;
+        if (agent !== false) return agent;
         const upgraded = peers.upgrade(request, srv);
         if (upgraded === true) return undefined;
         if (upgraded === "not-ready") return new Response("The replicated log is not started yet", { status: 503 });
         return app.handle(request);
       },
-      websocket: peers.websocket as never,
+      websocket: websocket as never,
     });
   } catch (error) {
     exitFatal(`Failed to bind on ${hostname}:${port}: ${(error as Error).message}`);

@@ -177,7 +177,8 @@ export function statusJson(registry: Registry): ClusterStatus {
 // ---- The service ----
 
 export class MaintenanceService {
-  constructor(private readonly writer: RegistryWriter) {}
+  /** `down` is told the machines once START_MAINTENANCE is stored: their agents are shut down and removed. */
+  constructor(private readonly writer: RegistryWriter, private readonly down: (ids: MachineID[]) => void = () => {}) {}
 
   schedule(): { windows?: MaintenanceWindow[] } {
     return scheduleJson(this.writer.current());
@@ -201,7 +202,8 @@ export class MaintenanceService {
       const invalid = validateDown(ids, machinesOf(registry));
       return invalid !== null ? refuse(invalid) : { operation: { type: "START_MAINTENANCE", machines: ids } };
     });
-    // Here Mesos shuts down and removes every agent on these machines; agents do not exist in this build yet.
+    // As Mesos: once the machines are DOWN in the registry, their agents are told to shut down and removed.
+    if (reply.status === 200) this.down(ids);
     return reply;
   }
 

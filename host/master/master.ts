@@ -11,6 +11,8 @@ import { MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
 import { Section } from "../registry/types.ts";
 import { Registrar } from "./registrar.ts";
 import { startRegistryGc } from "./registry_gc.ts";
+import { Agents } from "./agents.ts";
+import type { AgentClock } from "./rate_limiter.ts";
 
 const log = logger("master.ts");
 
@@ -24,6 +26,8 @@ export interface MasterOptions {
   /** The registry's storage (or its promise, while the log's replicas are discovered); memory by default. */
   storage?: RegistryStorage | Promise<RegistryStorage>;
   now_ms?: () => number;
+  /** The agents service's clock (health checks, re-registration timeouts); tests use a fake one. */
+  agent_clock?: AgentClock;
 }
 
 export class Master {
@@ -32,6 +36,7 @@ export class Master {
   readonly metrics = new Metrics();
   readonly start_time_ms: number;
   readonly registrar: Registrar;
+  readonly agents: Agents;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;
@@ -48,11 +53,9 @@ export class Master {
     this.start_time_ms = this.now_ms();
     this.metrics.gauge("master/uptime_secs", () => (this.now_ms() - this.start_time_ms) / 1000);
     this.metrics.gauge("master/elected", () => (this.elected() ? 1 : 0));
-    for (const name of ["slaves_connected", "slaves_disconnected", "slaves_active", "slaves_inactive", "slaves_unreachable",
-      "frameworks_connected", "frameworks_disconnected", "frameworks_active", "frameworks_inactive", "outstanding_offers"]) {
-      this.metrics.gauge(`master/${name}`, () => 0); // no agents or frameworks exist in this build yet
+    for (const name of ["frameworks_connected", "frameworks_disconnected", "frameworks_active", "frameworks_inactive", "outstanding_offers"]) {
+      this.metrics.gauge(`master/${name}`, () => 0); // no frameworks exist in this build yet
     }
-    this.metrics.counter("master/dropped_messages");
     this.registrar = new Registrar({
       storage: options.storage ?? new MemoryStorage(),
       metrics: this.metrics,
@@ -62,6 +65,15 @@ export class Master {
         log.fatal(`Registrar failed: ${reason}; aborting`);
         this.abort();
       },
+    });
+    this.agents = new Agents({
+      master_id: this.info.id,
+      master_has_domain: this.info.domain !== undefined,
+      flags: this.flags,
+      metrics: this.metrics,
+      registrar: this.registrar,
+      exit: (status) => this.exit(status),
+      ...(options.agent_clock ? { clock: options.agent_clock } : {}),
     });
   }
 
@@ -114,8 +126,9 @@ export class Master {
     if ((registry.weights ?? []).length === 0 && weights !== undefined && Object.keys(weights).length > 0) {
       await this.registrar.apply({ type: "UPDATE_WEIGHTS", weights: Object.entries(weights).map(([role, weight]) => ({ role, weight })) }).catch(() => undefined);
     }
-    const agents = (await this.registrar.read(Section.SLAVES)).slaves?.slaves.length ?? 0;
-    log.info(`Recovered ${agents} agents from the registry (${this.registrar.sizeBytes()}B); allowing ${this.flags.agent_reregister_timeout / 60000}mins for agents to reregister`);
+    const agents = await this.registrar.read(Section.SLAVES | Section.UNREACHABLE | Section.GONE);
+    log.info(`Recovered ${agents.slaves?.slaves.length ?? 0} agents from the registry (${this.registrar.sizeBytes()}B); allowing ${this.flags.agent_reregister_timeout / 60000}mins for agents to reregister`);
+    this.agents.recover(agents);
     this.registry_gc = startRegistryGc(this.registrar, {
       interval_ms: this.flags.registry_gc_interval,
       max_age_ms: this.flags.registry_max_agent_age,
@@ -125,6 +138,7 @@ export class Master {
 
   /** Stops the master's timers (a clean shutdown). */
   stop(): void {
+    this.agents.stop();
     this.registry_gc?.stop();
     this.registrar.stop();
   }

@@ -2,13 +2,15 @@
 // the registry services of one master. A call is JSON `{"type": X, "<lower_snake_of_X>": {...}}`;
 // a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
-import type { MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
+import type { DurationInfo, MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
+import { deactivateAgent, drainAgent, machinesDown, markAgentGone, reactivateAgent } from "./agent_operator.ts";
+import { getAgentsJson } from "./agent_views.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
 import type { Master } from "./master.ts";
 import { parseQuotaConfig, QuotaService, quotaStatusJson } from "./quota.ts";
 import {
-  arrayField, boolField, messageField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
+  arrayField, boolField, messageField, numberField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
@@ -29,7 +31,7 @@ export function servicesOf(master: Master): RegistryServices {
     const writer = new RegistryWriter(() => master.registrar);
     found = {
       writer,
-      maintenance: new MaintenanceService(writer),
+      maintenance: new MaintenanceService(writer, (ids) => machinesDown(master.agents, ids)),
       quota: new QuotaService(writer),
       weights: new WeightsService(writer, () => master.flags.weights),
     };
@@ -82,7 +84,8 @@ const CALL_TYPES = [
 ] as const;
 
 /** Calls whose sub-message Mesos requires (validation.cpp), among those served here. */
-const NEEDS_MESSAGE = new Set(["UPDATE_WEIGHTS", "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "UPDATE_QUOTA"]);
+const NEEDS_MESSAGE = new Set(["UPDATE_WEIGHTS", "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "UPDATE_QUOTA",
+  "MARK_AGENT_GONE", "DRAIN_AGENT", "DEACTIVATE_AGENT", "REACTIVATE_AGENT"]);
 
 /** The arguments read from a call's sub-message (readArguments). */
 interface CallArguments {
@@ -91,6 +94,9 @@ interface CallArguments {
   force?: boolean;
   quota_configs?: QuotaConfig[];
   weight_infos?: WeightInfo[];
+  slave_id?: string;
+  max_grace_period?: DurationInfo;
+  mark_gone?: boolean;
 }
 
 type Handler = (master: Master, call: CallArguments) => Reply | Promise<Reply>;
@@ -119,7 +125,20 @@ const HANDLERS: Record<string, Handler> = {
     return answer("GET_WEIGHTS", infos.length > 0 ? { weight_infos: infos } : {});
   },
   UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos!),
+  GET_AGENTS: (master) => answer("GET_AGENTS", getAgentsJson(master.agents)),
+  MARK_AGENT_GONE: (master, call) => markAgentGone(master.agents, call.slave_id!),
+  DRAIN_AGENT: (master, call) => drainAgent(master.agents, call.slave_id!, call.max_grace_period, call.mark_gone ?? false),
+  DEACTIVATE_AGENT: (master, call) => deactivateAgent(master.agents, call.slave_id!),
+  REACTIVATE_AGENT: (master, call) => reactivateAgent(master.agents, call.slave_id!),
 };
+
+/** `{slave_id: {value}}`, required in the agent calls' sub-messages. */
+function slaveIdOf(message: Record<string, unknown>, path: string): string {
+  requireFields(message, path, ["slave_id"]);
+  const id = messageField(message, "slave_id")!;
+  requireFields(id, `${path}slave_id.`, ["value"]);
+  return stringField(id, "value")!;
+}
 
 /** The call's sub-message in this build's shapes (only the one its type names is read). */
 function readArguments(type: string, message: Record<string, unknown>): CallArguments {
@@ -138,6 +157,19 @@ function readArguments(type: string, message: Record<string, unknown>): CallArgu
       };
     case "UPDATE_WEIGHTS":
       return { weight_infos: parseWeightInfos(arrayField(message, "weight_infos"), `${path}weight_infos`) };
+    case "MARK_AGENT_GONE":
+    case "DEACTIVATE_AGENT":
+    case "REACTIVATE_AGENT":
+      return { slave_id: slaveIdOf(message, path) };
+    case "DRAIN_AGENT": {
+      const grace = messageField(message, "max_grace_period");
+      const args: CallArguments = { slave_id: slaveIdOf(message, path), mark_gone: boolField(message, "mark_gone") ?? false };
+      if (grace !== undefined) {
+        requireFields(grace, `${path}max_grace_period.`, ["nanoseconds"]);
+        args.max_grace_period = { nanoseconds: numberField(grace, "nanoseconds", true)! };
+      }
+      return args;
+    }
     default:
       return {};
   }

@@ -1,9 +1,10 @@
-// The /state body (mesos-spec §6.2), with every field that exists at this stage. Agents and
-// frameworks arrive with later issues; their lists are present and empty, as Mesos shows them
-// on a fresh cluster.
+// The /state and /state-summary bodies (mesos-spec §6.2), with every field that exists at this
+// stage: agents from the agents service; frameworks arrive with a later issue, so their lists
+// are present and empty, as Mesos shows them on a cluster without frameworks.
 import { buildInfo, MESOS_VERSION } from "../version.ts";
 import { MASTER_CAPABILITIES, type MasterInfo } from "./info.ts";
 import type { Master } from "./master.ts";
+import { agentJson, recoveredJson, summaryAgentsJson } from "./agent_views.ts";
 
 export function stateJson(master: Master): Record<string, unknown> {
   const build = buildInfo();
@@ -23,9 +24,7 @@ export function stateJson(master: Master): Record<string, unknown> {
     pid: master.info.pid,
     hostname: master.info.hostname,
     capabilities: [...MASTER_CAPABILITIES],
-    activated_slaves: 0,
-    deactivated_slaves: 0,
-    unreachable_slaves: 0,
+    ...agentCounts(master),
   });
   if (master.info.domain) state.domain = master.info.domain;
   const leader = master.leader();
@@ -36,8 +35,8 @@ export function stateJson(master: Master): Record<string, unknown> {
   if (master.flags.cluster !== undefined) state.cluster = master.flags.cluster;
   Object.assign(state, {
     flags: master.flagsJson(),
-    slaves: [],
-    recovered_slaves: [],
+    slaves: [...master.agents.registered.values()].map((agent) => agentJson(master.agents, agent)),
+    recovered_slaves: recoveredJson(master.agents),
     frameworks: [],
     completed_frameworks: [],
     orphan_tasks: [],
@@ -50,4 +49,19 @@ function leaderInfoJson(leader: MasterInfo): Record<string, unknown> {
   const out: Record<string, unknown> = { id: leader.id, pid: leader.pid, port: leader.port, hostname: leader.hostname };
   if (leader.domain) out.domain = leader.domain;
   return out;
+}
+
+function agentCounts(master: Master): { activated_slaves: number; deactivated_slaves: number; unreachable_slaves: number } {
+  let active = 0;
+  for (const agent of master.agents.registered.values()) if (agent.active) active++;
+  return { activated_slaves: active, deactivated_slaves: master.agents.registered.size - active, unreachable_slaves: master.agents.unreachable.size };
+}
+
+/** /state-summary: hostname, cluster, agents with their task counts, frameworks. */
+export function stateSummaryJson(master: Master): Record<string, unknown> {
+  const summary: Record<string, unknown> = { hostname: master.info.hostname };
+  if (master.flags.cluster !== undefined) summary.cluster = master.flags.cluster;
+  summary.slaves = summaryAgentsJson(master.agents);
+  summary.frameworks = [];
+  return summary;
 }

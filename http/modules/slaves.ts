@@ -1,0 +1,11 @@
+// /slaves (`slave_id=` filters): the registered agents with their full resources and the
+// agents recovered from the registry that have not re-registered (mesos-spec §6.2); leader-only.
+import { Elysia } from "elysia";
+import { slavesJson } from "../../host/master/agent_views.ts";
+import type { Master } from "../../host/master/master.ts";
+import { leaderOnly } from "../plugins/leader_only.ts";
+import { json } from "../respond.ts";
+
+export const slaves = (master: Master) =>
+  new Elysia().use(leaderOnly(master)).get("/slaves", ({ request }) =>
+    json(slavesJson(master.agents, new URL(request.url).searchParams.get("slave_id")), request));
