@@ -178,6 +178,7 @@ export class Agents {
       const agent = this.addAgent(conn, info, m, false);
       this.count("master/slave_registrations");
       this.send(conn, { type: "SLAVE_REGISTERED", slave_id: { value: id }, connection: this.connection() });
+      this.health.add(agent); // after the reply: the agent's first ping follows its registration
       log.info(`Registered agent ${describe(agent)} with ${resourcesText(info)}`);
     });
   }
@@ -239,6 +240,7 @@ export class Agents {
     this.count("master/slave_reregistrations");
     if (this.deactivated.has(id)) agent.active = false;
     this.send(conn, { type: "SLAVE_REREGISTERED", slave_id: { value: id }, connection: this.connection() });
+    this.health.add(agent);
     log.info(`Re-registered agent ${describe(agent)} with ${resourcesText(m.slave)}`);
     this.reregistering.delete(id);
   }
@@ -285,7 +287,6 @@ export class Agents {
     this.by_pid.set(agent.pid, agent.id);
     this.totals = null;
     this.bind(conn, agent);
-    this.health.add(agent);
     return agent;
   }
 
