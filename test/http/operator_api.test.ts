@@ -36,14 +36,20 @@ describe("before recovery", () => {
   test("/api/v1 answers 503 (before any other check); other endpoints answer from the empty registry; writes are refused", async () => {
     const result = parseMasterFlags(["--registry=in_memory", "--ip=127.0.0.1"], {});
     if (result.kind !== "flags") throw new Error("flags expected");
+    // A storage that never answers keeps the master recovering; its fetch timeout must not
+    // abort the test runner later, so the master is stopped at the end.
     const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), storage: new Promise(() => {}) });
     master.detected(master.info);
-    const app = createApp(master);
-    for (const method of ["POST", "GET"]) expect(await api(app, { type: "GET_HEALTH" }, JSON_HEADERS, method)).toMatchObject({ status: 503, text: "Master has not finished recovery" });
-    expect(await registry(app)).toEqual({});
-    expect((await app.handle(new Request("http://localhost/maintenance/schedule"))).status).toBe(200);
-    const write = await app.handle(new Request("http://localhost/weights", { method: "PUT", body: '[{"role":"a","weight":1}]' }));
-    expect([write.status, await write.text()]).toEqual([503, "Master has not finished recovery"]);
+    try {
+      const app = createApp(master);
+      for (const method of ["POST", "GET"]) expect(await api(app, { type: "GET_HEALTH" }, JSON_HEADERS, method)).toMatchObject({ status: 503, text: "Master has not finished recovery" });
+      expect(await registry(app)).toEqual({});
+      expect((await app.handle(new Request("http://localhost/maintenance/schedule"))).status).toBe(200);
+      const write = await app.handle(new Request("http://localhost/weights", { method: "PUT", body: '[{"role":"a","weight":1}]' }));
+      expect([write.status, await write.text()]).toEqual([503, "Master has not finished recovery"]);
+    } finally {
+      master.stop();
+    }
   });
 });
 
