@@ -1,0 +1,66 @@
+// Proves the agent channel over a real WebSocket: a non-leader refuses the upgrade with 503 and counts it; on the recovered leader a malformed frame is dropped and counted with the socket kept, REGISTER_SLAVE is answered with SLAVE_REGISTERED and a ping, and closing the socket disconnects the agent.
+import { afterEach, expect, test } from "bun:test";
+import { AGENT_CHANNEL_PATH } from "../../host/agent/protocol.ts";
+import { AgentChannel, isAgentSocket } from "../../host/master/agent_channel.ts";
+import type { Master } from "../../host/master/master.ts";
+import { otherMaster, testMaster } from "../helpers/master.ts";
+import { registerMessage } from "../helpers/master_agents.ts";
+
+const cleanup: (() => void)[] = [];
+afterEach(() => cleanup.splice(0).forEach((f) => f()));
+
+function serveChannel(master: Master) {
+  const channel = new AgentChannel(master);
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, srv) => {
+      const upgraded = channel.upgrade(request, srv as Bun.Server<unknown>);
+      return upgraded === true ? undefined : upgraded === false ? new Response("", { status: 404 }) : upgraded;
+    },
+    websocket: {
+      open: (ws) => (isAgentSocket(ws) ? channel.open(ws) : undefined),
+      message: (ws, m) => (isAgentSocket(ws) ? channel.message(ws, m) : undefined),
+      close: (ws) => (isAgentSocket(ws) ? channel.close(ws) : undefined),
+    },
+  });
+  cleanup.push(() => server.stop(true));
+  return `127.0.0.1:${server.port}`;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await Bun.sleep(5);
+  expect(check()).toBe(true);
+}
+
+test("a standby refuses agent sockets with 503 and counts them", async () => {
+  const master = testMaster();
+  cleanup.push(() => master.stop());
+  master.detected(otherMaster());
+  const address = serveChannel(master);
+  const response = await fetch(`http://${address}${AGENT_CHANNEL_PATH}`, { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
+  expect([response.status, await response.text()]).toEqual([503, "This master is not the leader"]);
+  expect(master.metrics.snapshot()["master/agent_channel_refused"]).toBe(1);
+});
+
+test("the leader's channel: malformed frames are counted, registration is answered, a close disconnects", async () => {
+  const master = testMaster();
+  cleanup.push(() => master.stop());
+  master.detected(master.info);
+  await until(() => master.agents.ready());
+  const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
+  const received: any[] = [];
+  ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
+  await new Promise((resolve) => (ws.onopen = resolve));
+  ws.send("{not json");
+  ws.send(JSON.stringify({ type: "PING_SLAVE" }));
+  ws.send(JSON.stringify(registerMessage(0)));
+  await until(() => received.length >= 2);
+  const metrics = master.metrics.snapshot();
+  expect([metrics["master/invalid_agent_messages"], metrics["master/dropped_messages"]]).toEqual([2, 2]);
+  expect(received.map((m) => m.type)).toEqual(["SLAVE_REGISTERED", "PING_SLAVE"]);
+  expect(received[0]).toMatchObject({ master_id: master.info.id, slave_id: { value: `${master.info.id}-S0` } });
+  ws.close();
+  await until(() => master.metrics.snapshot()["master/slaves_disconnected"] === 1);
+  expect(master.metrics.snapshot()["master/slaves_inactive"]).toBe(1);
+});
