@@ -1,10 +1,10 @@
-// npm run cluster -- --masters 3 — a local HA ensemble to try things with: one ZooKeeper
-// (Debian's `zookeeper` package) and N masters of the built binary on loopback, each with its
-// own port and work dir, --quorum a strict majority and --masters the whitelist. It prints
-// where everything is, shows who leads, and stops everything (and removes the data) on Ctrl-C.
-// Flags: --masters=N (1, 3 or 5; default 3), --port=P (first master's port; default 5050),
-// --zk-port=P (default 2181), --keep (keep the data directory), --agents=N (not yet: agents
-// arrive with a later release).
+// npm run cluster -- --masters 3 --agents 2 — a local HA ensemble to try things with: one
+// ZooKeeper (Debian's `zookeeper` package), N masters and M agents of the built binary on
+// loopback, each with its own port and work dir; masters get --quorum a strict majority and
+// --masters the whitelist, agents find the leader through ZooKeeper. It prints where everything
+// is, shows who leads, and stops everything (and removes the data) on Ctrl-C.
+// Flags: --masters=N (1, 3 or 5; default 3), --agents=M (default 0), --port=P (first master's
+// port; default 5050; agents from 5051 + N), --zk-port=P (default 2181), --keep (keep the data).
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const first_port = option("port", 5050);
   const zk_port = option("zk-port", 2181);
   if (![1, 3, 5].includes(count)) throw new Error(`--masters: expected 1, 3 or 5, got ${count}`);
-  if (option("agents", 0) > 0) throw new Error("--agents: the agent personality is not available in this build yet");
+  const agent_count = option("agents", 0);
+  if (agent_count > 100) throw new Error(`--agents: expected at most 100, got ${agent_count}`);
   if (!existsSync(ZK_SERVER)) throw new Error(`ZooKeeper is missing: install it with \`sudo apt-get install -y zookeeper\``);
   if (!existsSync(BINARY)) await Bun.$`bun ${join(ROOT, "scripts/build.ts")}`;
   const dir = mkdtempSync(join(tmpdir(), "mesos-cluster-"));
@@ -49,8 +50,15 @@ async function main(): Promise<void> {
       cwd: dir, env: { PATH: process.env.PATH ?? "" }, log_path: join(dir, `master-${i + 1}.log`),
     });
   });
+  const agent_ports = Array.from({ length: agent_count }, (_, i) => first_port + count + 1 + i);
+  const agents = agent_ports.map((port, i) => spawnServer([BINARY, "agent", `--master=zk://127.0.0.1:${zk_port}/mesos`,
+    `--work_dir=${join(dir, `agent-${i + 1}`)}`, "--ip=127.0.0.1", `--port=${port}`, `--hostname=agent-${i + 1}`,
+    "--resources=cpus:2;mem:2048;disk:10000;ports:[31000-32000]", `--attributes=rack:r${(i % 2) + 1}`], {
+    cwd: dir, env: { PATH: process.env.PATH ?? "" }, log_path: join(dir, `agent-${i + 1}.log`),
+  }));
   console.log(`ZooKeeper    127.0.0.1:${zk_port}  (zk://127.0.0.1:${zk_port}/mesos)`);
   for (const [i, port] of ports.entries()) console.log(`master ${i + 1}     http://127.0.0.1:${port}/  log ${masters[i]!.log_path}`);
+  for (const [i, port] of agent_ports.entries()) console.log(`agent ${i + 1}      http://127.0.0.1:${port}/  log ${agents[i]!.log_path}`);
   console.log(`quorum ${quorum}; data in ${dir}${process.argv.includes("--keep") ? " (kept)" : ""}; Ctrl-C stops everything`);
   await watchLeader(ports, masters);
 }
