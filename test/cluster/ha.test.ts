@@ -5,7 +5,8 @@
 // SIGKILL of a leader is survived once a quorum of log replicas remains; a leader cut off from
 // ZooKeeper exits 1 and standbys answer 503 until a leader is seen again; with --masters the
 // ensemble is exactly the list and an unlisted master refuses to start; a leader cut off from
-// ZooKeeper alone (its peers still reachable) exits 1 and a standby takes over; a failed master
+// ZooKeeper alone (its peers still reachable) exits and a standby takes over, and none of its
+// registry writes gets in after the new leader's (S7); a failed master
 // replaced with an empty disk catches up before it votes; one master becomes three by copying
 // its stopped log to the new masters.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
@@ -159,19 +160,63 @@ test("with --masters the ensemble is the list: it elects and writes; a master no
   expect(outsider.stderr()).toMatch(/EXIT with status 1: This master \(127\.0\.0\.1:\d+\) is not in --masters=/);
 });
 
-test("a leader cut off from ZooKeeper but not from its peers exits 1; a standby leads (S8)", async () => {
+/** Roles of the weights in `port`'s stored registry. */
+async function registryRoles(port: number): Promise<string[]> {
+  const registry = (await (await fetch(`http://127.0.0.1:${port}/registrar(1)/registry`)).json()) as { weights?: { info: { role: string } }[] };
+  return (registry.weights ?? []).map((w) => w.info.role).sort();
+}
+
+/** PUTs a weight with a fresh role every 10 ms until stopped; the roles the master acknowledged (200). */
+function keepWriting(port: number, prefix: string): { stop: () => Promise<string[]> } {
+  const acked: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let n = 0; running && n < 5000; n++) {
+      const role = `${prefix}${n}`;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/weights`, { method: "PUT", body: JSON.stringify([{ role, weight: 1 }]), redirect: "manual" });
+        if (response.status === 200) acked.push(role);
+      } catch {
+        // the master is gone (exited or aborted)
+      }
+      await Bun.sleep(10);
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return acked.sort(); } };
+}
+
+test("a leader cut off from ZooKeeper but not from its peers exits; a standby leads; none of its registry writes is accepted after the new leader's (S7, S8)", async () => {
   // Each master reaches ZooKeeper through its own proxy, so one master's link can be cut alone.
   const proxies = await Promise.all([0, 1, 2].map(() => TcpProxy.start({ target_port: zk.port })));
   try {
     for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
     for (let i = 0; i < 3; i++) startMaster(i, "/mesos-e", [], `127.0.0.1:${proxies[i]!.port}`);
     const first = await settledLeader();
+    const writer = keepWriting(masters[first]!.port, "old-");
+    await Bun.sleep(200);
     proxies[first]!.blackholeTx();
     proxies[first]!.blackholeRx();
-    expect(await masters[first]!.running!.exited).toBe(1);
-    expect(masters[first]!.running!.stderr()).toMatch(/EXIT with status 1: (Lost candidacy as a leader|Lost leadership after indecisive election)/);
-    const second = await settledLeader();
-    expect(second).not.toBe(first);
+    // The old leader may still believe it leads for a moment: wait for another one to recover.
+    const second = await until(async () => {
+      const others = await Promise.all(masters.map(async (m, i) => (i !== first && (await metric(m.port, "master/elected")) === 1 ? i : null)));
+      const next = others.find((i) => i !== null) ?? null;
+      return next !== null && masters[next]!.running!.stderr().includes("agents from the registry") ? next : null;
+    }, "another master to lead and recover the registry");
+    const recovered = await registryRoles(masters[second]!.port);
+    const put = await fetch(`http://127.0.0.1:${masters[second]!.port}/weights`, { method: "PUT", body: '[{"role":"new-leader","weight":2}]' });
+    expect(put.status).toBe(200);
+    // The old leader fails fast: exit 1 (lost its ZooKeeper session) or abort (its next
+    // registry write was fenced by the new leader's log writer).
+    const status = await masters[first]!.running!.exited;
+    expect([1, 134]).toContain(status);
+    expect(masters[first]!.running!.stderr()).toMatch(/EXIT with status 1: (Lost candidacy as a leader|Lost leadership after indecisive election)|Registrar failed: .*demoted/);
+    const acked = await writer.stop();
+    expect(acked.length).toBeGreaterThan(0);
+    const final = await registryRoles(masters[second]!.port);
+    // S3: every write the old leader acknowledged is in the registry the new leader recovered;
+    // S7: nothing of the old leader's got in after that: the only change since is the new write.
+    expect(recovered).toEqual(expect.arrayContaining(acked));
+    expect(final).toEqual([...recovered, "new-leader"].sort());
   } finally {
     for (const proxy of proxies) proxy.close();
   }
