@@ -93,7 +93,13 @@ export function startHighAvailability(
 async function discoverReplicas(flags: MasterFlags, quorum: number, self: string, group: Group): Promise<string[]> {
   await stayJoined(group, self);
   if (flags.masters !== undefined) return flags.masters.map((m) => `${m.host}:${m.port}`).sort();
-  return awaitReplicas(group, self, quorum);
+  const replicas = await awaitReplicas(group, self, quorum);
+  if (replicas.length > 2 * quorum - 1) {
+    // Mesos's behaviour, kept without --masters; the risk is the operator's to see (MESOS-1546).
+    log.warning(`${replicas.length} log replicas with --quorum=${quorum}: more than 2*quorum-1 = ${2 * quorum - 1}, so two disjoint quorums ` +
+      "can each elect a writer and the log can diverge (MESOS-1546); list the masters with --masters to refuse this");
+  }
+  return replicas;
 }
 
 async function withTimeout(work: Promise<unknown>, timeout_ms: number): Promise<void> {

@@ -160,6 +160,15 @@ test("with --masters the ensemble is the list: it elects and writes; a master no
   expect(outsider.stderr()).toMatch(/EXIT with status 1: This master \(127\.0\.0\.1:\d+\) is not in --masters=/);
 });
 
+test("without --masters, a fourth master joins a --quorum=2 ensemble: four replicas, with a warning of the risk (MESOS-1546)", async () => {
+  await ensemble("/mesos-f");
+  await settledLeader();
+  masters.push({ port: await freePort(), running: null });
+  const fourth = startMaster(3, "/mesos-f");
+  await until(async () => (await metric(masters[3]!.port, "registrar/log/ensemble_size")) === 4 || null, "the fourth master's log to start");
+  expect(fourth.stderr()).toContain("4 log replicas with --quorum=2: more than 2*quorum-1 = 3, so two disjoint quorums can each elect a writer");
+});
+
 /** Roles of the weights in `port`'s stored registry. */
 async function registryRoles(port: number): Promise<string[]> {
   const registry = (await (await fetch(`http://127.0.0.1:${port}/registrar(1)/registry`)).json()) as { weights?: { info: { role: string } }[] };
