@@ -81,6 +81,18 @@ export class Agents {
     conn?.send({ ...message, master_id: this.options.master_id } as MasterMessage);
   }
 
+  /**
+   * Agents the registry GC pruned: gone from the unreachable and gone maps, and their drain
+   * and deactivation (the registry no longer holds them; one re-registering is a new start).
+   */
+  forgetPruned(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (!this.unreachable.delete(id) && !this.gone.delete(id)) continue;
+      this.draining.delete(id);
+      this.deactivated.delete(id);
+    }
+  }
+
   /** Leader recovery (§4.4): admitted agents become `recovered`, unreachable/gone keep their timestamps. */
   recover(registry: Registry): void {
     for (const s of registry.slaves?.slaves ?? []) {

@@ -133,6 +133,7 @@ export class Master {
       interval_ms: this.flags.registry_gc_interval,
       max_age_ms: this.flags.registry_max_agent_age,
       max_count: this.flags.registry_max_agent_count,
+      onPruned: (unreachable, gone) => this.agents.forgetPruned([...unreachable, ...gone]),
     });
   }
 

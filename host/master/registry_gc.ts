@@ -12,6 +12,8 @@ export interface RegistryGcOptions {
   max_age_ms: number;
   max_count: number;
   now_ms?: () => number;
+  /** Told the pruned ids once the Prune is stored (the master forgets them too, as Mesos does). */
+  onPruned?: (unreachable: readonly string[], gone: readonly string[]) => void;
 }
 
 /** The ids to prune from one list, kept in insertion order (oldest first). */
@@ -38,6 +40,7 @@ export async function collectRegistryGarbage(registrar: Registrar, options: Regi
   if (unreachable.length === 0 && gone.length === 0) return { unreachable: 0, gone: 0 };
   log.info(`Garbage collecting ${unreachable.length} unreachable and ${gone.length} gone agents from the registry`);
   await registrar.apply({ type: "PRUNE", unreachable, gone });
+  options.onPruned?.(unreachable, gone);
   return { unreachable: unreachable.length, gone: gone.length };
 }
 

@@ -138,11 +138,9 @@ test("RegistryGcByAge: with --registry_max_agent_age=2secs unreachable agents le
   expect(master.running.stderr()).toMatch(/Garbage collecting [12] unreachable and 0 gone agents from the registry/);
 });
 
-// Known bug: the GC prunes the registry but not the master's memory (host/master/master.ts
-// starts it with no way back to the agents service), so /state and master/slaves_unreachable
-// still count pruned agents until the next failover. Mesos's _doRegistryGc erases them from
-// slaves.unreachable / slaves.gone. Drop `.failing` once fixed.
-test.failing("the master forgets the unreachable agents the registry GC pruned (/state unreachable_slaves, master/slaves_unreachable)", async () => {
+// As Mesos's _doRegistryGc, the master forgets what the GC pruned from the registry, so /state
+// and master/slaves_unreachable count only what the registry still holds.
+test("the master forgets the unreachable agents the registry GC pruned (/state unreachable_slaves, master/slaves_unreachable)", async () => {
   const master = await cluster.master(["--registry_max_agent_count=1"]);
   await twoUnreachable(master);
   await until(async () => (await registryOf(master.base)).unreachable.length === 1, "the registry GC to prune to one");
