@@ -114,7 +114,7 @@ function writer_event(kind: u8, r: Reader): i32 {
     const id = r.u32();
     const n = r.remaining();
     if (r.failed || n > ENTRY_PAYLOAD_MAX_BYTES) return E_MALFORMED;
-    return coordinator.append(id, r.bytes(n)) ? 0 : E_QUEUE_FULL;
+    return coordinator.append(id, r.ptr, n) ? 0 : E_QUEUE_FULL;
   }
   if (kind == EVENT_TRUNCATE) {
     const id = r.u32();

@@ -164,18 +164,22 @@ export function write_learned_range(w: Writer, proposal: u64, first: u64, count:
   end_frame(w, s);
 }
 
-function read_actions(r: Reader, m: Message): bool {
+function read_actions(r: Reader, m: Message, owner: StaticArray<u8> | null): bool {
   m.count = r.u32();
   if (m.count == 0 || m.count > <u32>BATCH_ENTRIES_MAX) return false;
+  // Sized once (a batch is up to BATCH_ENTRIES_MAX): every slot is set before it is read,
+  // or the message is dropped whole.
+  const actions = new Array<Action>(<i32>m.count);
   for (let i: u32 = 0; i < m.count; i++) {
-    const a = read_action(r);
+    const a = read_action(r, owner);
     if (a == null) return false;
-    m.actions.push(a);
+    unchecked((actions[<i32>i] = a));
   }
+  m.actions = actions;
   return true;
 }
 
-function read_body(kind: u8, r: Reader, m: Message): bool {
+function read_body(kind: u8, r: Reader, m: Message, owner: StaticArray<u8> | null): bool {
   if (kind == KIND_PROMISE_REQUEST) {
     m.round = r.u32(); m.proposal = r.u64();
     const flags = r.u8();
@@ -190,7 +194,7 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     m.position = r.u64();
     m.fence_proposal = r.u64();
     m.fence_position = r.u64();
-    if ((flags & 2) != 0) m.action = read_action(r);
+    if ((flags & 2) != 0) m.action = read_action(r, owner);
     return flags <= 3 && ((flags & 2) == 0 || m.action != null);
   }
   if (kind == KIND_WRITE_REQUEST) {
@@ -198,13 +202,13 @@ function read_body(kind: u8, r: Reader, m: Message): bool {
     const flags = r.u8();
     m.learned = (flags & 1) != 0;
     m.append = (flags & 2) != 0;
-    return flags <= 3 && read_actions(r, m);
+    return flags <= 3 && read_actions(r, m, owner);
   }
   if (kind == KIND_WRITE_RESPONSE) {
     m.round = r.u32(); m.type = r.u8(); m.proposal = r.u64(); m.position = r.u64(); m.count = r.u32();
     return m.count <= <u32>BATCH_ENTRIES_MAX;
   }
-  if (kind == KIND_LEARNED) return read_actions(r, m);
+  if (kind == KIND_LEARNED) return read_actions(r, m, owner);
   if (kind == KIND_LEARNED_RANGE) {
     m.proposal = r.u64(); m.position = r.u64(); m.count = r.u32();
     return m.count > 0 && m.count <= <u32>BATCH_ENTRIES_MAX;
@@ -237,8 +241,18 @@ export function read_message(ptr: usize, len: i32, verify: bool = true): Message
   if (frame == null || frame.total != len) return null;
   const m = new Message();
   m.kind = frame.kind;
-  const r = frame.body;
-  if (!read_body(frame.kind, r, m) || r.failed || r.remaining() != 0) return null;
+  let r = frame.body;
+  // Actions keep their values: copy the body once (the input region is reused by the next
+  // step) and let each APPEND reference its bytes there, instead of one copy per entry.
+  let owner: StaticArray<u8> | null = null;
+  if (frame.kind == KIND_WRITE_REQUEST || frame.kind == KIND_LEARNED || frame.kind == KIND_PROMISE_RESPONSE) {
+    const n = r.remaining();
+    const body = new StaticArray<u8>(n);
+    memory.copy(changetype<usize>(body), r.ptr, <usize>n);
+    owner = body;
+    r = new Reader(changetype<usize>(body), n);
+  }
+  if (!read_body(frame.kind, r, m, owner) || r.failed || r.remaining() != 0) return null;
   if (m.proposal > PROPOSAL_MAX || m.position > POSITION_MAX || m.promised > PROPOSAL_MAX) return null;
   if (m.begin > POSITION_MAX || m.end > POSITION_MAX || m.fence_position > POSITION_MAX) return null;
   if (m.type > RESPONSE_IGNORED) return null;

@@ -31,16 +31,19 @@ export function write_action(w: Writer, a: Action): void {
   w.u8((a.learned ? FLAG_LEARNED : 0) | (a.tombstone ? FLAG_TOMBSTONE : 0));
   w.u8(a.type);
   if (a.type == TYPE_APPEND) {
-    const p = a.payload!;
-    w.u32(<u32>p.length);
-    w.bytes(p);
+    w.u32(<u32>a.payload_len);
+    w.raw(a.payload_ptr(), a.payload_len);
   } else if (a.type == TYPE_TRUNCATE) {
     w.u64(a.truncate_to);
   }
 }
 
-/** Decodes an action; null when malformed or out of bounds (the caller drops the input). */
-export function read_action(r: Reader): Action | null {
+/**
+ * Decodes an action; null when malformed or out of bounds (the caller drops the input). With
+ * `owner` (a buffer the reader reads from, kept by no one else) an APPEND's value stays in
+ * place and the action references it; without, the value is copied out.
+ */
+export function read_action(r: Reader, owner: StaticArray<u8> | null = null): Action | null {
   const a = new Action();
   a.position = r.u64();
   a.promised = r.u64();
@@ -52,7 +55,14 @@ export function read_action(r: Reader): Action | null {
   if (a.type == TYPE_APPEND) {
     const len = r.u32();
     if (len > <u32>ENTRY_PAYLOAD_MAX_BYTES) return null;
-    a.payload = r.bytes(<i32>len);
+    if (owner != null) {
+      const at = r.skip(<i32>len);
+      if (at == 0) return null;
+      a.set_payload(owner, <i32>(at - changetype<usize>(owner)), <i32>len);
+    } else {
+      const bytes = r.bytes(<i32>len);
+      a.set_payload(bytes, 0, bytes.length);
+    }
   } else if (a.type == TYPE_TRUNCATE) {
     a.truncate_to = r.u64();
   }

@@ -36,7 +36,28 @@ export class Action {
   tombstone: bool = false;
   type: u8 = TYPE_NONE;
   truncate_to: u64 = 0;
+  /**
+   * APPEND: the value is `payload_len` bytes at `payload_at` in `payload`, a buffer that may
+   * hold other actions' values too (the decoded message they came in, or a chunk of the
+   * coordinator's append arena): one allocation per message instead of one per entry. The
+   * bytes are never mutated after they are written, so sharing is safe.
+   */
   payload: StaticArray<u8> | null = null;
+  payload_at: i32 = 0;
+  payload_len: i32 = 0;
+
+  /** Address of the value's first byte (APPEND only). */
+  @inline payload_ptr(): usize {
+    return changetype<usize>(this.payload) + <usize>this.payload_at;
+  }
+
+  /** Sets the value to n bytes at `at` in `buffer` (which the action then keeps alive). */
+  set_payload(buffer: StaticArray<u8>, at: i32, n: i32): void {
+    assert(at >= 0 && n >= 0 && at + n <= buffer.length, "set_payload: outside the buffer");
+    this.payload = buffer;
+    this.payload_at = at;
+    this.payload_len = n;
+  }
 
   static promise_only(position: u64, promised: u64): Action {
     assert_position(position);
@@ -65,6 +86,8 @@ export class Action {
     a.type = this.type;
     a.truncate_to = this.truncate_to;
     a.payload = this.payload; // payloads are never mutated after decode: sharing is safe
+    a.payload_at = this.payload_at;
+    a.payload_len = this.payload_len;
     return a;
   }
 
@@ -73,10 +96,8 @@ export class Action {
     if (this.type != other.type) return false;
     if (this.type == TYPE_TRUNCATE) return this.truncate_to == other.truncate_to;
     if (this.type != TYPE_APPEND) return true;
-    const a = this.payload!;
-    const b = other.payload!;
-    if (a.length != b.length) return false;
-    return memory.compare(changetype<usize>(a), changetype<usize>(b), <usize>a.length) == 0;
+    if (this.payload_len != other.payload_len) return false;
+    return memory.compare(this.payload_ptr(), other.payload_ptr(), <usize>this.payload_len) == 0;
   }
 
   /** Invariants every stored or transmitted action must satisfy. */
@@ -87,7 +108,8 @@ export class Action {
     if (this.type == TYPE_NONE && (this.performed != 0 || this.learned)) return false;
     if (this.type == TYPE_APPEND) {
       const p = this.payload;
-      if (p == null || p.length > ENTRY_PAYLOAD_MAX_BYTES) return false;
+      if (p == null || this.payload_len < 0 || this.payload_len > ENTRY_PAYLOAD_MAX_BYTES) return false;
+      if (this.payload_at < 0 || this.payload_at > p.length - this.payload_len) return false;
     }
     return true;
   }

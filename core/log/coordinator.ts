@@ -35,6 +35,7 @@ import { prng_range } from "../util/prng";
 import {
   APPEND_QUEUE_MAX, BATCH_BYTES_MAX, ENTRY_PAYLOAD_MAX_BYTES, BATCH_ENTRIES_MAX, WRITE_ROUNDS_MAX, PROMISE_TIMEOUT_TICKS,
   ELECT_BACKOFF_TICKS_MIN, ELECT_BACKOFF_TICKS_MAX, RETRANSMIT_TICKS, POSITION_MAX, PROPOSAL_MAX,
+  APPEND_ARENA_CHUNK_BYTES,
 } from "../util/limits";
 
 export const STATE_INITIAL: u8 = 0;
@@ -75,6 +76,35 @@ class WriteRound extends Round {
   }
 }
 
+/**
+ * Appended values are copied into shared chunks of APPEND_ARENA_CHUNK_BYTES; each action
+ * references its bytes there (a chunk lives while any of its actions does: the log drops
+ * positions in order, so chunks go as the log is truncated). A value larger than a quarter
+ * of a chunk gets a buffer of its own, so a chunk wastes at most a quarter of itself.
+ */
+class AppendArena {
+  chunk: StaticArray<u8> | null = null;
+  used: i32 = 0;
+
+  copy_in(a: Action, ptr: usize, n: i32): void {
+    let buffer: StaticArray<u8>;
+    let at = 0;
+    if (n > APPEND_ARENA_CHUNK_BYTES / 4) {
+      buffer = new StaticArray<u8>(n);
+    } else {
+      if (this.chunk == null || this.used + n > APPEND_ARENA_CHUNK_BYTES) {
+        this.chunk = new StaticArray<u8>(APPEND_ARENA_CHUNK_BYTES);
+        this.used = 0;
+      }
+      buffer = this.chunk!;
+      at = this.used;
+      this.used += n;
+    }
+    memory.copy(changetype<usize>(buffer) + <usize>at, ptr, <usize>n);
+    a.set_payload(buffer, at, n);
+  }
+}
+
 export class Coordinator {
   state: u8 = STATE_INITIAL;
   /** The writer asked to lead; failed elections are retried after a back-off until demoted. */
@@ -95,6 +125,8 @@ export class Coordinator {
   queue_ids: Array<u32> = [];
   queue_head: i32 = 0;
   inflight: Array<WriteRound> = [];
+  /** Where appended values are copied to (one allocation per chunk, not per append). */
+  arena: AppendArena = new AppendArena();
 
   // ---- election --------------------------------------------------------------------------
 
@@ -194,9 +226,12 @@ export class Coordinator {
 
   // ---- writes ----------------------------------------------------------------------------
 
-  /** Queues an append; false when the queue is full (the host retries after draining). */
-  append(id: u32, payload: StaticArray<u8>): bool {
-    assert(payload.length <= ENTRY_PAYLOAD_MAX_BYTES, "append: payload beyond limit");
+  /**
+   * Queues an append of the n bytes at ptr (the input region: copied here); false when the
+   * queue is full (the host retries after draining).
+   */
+  append(id: u32, ptr: usize, n: i32): bool {
+    assert(n >= 0 && n <= ENTRY_PAYLOAD_MAX_BYTES, "append: payload beyond limit");
     if (this.state != STATE_ELECTED) {
       outbox.result(id, RESULT_APPEND, RESULT_NONE, 0);
       return true;
@@ -204,7 +239,7 @@ export class Coordinator {
     if (this.queue.length - this.queue_head >= APPEND_QUEUE_MAX) return false;
     const a = new Action();
     a.type = TYPE_APPEND;
-    a.payload = payload;
+    this.arena.copy_in(a, ptr, n);
     this.queue.push(a);
     this.queue_ids.push(id);
     return true;
@@ -231,8 +266,9 @@ export class Coordinator {
       this.send_round();
     }
     if (this.queue_head == this.queue.length && this.queue_head > 0) {
-      this.queue = [];
-      this.queue_ids = [];
+      // Emptied: reuse the arrays (their capacity stays; no regrowth per refill).
+      this.queue.length = 0;
+      this.queue_ids.length = 0;
       this.queue_head = 0;
     }
   }
@@ -245,7 +281,7 @@ export class Coordinator {
     while (this.queue_head < this.queue.length && round.actions.length < BATCH_ENTRIES_MAX) {
       const a = unchecked(this.queue[this.queue_head]);
       const id = unchecked(this.queue_ids[this.queue_head]);
-      const size = a.payload != null ? a.payload!.length : 8;
+      const size = a.payload != null ? a.payload_len : 8;
       if (round.actions.length > 0 && bytes + size > BATCH_BYTES_MAX) break;
       this.queue_head++;
       const position = this.next_position;

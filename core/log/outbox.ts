@@ -160,9 +160,8 @@ export function write_learned_entry(w: Writer, a: Action): void {
   w.u8(a.type);
   w.u8(a.tombstone ? 1 : 0);
   if (a.type == TYPE_APPEND) {
-    const p = a.payload!;
-    w.u32(<u32>p.length);
-    w.bytes(p);
+    w.u32(<u32>a.payload_len);
+    w.raw(a.payload_ptr(), a.payload_len);
   } else if (a.type == TYPE_TRUNCATE) {
     w.u32(8);
     w.u64(a.truncate_to);

@@ -28,6 +28,11 @@ export const WRITE_ROUNDS_MAX: i32 = 16;
 export const WINDOW_POSITIONS_MAX: i32 = WRITE_ROUNDS_MAX * BATCH_ENTRIES_MAX;
 /** Appends and truncates queued at the coordinator before step() refuses more. */
 export const APPEND_QUEUE_MAX: i32 = 1 << 16;
+/**
+ * Bytes of one chunk of the coordinator's append arena (appended values are copied into
+ * shared chunks instead of one allocation each); a value above a quarter of it gets its own.
+ */
+export const APPEND_ARENA_CHUNK_BYTES: i32 = 64 << 10;
 /** How far past the dense run of positions an action may land and still be stored densely. */
 export const DENSE_SLACK_POSITIONS: i32 = 1 << 16;
 /** Learned-range hints held for writes that have not arrived yet (see replica.ts). */
