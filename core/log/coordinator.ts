@@ -319,7 +319,11 @@ export class Coordinator {
 
   /**
    * Our own replica gets the round as objects, not bytes (the hot path of every append).
-   * It keeps the actions it accepts, so it gets copies; payloads are immutable and shared.
+   * It keeps the very actions of the round (no copy per entry): accepting sets promised and
+   * performed to the round's proposal and learned to false, which they already are, and the
+   * only later in-place change, learned = true, comes from this round's LEARNED_RANGE, sent
+   * after the round left `inflight` (nothing re-encodes it then). The TEST ONLY mutation
+   * may raise `promised` on accept, so it gets copies, as before.
    */
   private write_local(round: WriteRound): void {
     const m = new Message();
@@ -328,9 +332,17 @@ export class Coordinator {
     m.proposal = round.proposal;
     m.append = true;
     m.count = <u32>round.actions.length;
-    const actions = new Array<Action>(round.actions.length);
-    for (let i = 0; i < round.actions.length; i++) unchecked((actions[i] = unchecked(round.actions[i]).clone()));
-    m.actions = actions;
+    if (config.mutation_accept_low_writes) {
+      const actions = new Array<Action>(round.actions.length);
+      for (let i = 0; i < round.actions.length; i++) unchecked((actions[i] = unchecked(round.actions[i]).clone()));
+      m.actions = actions;
+    } else {
+      for (let i = 0; i < round.actions.length; i++) {
+        const a = unchecked(round.actions[i]);
+        assert(a.promised == round.proposal && a.performed == round.proposal && !a.learned, "write_local: action changed in flight");
+      }
+      m.actions = round.actions; // read only by the replica (on_write), never resized
+    }
     outbox.deliver_local(m);
   }
 
