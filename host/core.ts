@@ -296,7 +296,7 @@ export class LogCore {
   readyView(): ReadyBatch | null {
     const length = this.exports.ready();
     if (length === 0) return null;
-    return decodeBatch(new Uint8Array(this.exports.memory.buffer, this.exports.output_ptr(), length));
+    return decodeBatch(new Uint8Array(this.exports.memory.buffer, this.exports.output_ptr(), length), true);
   }
 
   advance(): void {
@@ -318,8 +318,33 @@ function getU64(v: DataView, at: number): number {
   return v.getUint32(at + 4, true) * 0x100000000 + v.getUint32(at, true);
 }
 
-/** Decodes a ready() batch; the views it returns share `bytes`. */
-export function decodeBatch(bytes: Uint8Array): ReadyBatch {
+/**
+ * A learned entry whose `bytes` view is made on first use (readyView: a batch carries one
+ * entry per position, and a host that only counts them or copies a few should not pay a
+ * typed-array view for each). Same contract as the eager entry: valid until advance().
+ */
+class LazyLearnedEntry implements LearnedEntry {
+  private view: Uint8Array | null = null;
+  constructor(
+    readonly position: number,
+    readonly type: number,
+    readonly tombstone: boolean,
+    private readonly source: Uint8Array,
+    private readonly at: number,
+    private readonly length: number,
+  ) {}
+
+  get bytes(): Uint8Array {
+    if (this.view === null) this.view = this.source.subarray(this.at, this.at + this.length);
+    return this.view;
+  }
+}
+
+/**
+ * Decodes a ready() batch; the views it returns share `bytes`. With `lazy`, learned entries
+ * make their byte views on first use (see LazyLearnedEntry).
+ */
+export function decodeBatch(bytes: Uint8Array, lazy = false): ReadyBatch {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint8(0) !== 1) throw new Error(`batch version ${v.getUint8(0)}`);
   const mustSync = (v.getUint8(1) & 1) !== 0;
@@ -336,7 +361,14 @@ export function decodeBatch(bytes: Uint8Array): ReadyBatch {
   const learned: LearnedEntry[] = [];
   for (let n = v.getUint32(p, true), i = (p += 4, 0); i < n; i++) {
     const len = v.getUint32(p + 10, true);
-    learned.push({ position: getU64(v, p), type: bytes[p + 8]!, tombstone: (bytes[p + 9]! & 1) !== 0, bytes: bytes.subarray(p + 14, p + 14 + len) });
+    const position = getU64(v, p);
+    const type = bytes[p + 8]!;
+    const tombstone = (bytes[p + 9]! & 1) !== 0;
+    learned.push(
+      lazy
+        ? new LazyLearnedEntry(position, type, tombstone, bytes, p + 14, len)
+        : { position, type, tombstone, bytes: bytes.subarray(p + 14, p + 14 + len) },
+    );
     p += 14 + len;
   }
   const results: Result[] = [];

@@ -13,6 +13,7 @@ const APPENDS = Number(process.env.BENCH_APPENDS ?? 1_000_000);
 const PAYLOAD_BYTES = 100;
 const OUTSTANDING = 8192; // appends submitted but not yet acknowledged
 const TRUNCATE_EVERY = 100_000; // keep the log (and memory) bounded, as the registry does
+const ARENA_CHUNK_BYTES = 4 << 20; // copies of persisted batches and messages in flight
 
 interface Run {
   store: "memory" | "none";
@@ -37,11 +38,25 @@ function run(store: "memory" | "none"): Run {
 
   // Batches are read in place (readyView): what outlives advance() is copied, as a real
   // disk write and socket send copy it: the persisted records and each message in flight.
+  // Copies go into large shared chunks (as a page cache or socket buffer would take them)
+  // instead of one fresh buffer each; a chunk is freed when nothing refers into it.
+  const arena = { chunk: new Uint8Array(0), used: 0 };
+  const copy = (bytes: Uint8Array): Uint8Array => {
+    if (bytes.length > ARENA_CHUNK_BYTES / 4) return bytes.slice();
+    if (arena.used + bytes.length > arena.chunk.length) {
+      arena.chunk = new Uint8Array(ARENA_CHUNK_BYTES);
+      arena.used = 0;
+    }
+    const at = arena.used;
+    arena.chunk.set(bytes, at);
+    arena.used += bytes.length;
+    return arena.chunk.subarray(at, at + bytes.length);
+  };
   const carry = (index: number, batch: ReadyBatch): void => {
-    if (store === "memory") stores[index]!.persist(batch.persist.slice(), batch.mustSync);
+    if (store === "memory") stores[index]!.persist(copy(batch.persist), batch.mustSync);
     const from = ids[index]!;
     for (const m of batch.messages) {
-      const bytes = m.bytes.slice();
+      const bytes = copy(m.bytes);
       if (m.to !== BROADCAST) inbox.push({ to: m.to, from, bytes });
       else for (const to of ids) if (to !== from) inbox.push({ to, from, bytes });
     }
