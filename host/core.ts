@@ -319,30 +319,39 @@ function getU64(v: DataView, at: number): number {
 }
 
 /**
- * A learned entry whose `bytes` view is made on first use (readyView: a batch carries one
- * entry per position, and a host that only counts them or copies a few should not pay a
- * typed-array view for each). Same contract as the eager entry: valid until advance().
+ * A learned entry read from the batch on use (readyView: a batch carries one entry per
+ * position, and a host that only counts them or copies a few should not pay for decoding
+ * each). Same contract as the eager entry: valid until advance().
  */
 class LazyLearnedEntry implements LearnedEntry {
-  private view: Uint8Array | null = null;
   constructor(
-    readonly position: number,
-    readonly type: number,
-    readonly tombstone: boolean,
     private readonly source: Uint8Array,
+    private readonly view: DataView,
+    /** Offset of the entry's header in `source`. */
     private readonly at: number,
-    private readonly length: number,
   ) {}
 
+  get position(): number {
+    return getU64(this.view, this.at);
+  }
+
+  get type(): number {
+    return this.source[this.at + 8]!;
+  }
+
+  get tombstone(): boolean {
+    return (this.source[this.at + 9]! & 1) !== 0;
+  }
+
   get bytes(): Uint8Array {
-    if (this.view === null) this.view = this.source.subarray(this.at, this.at + this.length);
-    return this.view;
+    const start = this.at + 14;
+    return this.source.subarray(start, start + this.view.getUint32(this.at + 10, true));
   }
 }
 
 /**
  * Decodes a ready() batch; the views it returns share `bytes`. With `lazy`, learned entries
- * make their byte views on first use (see LazyLearnedEntry).
+ * are read from `bytes` on use (see LazyLearnedEntry).
  */
 export function decodeBatch(bytes: Uint8Array, lazy = false): ReadyBatch {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -361,13 +370,10 @@ export function decodeBatch(bytes: Uint8Array, lazy = false): ReadyBatch {
   const learned: LearnedEntry[] = [];
   for (let n = v.getUint32(p, true), i = (p += 4, 0); i < n; i++) {
     const len = v.getUint32(p + 10, true);
-    const position = getU64(v, p);
-    const type = bytes[p + 8]!;
-    const tombstone = (bytes[p + 9]! & 1) !== 0;
     learned.push(
       lazy
-        ? new LazyLearnedEntry(position, type, tombstone, bytes, p + 14, len)
-        : { position, type, tombstone, bytes: bytes.subarray(p + 14, p + 14 + len) },
+        ? new LazyLearnedEntry(bytes, v, p)
+        : { position: getU64(v, p), type: bytes[p + 8]!, tombstone: (bytes[p + 9]! & 1) !== 0, bytes: bytes.subarray(p + 14, p + 14 + len) },
     );
     p += 14 + len;
   }

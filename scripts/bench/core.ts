@@ -13,7 +13,7 @@ const APPENDS = Number(process.env.BENCH_APPENDS ?? 1_000_000);
 const PAYLOAD_BYTES = 100;
 const OUTSTANDING = 8192; // appends submitted but not yet acknowledged
 const TRUNCATE_EVERY = 100_000; // keep the log (and memory) bounded, as the registry does
-const ARENA_CHUNK_BYTES = 4 << 20; // copies of persisted batches and messages in flight
+const ARENA_CHUNK_BYTES = 16 << 20; // copies of persisted batches and messages in flight
 
 interface Run {
   store: "memory" | "none";
@@ -38,7 +38,7 @@ function run(store: "memory" | "none"): Run {
 
   // Batches are read in place (readyView): what outlives advance() is copied, as a real
   // disk write and socket send copy it: the persisted records and each message in flight.
-  // Copies go into large shared chunks (as a page cache or socket buffer would take them)
+  // Copies go into large shared chunks (16 MiB) (as a page cache or socket buffer would take them)
   // instead of one fresh buffer each; a chunk is freed when nothing refers into it.
   const arena = { chunk: new Uint8Array(0), used: 0 };
   const copy = (bytes: Uint8Array): Uint8Array => {
