@@ -1,7 +1,10 @@
 // The master's end of the agent channel (host/agent/protocol.ts): WebSocket upgrades at
-// AGENT_CHANNEL_PATH on the master's HTTP port, accepted only by the elected leader once its
-// registry is recovered (Mesos drops agent messages until then); every frame is parsed, a
-// malformed one dropped and counted; sends are bounded per socket.
+// AGENT_CHANNEL_PATH on the master's HTTP port, accepted only by the elected leader; every
+// frame is parsed, a malformed one dropped and counted; sends are bounded per socket.
+// Beyond Mesos (which drops agent messages until the registry is recovered and lets agents
+// retry): a leader still recovering accepts the sockets and holds their frames, in order and
+// up to HELD_FRAMES_MAX, until it is ready, so a failover does not send every agent into its
+// registration back-off.
 import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, type MasterMessage, parseAgentMessage, ProtocolError } from "../agent/protocol.ts";
 import { logger } from "../logging.ts";
 import type { AgentConnection } from "./agent_types.ts";
@@ -18,6 +21,8 @@ export interface AgentSocketData {
 /** WebSocket close code for "message too big / buffer exceeded" (RFC 6455 1009). */
 const CLOSE_TOO_BIG = 1009;
 const CLOSE_GOING_AWAY = 1001;
+/** Frames held while the leader recovers (one (re-)registration per agent, and then some). */
+export const HELD_FRAMES_MAX = 1 << 17;
 
 export class SocketConnection implements AgentConnection {
   agent_id: string | null = null;
@@ -38,6 +43,15 @@ export class SocketConnection implements AgentConnection {
     this.ws.send(text);
   }
 
+  /** The peer closed the socket. */
+  markClosed(): void {
+    this.closed = true;
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -46,6 +60,9 @@ export class SocketConnection implements AgentConnection {
 }
 
 export class AgentChannel {
+  private held: { conn: SocketConnection; frame: string | Buffer }[] = [];
+  private draining_armed = false;
+
   constructor(private readonly master: Master) {}
 
   /**
@@ -54,7 +71,7 @@ export class AgentChannel {
    */
   upgrade(request: Request, server: Bun.Server<unknown>): boolean | Response {
     if (new URL(request.url).pathname !== AGENT_CHANNEL_PATH) return false;
-    const refusal = !this.master.elected() ? "This master is not the leader" : !this.master.agents.ready() ? "Master has not finished recovery" : null;
+    const refusal = !this.master.elected() ? "This master is not the leader" : null;
     if (refusal === null && (server as Bun.Server<AgentSocketData>).upgrade(request, { data: { kind: "agent", conn: null } })) return true;
     this.master.metrics.increment("master/agent_channel_refused");
     return new Response(refusal ?? "Expected a WebSocket upgrade", { status: refusal === null ? 400 : 503, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -63,13 +80,33 @@ export class AgentChannel {
   open(ws: Bun.ServerWebSocket<AgentSocketData>): void {
     ws.data.conn = new SocketConnection(ws, ws.remoteAddress);
     // Leadership may have ended between the upgrade and the open.
-    if (!this.master.elected() || !this.master.agents.ready()) ws.data.conn.close("not the leader");
+    if (!this.master.elected()) ws.data.conn.close("not the leader");
   }
 
   message(ws: Bun.ServerWebSocket<AgentSocketData>, frame: string | Buffer): void {
     const conn = ws.data.conn;
     if (conn === null) return;
-    if (!this.master.elected() || !this.master.agents.ready()) return this.master.agents.invalid(conn, "this master is not the recovered leader");
+    if (!this.master.elected()) return this.master.agents.invalid(conn, "this master is not the leader");
+    if (!this.master.agents.ready()) return this.hold(conn, frame);
+    this.handle(conn, frame);
+  }
+
+  /** Keeps a frame for when the registry is recovered; beyond the bound the socket is closed (the agent retries). */
+  private hold(conn: SocketConnection, frame: string | Buffer): void {
+    if (this.held.length >= HELD_FRAMES_MAX) {
+      conn.close("Master has not finished recovery");
+      return;
+    }
+    this.held.push({ conn, frame });
+    if (this.draining_armed) return;
+    this.draining_armed = true;
+    this.master.agents.whenReady(() => {
+      this.draining_armed = false;
+      for (const { conn: held, frame: f } of this.held.splice(0)) if (!held.isClosed()) this.handle(held, f);
+    });
+  }
+
+  private handle(conn: SocketConnection, frame: string | Buffer): void {
     let message;
     try {
       message = parseAgentMessage(frame);
@@ -82,7 +119,9 @@ export class AgentChannel {
 
   close(ws: Bun.ServerWebSocket<AgentSocketData>): void {
     const conn = ws.data.conn;
-    if (conn !== null) this.master.agents.disconnected(conn);
+    if (conn === null) return;
+    conn.markClosed();
+    this.master.agents.disconnected(conn);
   }
 }
 

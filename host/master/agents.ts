@@ -53,6 +53,7 @@ export class Agents {
   readonly health: AgentHealth;
   private next_agent = 0;
   private is_ready = false;
+  private readonly ready_listeners: (() => void)[] = [];
   private totals: ReturnType<typeof resourceTotals> | null = null;
 
   constructor(readonly options: AgentsOptions) {
@@ -62,9 +63,15 @@ export class Agents {
     this.health = new AgentHealth(this, options.flags, this.clock);
   }
 
-  /** True once the registry was recovered on this leader: the channel accepts agents from then on. */
+  /** True once the registry was recovered on this leader: agents' messages are handled from then on. */
   ready(): boolean {
     return this.is_ready;
+  }
+
+  /** Runs `listener` once this leader has recovered the agents from the registry. */
+  whenReady(listener: () => void): void {
+    if (this.is_ready) listener();
+    else this.ready_listeners.push(listener);
   }
 
   count(name: Counter, by = 1): void {
@@ -109,6 +116,7 @@ export class Agents {
     this.health.start(this.recovered.size);
     this.is_ready = true;
     log.info(`Recovered ${this.recovered.size} agents, ${this.unreachable.size} unreachable and ${this.gone.size} gone agents from the registry; accepting agent connections`);
+    for (const listener of this.ready_listeners.splice(0)) listener();
   }
 
   stop(): void {

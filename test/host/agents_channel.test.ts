@@ -1,8 +1,11 @@
-// Proves the agent channel over a real WebSocket: a non-leader refuses the upgrade with 503 and counts it; on the recovered leader a malformed frame is dropped and counted with the socket kept, REGISTER_SLAVE is answered with SLAVE_REGISTERED and a ping, and closing the socket disconnects the agent.
+// Proves the agent channel over a real WebSocket: a non-leader refuses the upgrade with 503 and counts it; a leader still recovering holds registrations until it is ready; on the recovered leader a malformed frame is dropped and counted with the socket kept, REGISTER_SLAVE is answered with SLAVE_REGISTERED and a ping, and closing the socket disconnects the agent.
 import { afterEach, expect, test } from "bun:test";
 import { AGENT_CHANNEL_PATH } from "../../host/agent/protocol.ts";
 import { AgentChannel, isAgentSocket } from "../../host/master/agent_channel.ts";
-import type { Master } from "../../host/master/master.ts";
+import { Master } from "../../host/master/master.ts";
+import { parseMasterFlags } from "../../host/master/flags.ts";
+import { makeMasterInfo } from "../../host/master/info.ts";
+import { MemoryStorage, type RegistryStorage } from "../../host/registry/storage.ts";
 import { otherMaster, testMaster } from "../helpers/master.ts";
 import { registerMessage } from "../helpers/master_agents.ts";
 
@@ -63,4 +66,25 @@ test("the leader's channel: malformed frames are counted, registration is answer
   ws.close();
   await until(() => master.metrics.snapshot()["master/slaves_disconnected"] === 1);
   expect(master.metrics.snapshot()["master/slaves_inactive"]).toBe(1);
+});
+
+test("a leader still recovering accepts agent sockets and answers their held registrations once recovered", async () => {
+  const result = parseMasterFlags(["--registry=in_memory", "--ip=127.0.0.1"], {});
+  if (result.kind !== "flags") throw new Error("flags expected");
+  const storage = Promise.withResolvers<RegistryStorage>();
+  const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), storage: storage.promise });
+  cleanup.push(() => master.stop());
+  master.detected(master.info);
+  const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
+  const received: any[] = [];
+  ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
+  await new Promise((resolve) => (ws.onopen = resolve));
+  ws.send(JSON.stringify(registerMessage(0)));
+  await Bun.sleep(50);
+  expect(master.agents.ready()).toBe(false);
+  expect(received).toEqual([]);
+  storage.resolve(new MemoryStorage()); // the registry recovers
+  await until(() => received.some((m) => m.type === "SLAVE_REGISTERED"));
+  expect(master.metrics.snapshot()["master/slave_registrations"]).toBe(1);
+  ws.close();
 });
