@@ -20,16 +20,16 @@
 // least 2)  --dests=8  --idle-s=20  --session-timeout=10secs (the masters' --zk_session_timeout)
 // --zk-tick-ms=500  --deadline-min=30 (the whole run).
 // The last line of output is one JSON object of figures with units in the names.
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts, removeOnExit, type Server, spawnServer, tail, waitUntil } from "./systems/processes.ts";
 import { formatTable } from "./systems/types.ts";
+import { Loader } from "./systems/agent_loader.ts";
 import { startEnsemble } from "./systems/zookeeper.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
-const LOAD_SCRIPT = join(ROOT, "scripts", "bench", "agent_load.ts");
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SIZES = arg("agents", "10000,40000").split(",").map((s) => Number(s.replace(/_/g, "")));
 const LOADERS = arg("loaders", "auto");
@@ -117,94 +117,6 @@ async function metrics(port: number, timeout_ms = 2_000): Promise<Record<string,
     return null;
   }
 }
-
-// ---- load processes -------------------------------------------------------------------------
-
-interface LoadEvent {
-  ev: string;
-  t: number;
-  [key: string]: unknown;
-}
-
-interface Progress {
-  epoch: number;
-  current: number;
-  registered: number;
-  open: number;
-  counters: Record<string, number>;
-}
-
-class Loader {
-  readonly child: ReturnType<typeof Bun.spawn>;
-  readonly events: LoadEvent[] = [];
-  progress: Progress | null = null;
-  leader: { id: string; host: string; port: number } | null = null;
-  exited = false;
-
-  constructor(readonly index: number, readonly first: number, readonly count: number, zk: string, readonly log_path: string) {
-    const stderr = openSync(log_path, "a");
-    this.child = Bun.spawn(limited([process.execPath, LOAD_SCRIPT, `--zk=${zk}`, `--first=${first}`, `--count=${count}`, `--dest=${DESTS.join(",")}`,
-      `--zk-session-ms=10000`], count + 4096), {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stdin: "pipe", stdout: "pipe", stderr,
-    });
-    closeSync(stderr);
-    loaders_live.add(this);
-    void this.child.exited.then(() => (this.exited = true));
-    void this.read();
-  }
-
-  private async read(): Promise<void> {
-    let pending = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of this.child.stdout as ReadableStream<Uint8Array>) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        let event: LoadEvent;
-        try {
-          event = JSON.parse(line) as LoadEvent;
-        } catch {
-          continue;
-        }
-        if (event.ev === "progress") this.progress = event as unknown as Progress;
-        else this.events.push(event);
-        if (event.ev === "leader") this.leader = event.leader as Loader["leader"];
-      }
-    }
-  }
-
-  send(line: string): void {
-    const stdin = this.child.stdin as import("bun").FileSink;
-    stdin.write(`${line}\n`);
-    stdin.flush();
-  }
-
-  /** The all_current event for a leader id (every agent of this loader answered by that leader). */
-  done(leader_id: string): LoadEvent | undefined {
-    return this.events.find((e) => e.ev === "all_current" && e.leader === leader_id);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.exited) {
-      try {
-        this.send("stop");
-      } catch {
-        // stdin already closed
-      }
-      const quit = await Promise.race([this.child.exited.then(() => true), Bun.sleep(3_000).then(() => false)]);
-      if (!quit) this.child.kill("SIGKILL");
-      await this.child.exited;
-    }
-    loaders_live.delete(this);
-  }
-}
-
-const loaders_live = new Set<Loader>();
-process.on("exit", () => {
-  for (const l of loaders_live) try { l.child.kill("SIGKILL"); } catch { /* gone */ }
-});
 
 // ---- one size -------------------------------------------------------------------------------
 
@@ -297,7 +209,7 @@ async function runSize(n: number, zk_connect: string, base: string): Promise<Siz
     const k = loaderCount(n);
     for (let i = 0, from = 0; i < k; i++) {
       const count = Math.floor(n / k) + (i < n % k ? 1 : 0);
-      loaders.push(new Loader(i, from, count, zk, join(dir, `load-${i}.log`)));
+      loaders.push(new Loader(i, from, count, zk, join(dir, `load-${i}.log`), DESTS, (command) => limited(command, count + 4096)));
       from += count;
     }
     await waitUntil("the load processes detecting the leader", async () => loaders.every((l) => l.leader?.port === first.port), alive, 60_000, 50);
