@@ -7,7 +7,7 @@
 // (version, kind, length, checksum) is refused whole: never half-applied, never served.
 import { Writer } from "./writer";
 import { Reader } from "./reader";
-import { crc32c } from "./crc32";
+import { crc32c, crc32c_update, crc32c_shift, crc32c_shift_ready } from "./crc32";
 import { CODEC_VERSION, MESSAGE_MAX_BYTES } from "../util/limits";
 
 export const FRAME_HEADER_BYTES: i32 = 6;
@@ -45,6 +45,24 @@ export function end_frame(w: Writer, start: i32): void {
   assert(body_len + FRAME_HEADER_BYTES + FRAME_TRAILER_BYTES <= MESSAGE_MAX_BYTES, "frame beyond MESSAGE_MAX_BYTES");
   w.patch_u32(start + 2, <u32>body_len);
   w.u32(crc32c(w.ptr + <usize>start, FRAME_HEADER_BYTES + body_len));
+}
+
+/**
+ * end_frame for a body whose CRC term (crc32c_update(0, body)) is known: the checksum is the
+ * header's register shifted over the body, xor the term. Falls back to end_frame when no
+ * shift table is cached for the body's length.
+ */
+export function end_frame_with_body_crc(w: Writer, start: i32, body_crc: u32): void {
+  const body_len = w.length - start - FRAME_HEADER_BYTES;
+  if (!crc32c_shift_ready(body_len)) {
+    end_frame(w, start);
+    return;
+  }
+  assert(body_len >= 0, "end_frame: frame not begun");
+  assert(body_len + FRAME_HEADER_BYTES + FRAME_TRAILER_BYTES <= MESSAGE_MAX_BYTES, "frame beyond MESSAGE_MAX_BYTES");
+  w.patch_u32(start + 2, <u32>body_len);
+  const head = crc32c_update(0xffffffff, w.ptr + <usize>start, FRAME_HEADER_BYTES);
+  w.u32((crc32c_shift(head, body_len) ^ body_crc) ^ 0xffffffff);
 }
 
 /** A checked view of one frame: kind and a reader over its body. */

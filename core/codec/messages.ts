@@ -29,12 +29,13 @@
 import { Writer } from "./writer";
 import { Reader } from "./reader";
 import {
-  begin_frame, end_frame, read_frame, KIND_PROMISE_REQUEST, KIND_PROMISE_RESPONSE,
+  begin_frame, end_frame, read_frame, FRAME_HEADER_BYTES, KIND_PROMISE_REQUEST, KIND_PROMISE_RESPONSE,
   KIND_WRITE_REQUEST, KIND_WRITE_RESPONSE, KIND_LEARNED, KIND_RECOVER_REQUEST,
   KIND_RECOVER_RESPONSE, KIND_FENCE_REQUEST, KIND_FENCE_RESPONSE, KIND_LEARNED_RANGE,
 } from "./frame";
 import { write_action, read_action } from "./records";
-import { Action, RESPONSE_ACCEPT, RESPONSE_IGNORED } from "../log/action";
+import { Action, RESPONSE_ACCEPT, RESPONSE_IGNORED, TYPE_APPEND } from "../log/action";
+import { crc32c_update, crc32c_shift, crc32c_shift_ready } from "./crc32";
 import { BATCH_ENTRIES_MAX, POSITION_MAX, PROPOSAL_MAX } from "../util/limits";
 
 /** A decoded peer message; fields not used by its kind stay zero. */
@@ -235,9 +236,44 @@ function read_body(kind: u8, r: Reader, m: Message, owner: StaticArray<u8> | nul
   return false;
 }
 
+/**
+ * The checksum of a WRITE_REQUEST frame (header at ptr, body copied to `body`, actions
+ * decoded from it), computed in one pass that also yields each APPEND's own CRC term: the
+ * replica persists every accepted action as a record whose body is those same bytes, and
+ * records.ts reuses the term instead of running the bytes through the CRC again.
+ */
+function check_write_batch(ptr: usize, body: StaticArray<u8>, m: Message): bool {
+  const b = changetype<usize>(body);
+  const body_len = body.length;
+  let s = crc32c_update(0xffffffff, ptr, FRAME_HEADER_BYTES);
+  let at = 0;
+  for (let i = 0; i < m.actions.length; i++) {
+    const a = unchecked(m.actions[i]);
+    const start = a.wire_at;
+    const n = a.wire_len;
+    assert(start >= at && start + n <= body_len, "check_write_batch: actions out of order");
+    s = crc32c_update(s, b + <usize>at, start - at);
+    if (a.type == TYPE_APPEND && crc32c_shift_ready(n)) {
+      const term = crc32c_update(0, b + <usize>start, n);
+      s = crc32c_shift(s, n) ^ term;
+      a.wire_crc = term;
+      a.wire_checked = true;
+    } else {
+      s = crc32c_update(s, b + <usize>start, n);
+    }
+    at = start + n;
+  }
+  s = crc32c_update(s, b + <usize>at, body_len - at);
+  if ((s ^ 0xffffffff) == load<u32>(ptr + <usize>(FRAME_HEADER_BYTES + body_len))) return true;
+  for (let i = 0; i < m.actions.length; i++) unchecked(m.actions[i]).wire_checked = false;
+  return false;
+}
+
 /** Decodes one peer message; null if the frame or its body is malformed or out of bounds. */
 export function read_message(ptr: usize, len: i32, verify: bool = true): Message | null {
-  const frame = read_frame(ptr, len, verify);
+  // A write batch is checked after decoding, in one pass with its entries' CRC terms.
+  const batch = verify && len >= 2 && load<u8>(ptr + 1) == KIND_WRITE_REQUEST;
+  const frame = read_frame(ptr, len, verify && !batch);
   if (frame == null || frame.total != len) return null;
   const m = new Message();
   m.kind = frame.kind;
@@ -253,6 +289,7 @@ export function read_message(ptr: usize, len: i32, verify: bool = true): Message
     r = new Reader(changetype<usize>(body), n);
   }
   if (!read_body(frame.kind, r, m, owner) || r.failed || r.remaining() != 0) return null;
+  if (batch && !check_write_batch(ptr, owner!, m)) return null;
   if (m.proposal > PROPOSAL_MAX || m.position > POSITION_MAX || m.promised > PROPOSAL_MAX) return null;
   if (m.begin > POSITION_MAX || m.end > POSITION_MAX || m.fence_position > POSITION_MAX) return null;
   if (m.type > RESPONSE_IGNORED) return null;

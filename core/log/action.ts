@@ -45,6 +45,16 @@ export class Action {
   payload: StaticArray<u8> | null = null;
   payload_at: i32 = 0;
   payload_len: i32 = 0;
+  /**
+   * Set by a checked WRITE_REQUEST (messages.ts): this action's encoding is the `wire_len`
+   * bytes at `wire_at` in `payload`'s buffer, and `wire_crc` is their CRC term
+   * (crc32c_update(0, bytes)), valid only when `wire_checked`. Its ACTION record reuses the
+   * term when the record body is byte-for-byte those bytes (records.ts compares them).
+   */
+  wire_at: i32 = 0;
+  wire_len: i32 = 0;
+  wire_crc: u32 = 0;
+  wire_checked: bool = false;
 
   /** Address of the value's first byte (APPEND only). */
   @inline payload_ptr(): usize {
@@ -88,6 +98,10 @@ export class Action {
     a.payload = this.payload; // payloads are never mutated after decode: sharing is safe
     a.payload_at = this.payload_at;
     a.payload_len = this.payload_len;
+    a.wire_at = this.wire_at;
+    a.wire_len = this.wire_len;
+    a.wire_crc = this.wire_crc;
+    a.wire_checked = this.wire_checked;
     return a;
   }
 
