@@ -187,6 +187,18 @@ export class OutboundLink {
     this.retry_timer = setTimeout(() => this.connect(), this.backoffMs());
   }
 
+  /**
+   * The peer just dialed us, so it is up: a link waiting out its back-off dials now (a master
+   * that was down for a while would otherwise be reachable only after the longest back-off,
+   * and an election that needs it as the quorum would wait that long).
+   */
+  peerIsUp(): void {
+    if (this.state !== "backoff") return;
+    if (this.retry_timer !== null) clearTimeout(this.retry_timer);
+    this.attempt = 0;
+    this.connect();
+  }
+
   /** min · 2^attempt capped at max, jittered to 50–100 % so peers do not redial in lockstep. */
   private backoffMs(): number {
     const { backoff_ms_min: min, backoff_ms_max: max } = this.ctx.options;

@@ -257,6 +257,7 @@ export class PeerTransport implements Transport {
     this.inbound_by_id.set(hello.replica, ws);
     ws.send(encodeFrame(FrameType.HELLO, encodeHello({ cluster: this.context.cluster, replica: this.id })));
     log.info(`Accepted the link from replica ${hello.replica} (${ws.remoteAddress})`);
+    this.links.get(hello.replica)?.peerIsUp();
   }
 
   private inboundClosed(ws: Inbound, code: number, reason: string): void {

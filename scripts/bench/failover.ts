@@ -5,15 +5,19 @@
 // coordinator elected, the registry fetched and replayed, the Recover operation stored: the
 // point where it serves registry writes). The killed master is restarted as a standby and
 // every replica votes again before the next round.
-// Flags: --session-timeout=2secs (the masters' --zk_session_timeout), --rounds=5,
-// --zk-tick-ms=500 (ZooKeeper's tickTime: sessions are at least two ticks).
-// Not yet measured here: a registry of 1,000 agents (agents arrive with their own issue).
+// Flags: --session-timeout=2secs (the masters' --zk_session_timeout), --rounds=5, --agents=1000,
+// --zk-tick-ms=500 (ZooKeeper's tickTime: sessions are at least two ticks), --keep (keep the logs).
+// The cluster carries --agents=1000 simulated agents (scripts/bench/agent_load.ts: the real
+// agent protocol, one WebSocket each, the leader found through ZooKeeper), so the registry holds
+// 1,000 agents; per round it also measures (3) until a new leader's /state shows all of them
+// (under slaves or recovered_slaves: the full registry) and (4) until all have re-registered.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDuration } from "../../host/duration.ts";
 import { freePorts, removeOnExit, type Server, spawnServer, waitUntil } from "./systems/processes.ts";
 import { startEnsemble } from "./systems/zookeeper.ts";
+import { Loader } from "./systems/agent_loader.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
@@ -22,6 +26,8 @@ const SESSION = arg("session-timeout", "2secs");
 const ROUNDS = Number(arg("rounds", "5"));
 const ROUND_DEADLINE_MS = 120_000;
 const ZK_TICK_MS = Number(arg("zk-tick-ms", "500"));
+const AGENTS = Number(arg("agents", "1000"));
+const SIGNALS = arg("signals", "SIGKILL,SIGTERM").split(",") as ("SIGKILL" | "SIGTERM")[];
 
 interface Master {
   port: number;
@@ -50,7 +56,8 @@ async function main(): Promise<void> {
   const session_ms = parseDuration(SESSION);
   if (session_ms === null) throw new Error(`--session-timeout: expected a duration like 2secs, got '${SESSION}'`);
   const base = mkdtempSync(join(tmpdir(), "bench-failover-"));
-  removeOnExit(base);
+  if (!process.argv.includes("--keep")) removeOnExit(base);
+  else console.log(`logs and data kept in ${base}`);
   // ZooKeeper's tickTime bounds failover: a session is at least two ticks and expires on a tick
   // boundary. 500 ms lets a 2-second session be honoured and expire within 2.5 s.
   const zk = await startEnsemble(join(base, "zookeeper"), ZK_TICK_MS);
@@ -65,31 +72,67 @@ async function main(): Promise<void> {
     });
   };
   masters.forEach(start);
-  const results: Record<"SIGKILL" | "SIGTERM", { leader_ms: number[]; registry_ms: number[] }> = {
-    SIGKILL: { leader_ms: [], registry_ms: [] }, SIGTERM: { leader_ms: [], registry_ms: [] },
-  };
+  const figures: Record<"SIGKILL" | "SIGTERM", Record<Measure, number[]>> = { SIGKILL: emptyFigures(), SIGTERM: emptyFigures() };
+  let loader: Loader | null = null;
   try {
-    for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+    loader = await startAgents(masters, zk.connect, base);
+    for (const signal of SIGNALS) {
       for (let round = 0; round < ROUNDS; round++) {
         const leader = await settle(masters);
-        const t0 = performance.now();
-        process.kill(leader.server!.pid, signal);
-        const next = await waitForLeader(masters, leader);
-        const leader_ms = performance.now() - t0;
-        await waitUntil("the new leader's registry recovery", async () => logOf(next).includes("agents from the registry"), () => {}, ROUND_DEADLINE_MS, 5);
-        const registry_ms = performance.now() - t0;
-        results[signal].leader_ms.push(leader_ms);
-        results[signal].registry_ms.push(registry_ms);
-        console.log(`${signal} round ${round + 1}: leader in ${leader_ms.toFixed(0)} ms, registry recovered in ${registry_ms.toFixed(0)} ms`);
+        const r = await failover(masters, leader, signal);
+        for (const k of MEASURES) figures[signal][k].push(r[k]);
+        console.log(`${signal} round ${round + 1}: leader ${r.leader_ms.toFixed(0)} ms, registry recovered ${r.registry_ms.toFixed(0)} ms, ` +
+          `/state with all ${AGENTS} agents ${r.full_state_ms.toFixed(0)} ms, all re-registered ${r.reregistered_ms.toFixed(0)} ms`);
         await leader.server!.stop(1000);
         start(leader);
       }
     }
   } finally {
+    await loader?.stop();
     await Promise.all(masters.map((m) => m.server?.stop(1000)));
     await Promise.all(zk.servers.map((s) => s.stop()));
   }
-  report(results, session_ms);
+  report(figures, session_ms);
+}
+
+const MEASURES = ["leader_ms", "registry_ms", "full_state_ms", "reregistered_ms"] as const;
+type Measure = (typeof MEASURES)[number];
+const emptyFigures = (): Record<Measure, number[]> => ({ leader_ms: [], registry_ms: [], full_state_ms: [], reregistered_ms: [] });
+
+/** Starts the simulated agents and waits until all are registered with the leader. */
+async function startAgents(masters: Master[], zk_connect: string, base: string): Promise<Loader | null> {
+  if (AGENTS === 0) return null;
+  const leader = await settle(masters);
+  const loader = new Loader(0, 0, AGENTS, `zk://${zk_connect}/mesos`, join(base, "agents.log"));
+  loader.send("go");
+  await waitUntil(`${AGENTS} agents to register`, async () => (await metric(leader.port, "master/slaves_active")) === AGENTS, () => {
+    if (loader.exited) throw new Error(`the agent load exited; see ${loader.log_path}`);
+  }, ROUND_DEADLINE_MS, 50);
+  return loader;
+}
+
+/** One failover, times from the signal: a new leader's /state, its registry, /state showing every agent, every agent back. */
+async function failover(masters: Master[], leader: Master, signal: "SIGKILL" | "SIGTERM"): Promise<Record<Measure, number>> {
+  const t0 = performance.now();
+  process.kill(leader.server!.pid, signal);
+  const next = await waitForLeader(masters, leader);
+  const leader_ms = performance.now() - t0;
+  await waitUntil("the new leader's registry recovery", async () => logOf(next).includes("agents from the registry"), () => {}, ROUND_DEADLINE_MS, 5);
+  const registry_ms = performance.now() - t0;
+  await waitUntil("the new leader's /state to show every agent", async () => (await stateAgents(next.port)) === AGENTS, () => {}, ROUND_DEADLINE_MS, 10);
+  const full_state_ms = performance.now() - t0;
+  await waitUntil("every agent to re-register", async () => (await metric(next.port, "master/slaves_active")) === AGENTS, () => {}, ROUND_DEADLINE_MS, 20);
+  return { leader_ms, registry_ms, full_state_ms, reregistered_ms: performance.now() - t0 };
+}
+
+/** Agents /state shows, registered or recovered (not yet re-registered). */
+async function stateAgents(port: number): Promise<number | null> {
+  try {
+    const state = (await (await fetch(`http://127.0.0.1:${port}/state`, { redirect: "manual" })).json()) as { slaves?: unknown[]; recovered_slaves?: unknown[] };
+    return (state.slaves?.length ?? 0) + (state.recovered_slaves?.length ?? 0);
+  } catch {
+    return null;
+  }
 }
 
 /** Waits until exactly one master leads, it has recovered the registry and every replica votes. */
@@ -123,23 +166,24 @@ async function waitForLeader(masters: Master[], old: Master): Promise<Master> {
   return found!;
 }
 
-function report(results: Record<string, { leader_ms: number[]; registry_ms: number[] }>, session_ms: number): void {
+function report(results: Record<string, Record<Measure, number[]>>, session_ms: number): void {
   const stats = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
   };
-  console.log(`\nfailover: 3 masters, 3-server ZooKeeper (tickTime ${ZK_TICK_MS} ms), --zk_session_timeout=${SESSION}, ${ROUNDS} rounds each (ms from the signal)`);
-  console.log("signal    new leader /state (median / max)   registry recovered (median / max)");
-  const figures: Record<string, number> = { session_timeout_ms: session_ms };
+  console.log(`\nfailover: 3 masters, 3-server ZooKeeper (tickTime ${ZK_TICK_MS} ms), --zk_session_timeout=${SESSION}, ${AGENTS} agents, ${ROUNDS} rounds each`);
+  console.log("ms from the signal, median / max:");
+  console.log("signal    new leader /state   registry recovered   /state with every agent   every agent re-registered");
+  const figures: Record<string, number> = { session_timeout_ms: session_ms, agents: AGENTS };
   for (const [signal, r] of Object.entries(results)) {
-    const leader = stats(r.leader_ms);
-    const registry = stats(r.registry_ms);
-    console.log(`${signal.padEnd(8)}  ${leader.median.toFixed(0).padStart(8)} / ${leader.max.toFixed(0).padEnd(20)}  ${registry.median.toFixed(0).padStart(8)} / ${registry.max.toFixed(0)}`);
+    const cells = MEASURES.map((k) => stats(r[k]));
+    console.log(`${signal.padEnd(8)}  ${cells.map((c, i) => `${c.median.toFixed(0)} / ${c.max.toFixed(0)}`.padEnd([20, 21, 26, 20][i]!)).join(" ")}`);
     const key = signal.toLowerCase();
-    figures[`leader_ms_median_${key}`] = Math.round(leader.median);
-    figures[`leader_ms_max_${key}`] = Math.round(leader.max);
-    figures[`registry_recovered_ms_median_${key}`] = Math.round(registry.median);
-    figures[`registry_recovered_ms_max_${key}`] = Math.round(registry.max);
+    for (const [i, k] of MEASURES.entries()) {
+      const name = k.replace(/_ms$/, "");
+      figures[`${name}_ms_median_${key}`] = Math.round(cells[i]!.median);
+      figures[`${name}_ms_max_${key}`] = Math.round(cells[i]!.max);
+    }
   }
   console.log(JSON.stringify(figures));
 }

@@ -160,6 +160,19 @@ describe("peers coming and going", () => {
     expect(texts(b)).toEqual(["1", "2"]);
   });
 
+  test("a peer that dials us again is redialed at once, not after our back-off", async () => {
+    const b = await replica();
+    const a = await replica({ backoff_ms_min: 5_000, backoff_ms_max: 10_000 });
+    a.transport.setPeers([a.id, b.id]);
+    await waitFor("link up", () => outbound(a, b.id) === "connected");
+    await b.stopListening();
+    await waitFor("link seen down", () => outbound(a, b.id) !== "connected");
+    b.listen();
+    // a is now waiting out at least 2.5 s before its next dial; b dialing a says b is back.
+    b.transport.setPeers([a.id, b.id]);
+    await waitFor("link back well before a's back-off ends", () => outbound(a, b.id) === "connected", 2_000);
+  });
+
   test("three replicas fully meshed exchange messages in every direction", async () => {
     const replicas = [await replica(), await replica(), await replica()];
     const ids = replicas.map((r) => r.id);
