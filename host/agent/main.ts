@@ -3,12 +3,11 @@
 // id from <work_dir>/meta/slave.json, bind its HTTP port (exit 1 naming the address when
 // taken), then follow the leading master (host/agent/agent.ts) until SIGTERM/SIGINT (exit 0)
 // or a SHUTDOWN from the leader (exit 0, the work dir left as it is).
-import { mkdirSync } from "node:fs";
-import { FlagError, helpText, renderFlags } from "../flags.ts";
+import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
+import { renderFlags } from "../flags.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import type { SlaveInfo } from "../registry/types.ts";
-import { MESOS_VERSION } from "../version.ts";
-import { resolveAgentAddress } from "./address.ts";
+import { resolveAdvertised } from "../net/advertise.ts";
 import { Agent } from "./agent.ts";
 import { openWebSocketChannel } from "./channel.ts";
 import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "./flags.ts";
@@ -22,9 +21,9 @@ const log = logger("main.ts");
 export async function agentMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
   setLoggingLevel(flags.logging_level);
-  prepareWorkDir(flags.work_dir);
+  ensureDirectoryOrExit(flags.work_dir, "work_dir");
   const resources = settleResources(flags);
-  const address = await resolveAgentAddress(flags);
+  const address = await resolveAdvertised(flags, "this agent");
   const pid = `slave(1)@${address.ip}:${address.port}`;
   const info = {
     hostname: address.hostname, port: address.port, resources, attributes: flags.attributes ?? ([] as Attribute[]), checkpoint: true,
@@ -40,7 +39,7 @@ export async function agentMain(argv: readonly string[]): Promise<void> {
   log.info(`Flags at startup: ${Object.entries(renderFlags(AGENT_FLAGS, flags)).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   const leaders = leaderSource(flags.master, flags.zk_session_timeout);
   leaders.start((leader) => agent.detected(leader), (reason) => exitFatal(`Failed to detect a master: ${reason}`));
-  stopOnSignals(async () => {
+  stopOnSignals(log, async () => {
     agent.stop();
     leaders.stop();
     await server.stop(true);
@@ -87,42 +86,5 @@ function exitFatal(message: string): never {
 }
 
 function loadFlags(argv: readonly string[]): AgentFlags {
-  try {
-    const result = parseAgentFlags(argv, process.env);
-    if (result.kind === "help") {
-      console.log(helpText("mesos-agent", AGENT_FLAGS));
-      process.exit(0);
-    }
-    if (result.kind === "version") {
-      console.log(`mesos ${MESOS_VERSION}`);
-      process.exit(0);
-    }
-    return result.values as AgentFlags;
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}
-
-function prepareWorkDir(work_dir: string): void {
-  try {
-    mkdirSync(work_dir, { recursive: true });
-  } catch (error) {
-    process.stderr.write(`Flag 'work_dir': expected a directory this process can create and write, got '${work_dir}' (${(error as Error).message})\n`);
-    process.exit(1);
-  }
-}
-
-function stopOnSignals(stop: () => Promise<void> | void): void {
-  let stopping = false;
-  const handler = (signal: string) => async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`Received ${signal}; shutting down`);
-    await stop();
-    process.exit(0);
-  };
-  process.on("SIGTERM", handler("SIGTERM"));
-  process.on("SIGINT", handler("SIGINT"));
+  return loadFlagsOrExit("mesos-agent", AGENT_FLAGS, () => parseAgentFlags(argv, process.env)) as AgentFlags;
 }

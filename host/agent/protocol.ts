@@ -58,17 +58,23 @@ function isSlaveInfo(v: unknown): v is SlaveInfo {
   return (v.resources === undefined || Array.isArray(v.resources)) && (v.attributes === undefined || Array.isArray(v.attributes));
 }
 
-/** Parses one agent frame; ProtocolError names what is wrong (the frame is dropped and counted). */
-export function parseAgentMessage(frame: string | Uint8Array): AgentMessage {
-  const text = typeof frame === "string" ? frame : new TextDecoder().decode(frame);
-  if (text.length > AGENT_MESSAGE_MAX_BYTES) throw new ProtocolError(`message of ${text.length} bytes exceeds ${AGENT_MESSAGE_MAX_BYTES}`);
+/** One frame as a JSON object, within the size bound; ProtocolError otherwise. */
+function parseObject(frame: string | Uint8Array): Record<string, unknown> {
+  const size = typeof frame === "string" ? Buffer.byteLength(frame) : frame.byteLength;
+  if (size > AGENT_MESSAGE_MAX_BYTES) throw new ProtocolError(`message of ${size} bytes exceeds ${AGENT_MESSAGE_MAX_BYTES}`);
   let m: unknown;
   try {
-    m = JSON.parse(text);
+    m = JSON.parse(typeof frame === "string" ? frame : new TextDecoder().decode(frame));
   } catch {
     throw new ProtocolError("message is not JSON");
   }
   if (!object(m)) throw new ProtocolError("message is not a JSON object");
+  return m;
+}
+
+/** Parses one agent frame; ProtocolError names what is wrong (the frame is dropped and counted). */
+export function parseAgentMessage(frame: string | Uint8Array): AgentMessage {
+  const m = parseObject(frame);
   switch (m.type) {
     case "REGISTER_SLAVE":
     case "REREGISTER_SLAVE": {
@@ -90,15 +96,7 @@ export function parseAgentMessage(frame: string | Uint8Array): AgentMessage {
 
 /** Parses one master frame (the agent side); ProtocolError when malformed. */
 export function parseMasterMessage(frame: string | Uint8Array): MasterMessage {
-  const text = typeof frame === "string" ? frame : new TextDecoder().decode(frame);
-  if (text.length > AGENT_MESSAGE_MAX_BYTES) throw new ProtocolError(`message of ${text.length} bytes exceeds ${AGENT_MESSAGE_MAX_BYTES}`);
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    throw new ProtocolError("message is not JSON");
-  }
-  if (!object(m)) throw new ProtocolError("message is not a JSON object");
+  const m = parseObject(frame);
   const master_id = field(m, "master_id", isString, "the sending master's id");
   const isConnection = (v: unknown): v is ConnectionInfo => object(v) && typeof v.total_ping_timeout_seconds === "number" && v.total_ping_timeout_seconds > 0;
   switch (m.type) {

@@ -3,7 +3,6 @@
 // the address when taken; peer log links ride on it), elect itself when standalone, recover
 // the log and become its writer, and stop cleanly with status 0 on SIGTERM or SIGINT (the
 // log's store is checkpointed and closed).
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../http/app.ts";
 import { coreModule } from "../core.ts";
@@ -11,10 +10,9 @@ import { clusterName } from "../net/cluster.ts";
 import { MESSAGE_MAX_BYTES } from "../codec/index.ts";
 import { PEER_PATH, type PeerSocketData, peerSocketLimits } from "../net/transport.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
-import { FlagError, helpText } from "../flags.ts";
+import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
-import { MESOS_VERSION } from "../version.ts";
-import { resolveMasterAddress } from "./address.ts";
+import { resolveAdvertised } from "../net/advertise.ts";
 import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "./flags.ts";
 import { startHighAvailability } from "./ha.ts";
 import { makeMasterInfo } from "./info.ts";
@@ -31,7 +29,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   setLoggingLevel(flags.logging_level);
   prepareWorkDir(flags);
   coreModule(); // compiles the embedded WASM core and checks it imports nothing but env.abort
-  const address = await resolveMasterAddress(flags);
+  const address = await resolveAdvertised(flags, "this master");
   const self = `${address.ip}:${address.port}`;
   if (flags.masters !== undefined && !flags.masters.some((m) => `${m.host}:${m.port}` === self)) {
     exitFatal(`This master (${self}) is not in --masters=${flags.masters.map((m) => `${m.host}:${m.port}`).join(",")}; refusing to start`);
@@ -52,7 +50,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
       peers.attach(l);
       storage.resolve(new LogStorage(l));
     });
-    stopOnSignals(async () => {
+    stopOnSignals(log, async () => {
       master.stop();
       await ha.stop();
       await server.stop(true);
@@ -64,7 +62,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
     peers.attach(replicated);
     storage.resolve(new LogStorage(replicated));
   }
-  stopOnSignals(async () => {
+  stopOnSignals(log, async () => {
     master.stop();
     replicated?.close();
     await server.stop(true);
@@ -152,43 +150,10 @@ function exitFatal(message: string): never {
 }
 
 function loadFlags(argv: readonly string[]): MasterFlags {
-  try {
-    const result = parseMasterFlags(argv, process.env);
-    if (result.kind === "help") {
-      console.log(helpText("mesos-master", MASTER_FLAGS));
-      process.exit(0);
-    }
-    if (result.kind === "version") {
-      console.log(`mesos ${MESOS_VERSION}`);
-      process.exit(0);
-    }
-    return result.values;
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  return loadFlagsOrExit("mesos-master", MASTER_FLAGS, () => parseMasterFlags(argv, process.env)) as MasterFlags;
 }
 
 function prepareWorkDir(flags: MasterFlags): void {
   if (flags.registry !== "replicated_log" || flags.work_dir === undefined) return;
-  try {
-    mkdirSync(join(flags.work_dir, "replicated_log"), { recursive: true });
-  } catch (error) {
-    process.stderr.write(`Flag 'work_dir': expected a directory this process can create and write, got '${flags.work_dir}' (${(error as Error).message})\n`);
-    process.exit(1);
-  }
-}
-
-function stopOnSignals(stop: () => Promise<void> | void): void {
-  let stopping = false;
-  const handler = (signal: string) => async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`Received ${signal}; shutting down`);
-    await stop();
-    process.exit(0);
-  };
-  process.on("SIGTERM", handler("SIGTERM"));
-  process.on("SIGINT", handler("SIGINT"));
+  ensureDirectoryOrExit(join(flags.work_dir, "replicated_log"), "work_dir", flags.work_dir);
 }

@@ -1,16 +1,25 @@
-// Where this master listens and what it advertises (MasterInfo, redirects), as libprocess
-// decides it: --advertise_ip/--advertise_port win, then --ip/--port, then LIBPROCESS_IP or the
-// IP the machine's hostname resolves to. Without --hostname the advertised IP is looked up in
-// reverse (--hostname_lookup), falling back to the IP text.
+// Where a process listens and what it advertises to others (a master's MasterInfo and
+// redirects, an agent's pid and SlaveInfo), as libprocess decides it: --advertise_ip and
+// --advertise_port win, then --ip and --port, then the IP the machine's hostname resolves to.
+// Without --hostname the advertised IP is looked up in reverse (--hostname_lookup), falling back
+// to the IP text.
 import { lookup, lookupService } from "node:dns/promises";
 import { hostname as osHostname, networkInterfaces } from "node:os";
 import { logger } from "../logging.ts";
-import type { MasterFlags } from "./flags.ts";
 
-const log = logger("address.ts");
+const log = logger("advertise.ts");
 const LOOKUP_TIMEOUT_MS = 2000;
 
-export interface MasterAddress {
+export interface AddressFlags {
+  ip?: string;
+  advertise_ip?: string;
+  port: number;
+  advertise_port?: number;
+  hostname?: string;
+  hostname_lookup: boolean;
+}
+
+export interface Advertised {
   bind_ip: string;
   bind_port: number;
   ip: string;
@@ -18,15 +27,15 @@ export interface MasterAddress {
   hostname: string;
 }
 
-export async function resolveMasterAddress(flags: MasterFlags): Promise<MasterAddress> {
+/** `who` names the process in the loopback warning ("this master", "this agent"). */
+export async function resolveAdvertised(flags: AddressFlags, who: string): Promise<Advertised> {
   const bind_ip = flags.ip ?? "0.0.0.0";
   const ip = flags.advertise_ip ?? flags.ip ?? (await machineIp());
   if (ip.startsWith("127.") && flags.ip === undefined && flags.advertise_ip === undefined) {
-    log.warning(`The hostname resolves to the loopback address ${ip}; other machines cannot reach this master. Use --ip or --advertise_ip.`);
+    log.warning(`The hostname resolves to the loopback address ${ip}; other machines cannot reach ${who}. Use --ip or --advertise_ip.`);
   }
-  const port = flags.advertise_port ?? flags.port;
   const hostname = flags.hostname ?? (flags.hostname_lookup ? await reverseLookup(ip) : ip);
-  return { bind_ip, bind_port: flags.port, ip, port, hostname };
+  return { bind_ip, bind_port: flags.port, ip, port: flags.advertise_port ?? flags.port, hostname };
 }
 
 async function machineIp(): Promise<string> {
@@ -40,8 +49,7 @@ async function machineIp(): Promise<string> {
 }
 
 async function reverseLookup(ip: string): Promise<string> {
-  const found = await withTimeout(lookupService(ip, 0).then((r) => r.hostname));
-  return found ?? ip;
+  return (await withTimeout(lookupService(ip, 0).then((r) => r.hostname))) ?? ip;
 }
 
 async function withTimeout<T>(work: Promise<T>): Promise<T | null> {
