@@ -3,11 +3,8 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
-import { AGENT_CHANNEL_PATH, type AgentMessage, parseAgentMessage } from "../../host/agent/protocol.ts";
-import { makeMasterInfo, masterInfoJson } from "../../host/master/info.ts";
-import { Group } from "../../host/zk/group.ts";
-import { parseZkUrl, type ZkUrl } from "../../host/zk/url.ts";
+import { getJson, until } from "../helpers/agents.ts";
+import { FakeMaster } from "../helpers/fake_master.ts";
 import { DIST, freePort, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
 import { startZooKeeper } from "../helpers/zookeeper.ts";
 
@@ -17,83 +14,13 @@ requireBinary();
 const AGENT = join(DIST, "mesos-agent");
 const scratch = mkdtempSync(join(tmpdir(), "mesos-agent-binary-"));
 const running: Running[] = [];
-const fakes: FakeMaster[] = [];
+const cleanup: (() => void)[] = [];
 
 afterAll(() => {
   for (const r of running) r.kill("SIGKILL");
-  for (const f of fakes) f.stop();
+  for (const stop of cleanup) stop();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-type Received = { socket: number; message: AgentMessage };
-
-/** A master that speaks the agent channel: answers (re-)registrations unless told not to. */
-class FakeMaster {
-  readonly id = randomUUID();
-  readonly received: Received[] = [];
-  readonly sockets: Bun.ServerWebSocket<{ n: number }>[] = [];
-  readonly closed: number[] = [];
-  total_ping_timeout_seconds = 75;
-  private readonly server: Bun.Server<{ n: number }>;
-
-  constructor() {
-    this.server = Bun.serve<{ n: number }>({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) => {
-        if (new URL(request.url).pathname === AGENT_CHANNEL_PATH && server.upgrade(request, { data: { n: this.sockets.length } })) return undefined;
-        return new Response("", { status: 404 });
-      },
-      websocket: {
-        open: (ws) => void this.sockets.push(ws),
-        message: (ws, frame) => this.message(ws, typeof frame === "string" ? frame : frame.toString()),
-        close: (ws) => void this.closed.push(ws.data.n),
-      },
-    });
-    fakes.push(this);
-  }
-
-  get port(): number {
-    return this.server.port!;
-  }
-
-  /** The socket the agent opened last. */
-  get socket(): Bun.ServerWebSocket<{ n: number }> {
-    return this.sockets[this.sockets.length - 1]!;
-  }
-
-  send(message: object | string, socket = this.socket): void {
-    socket.send(typeof message === "string" ? message : JSON.stringify({ master_id: this.id, ...message }));
-  }
-
-  stop(): void {
-    this.server.stop(true);
-  }
-
-  async next(type: AgentMessage["type"], after = 0): Promise<Received> {
-    return await until(() => this.received.slice(after).find((r) => r.message.type === type), `${type} at the fake master`);
-  }
-
-  private message(ws: Bun.ServerWebSocket<{ n: number }>, frame: string): void {
-    const message = parseAgentMessage(frame);
-    this.received.push({ socket: ws.data.n, message });
-    const connection = { total_ping_timeout_seconds: this.total_ping_timeout_seconds };
-    if (message.type === "REGISTER_SLAVE") this.send({ type: "SLAVE_REGISTERED", slave_id: { value: `${this.id}-S0` }, connection }, ws);
-    if (message.type === "REREGISTER_SLAVE") this.send({ type: "SLAVE_REREGISTERED", slave_id: message.slave.id, connection }, ws);
-  }
-}
-
-async function until<T>(read: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, deadline_ms = 15_000): Promise<T> {
-  const end = Date.now() + deadline_ms;
-  while (Date.now() < end) {
-    const value = await read();
-    if (value !== undefined && value !== null && value !== false) return value;
-    await Bun.sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const getJson = async (url: string): Promise<any> => await (await fetch(url)).json();
 
 async function startAgent(master: string, workDir = mkdtempSync(join(scratch, "work-")), port?: number) {
   port ??= await freePort();
@@ -115,7 +42,7 @@ async function registered(fake: FakeMaster) {
 
 describe("mesos-agent with a static master", () => {
   test("registers with its SlaveInfo, checkpoints its id and shows it on /state", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const { port, workDir, base, agent } = await registered(fake);
     const { message } = await fake.next("REGISTER_SLAVE");
     expect(message as unknown).toEqual({
@@ -148,12 +75,12 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("restarted, it re-registers as itself with a restarted master (a new id)", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const first = await registered(fake);
     first.agent.kill("SIGTERM");
     expect(await first.agent.exited).toBe(0);
     fake.stop();
-    const restarted = new FakeMaster();
+    const restarted = new FakeMaster(cleanup);
     const again = await startAgent(`master@127.0.0.1:${restarted.port}`, first.workDir, first.port);
     const { message } = await restarted.next("REREGISTER_SLAVE");
     expect((message as any).slave.id).toEqual({ value: `${fake.id}-S0` });
@@ -162,7 +89,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("restarted with a different SlaveInfo, it refuses to start (Mesos's reconfiguration policy 'equal')", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const first = await registered(fake);
     first.agent.kill("SIGKILL");
     await first.agent.exited;
@@ -172,7 +99,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("answers pings, and re-registers on a fresh socket when a ping says connected=false", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     await registered(fake);
     fake.send({ type: "PING_SLAVE", connected: true });
     await fake.next("PONG_SLAVE");
@@ -184,7 +111,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("re-registers when pings stop for total_ping_timeout_seconds", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     fake.total_ping_timeout_seconds = 1;
     const { agent } = await registered(fake);
     const { socket } = await fake.next("REREGISTER_SLAVE");
@@ -194,7 +121,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("ignores a SHUTDOWN from another master and keeps running", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const { agent, base } = await registered(fake);
     fake.send({ type: "SHUTDOWN", master_id: "impostor", message: "go away" });
     await until(() => agent.stderr().includes(`Ignoring SHUTDOWN from master impostor: the leading master is ${fake.id}`), "the ignore line");
@@ -205,7 +132,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("drops malformed frames and keeps the socket", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const { agent, base } = await registered(fake);
     fake.send("not json");
     fake.send(JSON.stringify({ type: "PING_SLAVE", connected: true })); // no master_id
@@ -220,7 +147,7 @@ describe("mesos-agent with a static master", () => {
   });
 
   test("a SHUTDOWN from its master exits 0 and leaves the work dir", async () => {
-    const fake = new FakeMaster();
+    const fake = new FakeMaster(cleanup);
     const { agent, workDir } = await registered(fake);
     fake.send({ type: "SHUTDOWN", message: "Agent has been marked gone" });
     expect(await agent.exited).toBe(0);
@@ -268,11 +195,8 @@ describe("mesos-agent with ZooKeeper", () => {
   test("finds the leader's json.info znode, registers, and goes master-less when it leaves", async () => {
     const zk = await startZooKeeper();
     try {
-      const fake = new FakeMaster();
-      const url = parseZkUrl(`zk://${zk.connect}/mesos`) as ZkUrl;
-      const group = new Group({ url, session_timeout_ms: 5000 });
-      const info = { ...makeMasterInfo("127.0.0.1", fake.port, "fake.test"), id: fake.id };
-      const { membership } = await group.join(Buffer.from(masterInfoJson(info)), "json.info");
+      const fake = new FakeMaster(cleanup);
+      const { group, membership } = await fake.lead(zk.connect, "/mesos");
       expect(membership.path).toBe("/mesos/json.info_0000000000");
       const { base, agent } = await startAgent(`zk://${zk.connect}/mesos`);
       await fake.next("REGISTER_SLAVE");

@@ -1,25 +1,15 @@
 // Proves agents following masters through a real ZooKeeper survive what HA does to them (mesos-spec §2.6, §5.6, §8.4): after a leader's SIGKILL the new leader lists them as recovered until they re-register as themselves (a dead agent stays recovered); a deposed master cannot shut an agent down; an agent cut off from ZooKeeper goes master-less, is marked unreachable, and re-registers once it sees the leader again.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
-import { randomUUID } from "node:crypto";
-import { AGENT_CHANNEL_PATH, type AgentMessage, parseAgentMessage } from "../../host/agent/protocol.ts";
-import { makeMasterInfo, masterInfoJson } from "../../host/master/info.ts";
-import { Group } from "../../host/zk/group.ts";
-import { parseZkUrl, type ZkUrl } from "../../host/zk/url.ts";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { Cluster, FAST_HEALTH, getJson, type MasterProcess, masterAt, registryOf, until } from "../helpers/agents.ts";
 import { Ensemble } from "../helpers/ensemble.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { FakeMaster } from "../helpers/fake_master.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(60_000);
 
-let zk: ZooKeeperServer;
+const zk = useZooKeeper();
 let cluster: Cluster;
 const cleanup: (() => void)[] = [];
-beforeAll(async () => {
-  zk = await startZooKeeper();
-});
-afterAll(async () => {
-  await zk.stop();
-});
 beforeEach(() => {
   cluster = new Cluster();
 });
@@ -76,54 +66,11 @@ test("RecoveredSlaves: after the leader's SIGKILL the new leader lists the agent
   expect((await registryOf(leader.base)).admitted.sort()).toEqual([...ids].sort());
 });
 
-/** A master that speaks the agent channel and answers registrations, as test/cluster/agent_binary.test.ts's. */
-class FakeMaster {
-  readonly id = randomUUID();
-  readonly sockets: Bun.ServerWebSocket<{ n: number }>[] = [];
-  readonly received: AgentMessage[] = [];
-  readonly closed: number[] = [];
-  private readonly server: Bun.Server<{ n: number }>;
-
-  constructor() {
-    this.server = Bun.serve<{ n: number }>({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) => {
-        if (new URL(request.url).pathname === AGENT_CHANNEL_PATH && server.upgrade(request, { data: { n: this.sockets.length } })) return undefined;
-        return new Response("", { status: 404 });
-      },
-      websocket: {
-        open: (ws) => void this.sockets.push(ws),
-        message: (ws, frame) => this.message(ws, typeof frame === "string" ? frame : frame.toString()),
-        close: (ws) => void this.closed.push(ws.data.n),
-      },
-    });
-    cleanup.push(() => this.server.stop(true));
-  }
-
-  get port(): number {
-    return this.server.port!;
-  }
-
-  send(message: object, socket: Bun.ServerWebSocket<{ n: number }>): void {
-    socket.send(JSON.stringify({ master_id: this.id, ...message }));
-  }
-
-  private message(ws: Bun.ServerWebSocket<{ n: number }>, frame: string): void {
-    const message = parseAgentMessage(frame);
-    this.received.push(message);
-    const connection = { total_ping_timeout_seconds: 75 };
-    if (message.type === "REGISTER_SLAVE") this.send({ type: "SLAVE_REGISTERED", slave_id: { value: `${this.id}-S0` }, connection }, ws);
-    if (message.type === "REREGISTER_SLAVE") this.send({ type: "SLAVE_REREGISTERED", slave_id: message.slave.id, connection }, ws);
-  }
-}
-
 test("SplitBrainMasters: a deposed master's SHUTDOWN does not reach an agent that follows the new leader", async () => {
   const path = "/mesos-split";
-  const fake = new FakeMaster();
-  const group = new Group({ url: parseZkUrl(`zk://${zk.connect}${path}`) as ZkUrl, session_timeout_ms: 5000 });
+  const fake = new FakeMaster(cleanup);
+  const { group, membership } = await fake.lead(zk.connect, path);
   cleanup.push(() => group.close());
-  const { membership } = await group.join(Buffer.from(masterInfoJson({ ...makeMasterInfo("127.0.0.1", fake.port, "fake.test"), id: fake.id })), "json.info");
   expect(membership.path).toBe(`${path}/json.info_0000000000`);
   const e = await ensemble(path, 1); // a real master that follows the fake until the fake's znode goes
   const real = masterOf(e, 0);

@@ -16,22 +16,16 @@ import { join } from "node:path";
 import zookeeper, { type Client } from "../../host/zk/client.ts";
 import { until } from "../helpers/log_cluster.ts";
 import { BINARY, freePort, requireBinary, run, type Running, start } from "../helpers/process.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
 import { TcpProxy } from "../../host/net/proxy.ts";
 
 setDefaultTimeout(120_000);
 
-let zk: ZooKeeperServer;
+beforeAll(() => requireBinary());
+const zk = useZooKeeper();
 const dir = mkdtempSync(join(tmpdir(), "ha-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const masters: { port: number; running: Running | null }[] = [];
-beforeAll(async () => {
-  requireBinary();
-  zk = await startZooKeeper();
-});
-afterAll(async () => {
-  await zk.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 afterEach(() => {
   for (const m of masters.splice(0)) m.running?.kill("SIGKILL");
 });

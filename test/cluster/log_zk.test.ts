@@ -1,17 +1,15 @@
 // Proves replicas of the log find each other through a real ZooKeeper as Mesos's do
 // (mesos-spec §2.1, §3.1): unlabelled ephemeral sequential members holding
 // "log-replica(1)@ip:port", and a log that initialises and appends once all are there.
-import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import zookeeper from "../../host/zk/client.ts";
 import { LogCluster } from "../helpers/log_cluster.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(60_000);
 
-let server: ZooKeeperServer;
+const server = useZooKeeper();
 let cluster: LogCluster | null = null;
-beforeAll(async () => (server = await startZooKeeper()));
-afterAll(async () => await server.stop());
 afterEach(() => {
   cluster?.destroy();
   cluster = null;

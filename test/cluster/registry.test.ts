@@ -9,21 +9,15 @@ import { join } from "node:path";
 import { Ensemble } from "../helpers/ensemble.ts";
 import { until } from "../helpers/log_cluster.ts";
 import { BINARY, freePort, requireBinary, type Running, start, waitForHealth } from "../helpers/process.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(120_000);
 
-let zk: ZooKeeperServer;
+beforeAll(() => requireBinary());
+const zk = useZooKeeper();
 const dir = mkdtempSync(join(tmpdir(), "registry-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cleanup: (() => void)[] = [];
-beforeAll(async () => {
-  requireBinary();
-  zk = await startZooKeeper();
-});
-afterAll(async () => {
-  await zk.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 afterEach(() => {
   for (const stop of cleanup.splice(0)) stop();
 });

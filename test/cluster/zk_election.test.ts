@@ -2,25 +2,23 @@
 // master_contender_detector_tests / group_tests) against a real ZooKeeper server: layout,
 // lowest-sequence election, exact MasterInfo JSON, legacy members, session expiry reported by
 // the server, the local session timer while ZooKeeper is silent, and digest ACLs.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import zookeeper, { type Client } from "../../host/zk/client.ts";
 import { makeMasterInfo, masterInfoJson } from "../../host/master/info.ts";
 import { MasterContender } from "../../host/zk/contender.ts";
 import { type Detection, MasterDetector } from "../../host/zk/detector.ts";
 import { Group, parseMemberName } from "../../host/zk/group.ts";
 import { parseZkUrl, type ZkUrl } from "../../host/zk/url.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../helpers/zookeeper.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
 const SESSION_MS = 1000;
-let server: ZooKeeperServer;
+const server = useZooKeeper();
 let base = 0;
 const groups: Group[] = [];
 const clients: Client[] = [];
 
-beforeAll(async () => (server = await startZooKeeper()));
-afterAll(async () => await server.stop());
 afterEach(() => {
   for (const group of groups.splice(0)) group.close();
   for (const client of clients.splice(0)) client.close();

@@ -4,6 +4,7 @@
 // helper's wrapper, which kills it when the test process is gone) and managed by pid: bun test
 // 1.4.5 SIGTERMs every process a file spawned when a stale timeout timer fires
 // (oven-sh/bun#38774), which killed servers started in beforeAll mid-file.
+import { afterAll, beforeAll } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +54,32 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(20);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Call at the top of a test file: one server started before the file's tests and stopped after
+ * them. The returned object reads through to it, so `zk.connect` works inside tests and hooks.
+ */
+export function useZooKeeper(): ZooKeeperServer {
+  let server: ZooKeeperServer | undefined;
+  beforeAll(async () => {
+    server = await startZooKeeper();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const started = (): ZooKeeperServer => {
+    if (server === undefined) throw new Error("ZooKeeper is not started: use it inside tests and hooks");
+    return server;
+  };
+  return {
+    get port() { return started().port; },
+    get connect() { return started().connect; },
+    get pid() { return started().pid; },
+    pause: () => started().pause(),
+    resume: () => started().resume(),
+    stop: () => started().stop(),
   };
 }
 

@@ -3,28 +3,13 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FlagError, renderFlags } from "../../host/flags.ts";
+import { renderFlags } from "../../host/flags.ts";
 import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "../../host/agent/flags.ts";
+import { flagParser } from "../helpers/flags.ts";
 
 const BASE = ["--master=127.0.0.1:5050", "--work_dir=/tmp/agent"];
 
-function parse(argv: string[], env: Record<string, string> = {}, base = BASE): AgentFlags {
-  const result = parseAgentFlags([...base, ...argv], env);
-  if (result.kind !== "flags") throw new Error(`unexpected ${result.kind}`);
-  return result.values as AgentFlags;
-}
-
-function failure(argv: string[], env: Record<string, string> = {}, base = BASE): string {
-  try {
-    parseAgentFlags([...base, ...argv], env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlagError);
-    const message = (error as Error).message;
-    expect(message).not.toContain("\n");
-    return message;
-  }
-  throw new Error(`flags ${argv.join(" ")} were accepted`);
-}
+const { parse, failure } = flagParser<AgentFlags>(parseAgentFlags, BASE);
 
 describe("agent flags", () => {
   test("defaults", () => {

@@ -5,28 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatDuration, parseDuration } from "../../host/duration.ts";
-import { FlagError, helpText, renderFlags } from "../../host/flags.ts";
+import { helpText, renderFlags } from "../../host/flags.ts";
 import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "../../host/master/flags.ts";
+import { flagParser } from "../helpers/flags.ts";
 
 const BASE = ["--work_dir=/tmp/x"];
 
-function parse(argv: string[], env: Record<string, string> = {}): MasterFlags {
-  const result = parseMasterFlags([...BASE, ...argv], env);
-  if (result.kind !== "flags") throw new Error(`unexpected ${result.kind}`);
-  return result.values;
-}
-
-function failure(argv: string[], env: Record<string, string> = {}, base = BASE): string {
-  try {
-    parseMasterFlags([...base, ...argv], env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlagError);
-    const message = (error as Error).message;
-    expect(message).not.toContain("\n");
-    return message;
-  }
-  throw new Error(`flags ${argv.join(" ")} were accepted`);
-}
+const { parse, failure } = flagParser<MasterFlags>(parseMasterFlags, BASE);
 
 describe("durations", () => {
   test("parse every stout unit", () => {

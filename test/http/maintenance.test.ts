@@ -1,30 +1,10 @@
 // Proves /maintenance/schedule, /maintenance/status, /machine/down and /machine/up against a real in-memory registrar: the UP → DRAINING → DOWN → UP lifecycle, every §6.3 refusal as 400 with Mesos's text and an unchanged registry, both prefixes, and the 307/503 rule.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
-import type { Master } from "../../host/master/master.ts";
 import { otherMaster, testMaster } from "../helpers/master.ts";
+import { call, type App, useMasters } from "../helpers/http.ts";
 
-const masters: Master[] = [];
-afterEach(() => masters.splice(0).forEach((m) => m.stop()));
-
-async function recoveredLeader() {
-  const master = testMaster();
-  masters.push(master);
-  master.detected(master.info);
-  for (let i = 0; i < 400 && !master.registrar.recovered(); i++) await Bun.sleep(5);
-  expect(master.registrar.recovered()).toBe(true);
-  return { master, app: createApp(master) };
-}
-
-type App = ReturnType<typeof createApp>;
-
-async function call(app: App, method: string, path: string, body?: unknown) {
-  const init: RequestInit = { method };
-  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const response = await app.handle(new Request(`http://localhost${path}`, init));
-  const text = await response.text();
-  return { status: response.status, text, json: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : undefined };
-}
+const { masters, recoveredLeader } = useMasters();
 
 const start = { nanoseconds: 1_700_000_000_000_000_000 };
 const a = { hostname: "a.example.com", ip: "10.0.0.1" };

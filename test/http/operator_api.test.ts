@@ -1,25 +1,14 @@
 // Proves POST /api/v1 against a real in-memory registrar: 503 until recovered, Mesos's order of 405/400/415/406 checks, each served call's response shape, the registry changes of the update calls, refusals as 400 with the registry unchanged, 501 for calls not served, and /registrar(1)/registry.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
 import { makeMasterInfo } from "../../host/master/info.ts";
 import { Master } from "../../host/master/master.ts";
 import { MESOS_VERSION } from "../../host/version.ts";
 import { otherMaster, testMaster } from "../helpers/master.ts";
+import { type App, useMasters } from "../helpers/http.ts";
 
-const masters: Master[] = [];
-afterEach(() => masters.splice(0).forEach((m) => m.stop()));
-
-async function recoveredLeader() {
-  const master = testMaster(["--port=5050"]);
-  masters.push(master);
-  master.detected(master.info);
-  for (let i = 0; i < 400 && !master.registrar.recovered(); i++) await Bun.sleep(5);
-  expect(master.registrar.recovered()).toBe(true);
-  return { master, app: createApp(master) };
-}
-
-type App = ReturnType<typeof createApp>;
+const { masters, recoveredLeader } = useMasters(["--port=5050"]);
 const JSON_HEADERS = { "content-type": "application/json" };
 
 async function api(app: App, body: unknown, headers: Record<string, string> = JSON_HEADERS, method = "POST", path = "/api/v1") {

@@ -1,30 +1,10 @@
 // Proves the deprecated /quota endpoint against a real in-memory registrar: set (409 without force on a master with no agents), status, remove, Mesos's refusals as 400 with the registry unchanged, and the 307 rule.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
-import type { Master } from "../../host/master/master.ts";
 import { otherMaster, testMaster } from "../helpers/master.ts";
+import { call, type App, useMasters } from "../helpers/http.ts";
 
-const masters: Master[] = [];
-afterEach(() => masters.splice(0).forEach((m) => m.stop()));
-
-async function recoveredLeader() {
-  const master = testMaster();
-  masters.push(master);
-  master.detected(master.info);
-  for (let i = 0; i < 400 && !master.registrar.recovered(); i++) await Bun.sleep(5);
-  expect(master.registrar.recovered()).toBe(true);
-  return { master, app: createApp(master) };
-}
-
-type App = ReturnType<typeof createApp>;
-
-async function call(app: App, method: string, path: string, body?: unknown) {
-  const init: RequestInit = { method };
-  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const response = await app.handle(new Request(`http://localhost${path}`, init));
-  const text = await response.text();
-  return { status: response.status, text, json: text.startsWith("{") ? JSON.parse(text) : undefined };
-}
+const { masters, recoveredLeader } = useMasters();
 
 const cpus = (value: number) => ({ name: "cpus", type: "SCALAR", scalar: { value } });
 const registryQuotas = async (app: App) => (await call(app, "GET", "/registrar(1)/registry")).json.quota_configs;
