@@ -1,0 +1,147 @@
+// npm run example:framework -- --tasks 100 --cmd "echo hi" — a scheduler written against the
+// v1 scheduler HTTP API only (mesos-spec §6.5), as a model to read: SUBSCRIBE (following 307
+// redirects to the leader, retrying 503), the RecordIO event stream, ACCEPT with LAUNCH of
+// command tasks packed into each offer, DECLINE of what is not needed, ACKNOWLEDGE of every
+// status update that carries a uuid, and TEARDOWN once every task is terminal. A broken stream
+// (a master failover) re-subscribes with the framework id; tasks in flight are reconciled.
+// Flags: --master=HOST:PORT (default 127.0.0.1:5050, any master), --tasks=N (10), --cmd=CMD
+// ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600. Exits 0 when every task
+// finished, 1 otherwise, printing a summary line.
+const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+  ?? (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]! : fallback);
+const TASKS = Number(arg("tasks", "10"));
+const CMD = arg("cmd", "echo hi");
+const CPUS = Number(arg("cpus", "0.1"));
+const MEM = Number(arg("mem", "32"));
+const NAME = arg("name", "example-framework");
+const TIMEOUT_MS = Number(arg("timeout-s", "600")) * 1000;
+const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR"]);
+
+type Json = Record<string, any>;
+
+const state = {
+  master: arg("master", "127.0.0.1:5050"),
+  framework_id: null as string | null,
+  stream_id: null as string | null,
+  pending: Array.from({ length: TASKS }, (_, i) => `task-${i}`),
+  launched_ms: new Map<string, number>(),
+  running_ms: [] as number[],
+  final: new Map<string, string>(),
+  started_ms: performance.now(),
+};
+
+/** POSTs a call to the scheduler endpoint of the current master, following 307 to the leader. */
+async function post(body: Json, stream = false): Promise<Response> {
+  for (let hop = 0; hop < 5; hop++) {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    if (!stream && state.stream_id !== null) headers["mesos-stream-id"] = state.stream_id;
+    const response = await fetch(`http://${state.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" });
+    if (response.status !== 307) return response;
+    const location = response.headers.get("location") ?? "";
+    state.master = location.replace(/^(https?:)?\/\//, "").split("/")[0]!; // Location: //leader:port/api/v1/scheduler
+  }
+  throw new Error("too many redirects");
+}
+
+async function call(type: string, field: string | null, value: Json = {}): Promise<void> {
+  const body: Json = { type, framework_id: { value: state.framework_id } };
+  if (field !== null) body[field] = value;
+  const response = await post(body);
+  if (response.status !== 202 && response.status !== 200) console.error(`${type} answered ${response.status}: ${await response.text()}`);
+}
+
+/** Reads RecordIO records ("<length>\n<json>") from the stream, whatever the chunking. */
+async function* records(body: ReadableStream<Uint8Array>): AsyncGenerator<Json> {
+  let buffer = new Uint8Array(0);
+  for await (const chunk of body) {
+    const joined = new Uint8Array(buffer.length + chunk.length);
+    joined.set(buffer);
+    joined.set(chunk, buffer.length);
+    buffer = joined;
+    for (;;) {
+      const newline = buffer.indexOf(10);
+      if (newline < 0) break;
+      const length = Number(new TextDecoder().decode(buffer.subarray(0, newline)));
+      if (buffer.length < newline + 1 + length) break;
+      yield JSON.parse(new TextDecoder().decode(buffer.subarray(newline + 1, newline + 1 + length))) as Json;
+      buffer = buffer.slice(newline + 1 + length);
+    }
+  }
+}
+
+const scalar = (resources: Json[], name: string) => resources.filter((r) => r.name === name).reduce((n, r) => n + (r.scalar?.value ?? 0), 0);
+
+/** Packs pending tasks into one offer; launches them and declines what is left. */
+async function offer(o: Json): Promise<void> {
+  const resources = o.resources as Json[];
+  const role = resources[0]?.allocation_info?.role ?? "*";
+  let cpus = scalar(resources, "cpus");
+  let mem = scalar(resources, "mem");
+  const tasks: Json[] = [];
+  while (state.pending.length > 0 && cpus >= CPUS && mem >= MEM) {
+    const id = state.pending.shift()!;
+    cpus -= CPUS;
+    mem -= MEM;
+    state.launched_ms.set(id, performance.now());
+    const resource = (name: string, value: number) => ({ name, type: "SCALAR", scalar: { value }, allocation_info: { role } });
+    tasks.push({ name: id, task_id: { value: id }, agent_id: o.agent_id, resources: [resource("cpus", CPUS), resource("mem", MEM)], command: { value: CMD, shell: true } });
+  }
+  if (tasks.length === 0) return call("DECLINE", "decline", { offer_ids: [o.id], filters: { refuse_seconds: 5 } });
+  await call("ACCEPT", "accept", { offer_ids: [o.id], operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }], filters: { refuse_seconds: 1 } });
+}
+
+async function update(status: Json): Promise<void> {
+  const id = status.task_id.value as string;
+  if (status.state === "TASK_RUNNING" && state.launched_ms.has(id)) state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
+  if (TERMINAL.has(status.state)) {
+    state.final.set(id, status.state);
+    if (status.state !== "TASK_FINISHED") console.error(`${id}: ${status.state} ${status.message ?? ""}`);
+  }
+  if (status.uuid !== undefined) await call("ACKNOWLEDGE", "acknowledge", { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+}
+
+/** One subscription: its events until the stream ends (false) or every task is terminal (true). */
+async function subscribe(): Promise<boolean> {
+  const framework_info: Json = { user: process.env.USER ?? "root", name: NAME, roles: ["*"], failover_timeout: 60, capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }] };
+  if (state.framework_id !== null) framework_info.id = { value: state.framework_id };
+  const response = await post({ type: "SUBSCRIBE", subscribe: { framework_info } }, true);
+  if (response.status === 503) return false;
+  if (response.status !== 200 || response.body === null) throw new Error(`SUBSCRIBE answered ${response.status}: ${await response.text()}`);
+  state.stream_id = response.headers.get("mesos-stream-id");
+  for await (const event of records(response.body)) {
+    if (event.type === "SUBSCRIBED") {
+      const resubscribed = state.framework_id !== null;
+      state.framework_id = event.subscribed.framework_id.value;
+      console.error(`subscribed as ${state.framework_id} on ${state.master}`);
+      if (resubscribed) await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything?
+    } else if (event.type === "OFFERS") {
+      for (const o of event.offers.offers ?? []) await offer(o);
+    } else if (event.type === "UPDATE") {
+      await update(event.update.status);
+    } else if (event.type === "ERROR") {
+      throw new Error(`the master says: ${event.error.message}`);
+    }
+    if (state.final.size === TASKS) return true;
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error(`not done within ${TIMEOUT_MS / 1000} s`);
+    process.exit(1);
+  }, TIMEOUT_MS);
+  while (!(await subscribe().catch((error) => (console.error(`subscription ended: ${(error as Error).message}`), false)))) {
+    await Bun.sleep(1000); // the leader is changing or unknown: ask again
+  }
+  await call("TEARDOWN", null);
+  clearTimeout(deadline);
+  const seconds = (performance.now() - state.started_ms) / 1000;
+  const finished = [...state.final.values()].filter((s) => s === "TASK_FINISHED").length;
+  const sorted = state.running_ms.sort((a, b) => a - b);
+  const p = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  console.log(`${finished}/${TASKS} tasks finished in ${seconds.toFixed(2)} s (${(TASKS / seconds).toFixed(1)} tasks/s); launch to RUNNING p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms`);
+  process.exit(finished === TASKS ? 0 : 1);
+}
+
+await main();
