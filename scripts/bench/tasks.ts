@@ -1,0 +1,87 @@
+// npm run bench:tasks — tasks end to end: a three-server ZooKeeper, three masters and two agents
+// of the built binary on loopback, and one framework (scripts/example_framework.ts, the v1
+// scheduler HTTP API only) launching --tasks=10000 `true` tasks as fast as offers allow. It
+// prints tasks/s from the first launch to the last TASK_FINISHED acknowledged, and the p50/p99
+// latency from launch to TASK_RUNNING, then as its last line one JSON object of figures.
+// Target: ≥ 500 tasks/s. Flags: --tasks=N, --cmd=CMD (true), --agents=2.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePorts, removeOnExit, type Server, spawnServer, tail, waitUntil } from "./systems/processes.ts";
+import { startEnsemble } from "./systems/zookeeper.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const BINARY = join(ROOT, "dist", "mesos");
+const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const TASKS = Number(arg("tasks", "10000"));
+const CMD = arg("cmd", "true");
+const AGENTS = Number(arg("agents", "2"));
+const TARGET_TASKS_PER_S = 500;
+const READY_MS = 60_000;
+
+async function metrics(port: number): Promise<Record<string, number> | null> {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>;
+  } catch {
+    return null;
+  }
+}
+
+/** ZooKeeper, three masters and the agents; resolves once one master leads with every agent registered. */
+async function startCluster(base: string): Promise<{ servers: Server[]; leader_port: number; standby_port: number; zk: Awaited<ReturnType<typeof startEnsemble>> }> {
+  const zk = await startEnsemble(join(base, "zookeeper"), 500);
+  const ports = await freePorts(3 + AGENTS);
+  const masters = ports.slice(0, 3);
+  const list = masters.map((p) => `127.0.0.1:${p}`).join(",");
+  const env = { PATH: process.env.PATH ?? "" };
+  const servers = masters.map((port, i) => spawnServer([BINARY, "master", `--zk=zk://${zk.connect}/mesos`, "--quorum=2", `--masters=${list}`,
+    `--work_dir=${join(base, `master-${i}`)}`, "--ip=127.0.0.1", `--port=${port}`, "--hostname=127.0.0.1", "--allocation_interval=100ms"],
+  { cwd: base, env, log_path: join(base, `master-${i}.log`) }));
+  // Resources for thousands of short tasks at once: the bench measures the master, not capacity.
+  for (const [i, port] of ports.slice(3).entries()) {
+    servers.push(spawnServer([BINARY, "agent", `--master=zk://${zk.connect}/mesos`, `--work_dir=${join(base, `agent-${i}`)}`, "--ip=127.0.0.1",
+      `--port=${port}`, `--hostname=agent-${i}`, "--resources=cpus:64;mem:65536;disk:100000;ports:[31000-32000]"],
+    { cwd: base, env, log_path: join(base, `agent-${i}.log`) }));
+  }
+  let leader_port = 0;
+  await waitUntil(`a leader with ${AGENTS} agents`, async () => {
+    for (const port of masters) {
+      const m = await metrics(port);
+      if (m?.["master/elected"] === 1 && m["master/slaves_active"] === AGENTS) leader_port = port;
+    }
+    return leader_port !== 0;
+  }, () => {
+    for (const s of servers) if (!s.alive()) throw new Error(`a process exited: ${tail(s.log_path, 800)}`);
+  }, READY_MS, 100);
+  return { servers, leader_port, standby_port: masters.find((p) => p !== leader_port)!, zk };
+}
+
+async function main(): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), "bench-tasks-"));
+  removeOnExit(base);
+  const { servers, standby_port, zk } = await startCluster(base);
+  let output = "";
+  try {
+    // Started at a standby on purpose: the framework follows the 307 to the leader.
+    const framework = Bun.spawn([process.execPath, join(ROOT, "scripts", "example_framework.ts"), `--master=127.0.0.1:${standby_port}`,
+      `--tasks=${TASKS}`, `--cmd=${CMD}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600"], { stdout: "pipe", stderr: "pipe" });
+    const [out, err, status] = await Promise.all([new Response(framework.stdout).text(), new Response(framework.stderr).text(), framework.exited]);
+    output = out;
+    if (status !== 0) throw new Error(`the framework exited ${status}: ${err.slice(-1500)}`);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop(1000)));
+    await Promise.all(zk.servers.map((s) => s.stop()));
+  }
+  const match = /(\d+)\/(\d+) tasks finished in ([\d.]+) s \(([\d.]+) tasks\/s\); launch to RUNNING p50 (\d+) ms, p99 (\d+) ms/.exec(output);
+  if (!match) throw new Error(`unexpected framework output: ${output}`);
+  const [, finished, , seconds, rate, p50, p99] = match.map(Number) as number[];
+  console.log(`\ntasks: 3 masters, ${AGENTS} agents, 1 framework, ${TASKS} \`${CMD}\` tasks`);
+  console.log(`finished ${finished}/${TASKS} in ${seconds!.toFixed(2)} s: ${rate!.toFixed(1)} tasks/s (target ≥ ${TARGET_TASKS_PER_S}: ${rate! >= TARGET_TASKS_PER_S ? "met" : "UNMET"})`);
+  console.log(`launch to TASK_RUNNING: p50 ${p50} ms, p99 ${p99} ms`);
+  console.log(JSON.stringify({ tasks: TASKS, tasks_finished: finished, seconds: seconds, tasks_per_s: rate, launch_to_running_ms_p50: p50, launch_to_running_ms_p99: p99 }));
+}
+
+await main().catch((error) => {
+  console.error(`bench:tasks: ${(error as Error).message}`);
+  process.exit(1);
+});
