@@ -13,6 +13,7 @@ import { Registrar } from "./registrar.ts";
 import { startRegistryGc } from "./registry_gc.ts";
 import { Agents } from "./agents.ts";
 import type { AgentClock } from "./rate_limiter.ts";
+import { Frameworks } from "./frameworks/frameworks.ts";
 
 const log = logger("master.ts");
 
@@ -28,6 +29,10 @@ export interface MasterOptions {
   now_ms?: () => number;
   /** The agents service's clock (health checks, re-registration timeouts); tests use a fake one. */
   agent_clock?: AgentClock;
+  /** The frameworks service's clock (heartbeats, failover_timeout); tests use a fake one. */
+  framework_clock?: AgentClock;
+  /** HEARTBEAT period of scheduler event streams (Mesos: 15 s); tests shorten it. */
+  heartbeat_interval_ms?: number;
 }
 
 export class Master {
@@ -37,6 +42,11 @@ export class Master {
   readonly start_time_ms: number;
   readonly registrar: Registrar;
   readonly agents: Agents;
+  /**
+   * Subscribed frameworks and their event streams (the scheduler API). The task side plugs in
+   * with `this.frameworks.tasks = <TaskService>`; until then a stand-in without offers answers.
+   */
+  readonly frameworks: Frameworks;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;
@@ -53,9 +63,7 @@ export class Master {
     this.start_time_ms = this.now_ms();
     this.metrics.gauge("master/uptime_secs", () => (this.now_ms() - this.start_time_ms) / 1000);
     this.metrics.gauge("master/elected", () => (this.elected() ? 1 : 0));
-    for (const name of ["frameworks_connected", "frameworks_disconnected", "frameworks_active", "frameworks_inactive", "outstanding_offers"]) {
-      this.metrics.gauge(`master/${name}`, () => 0); // no frameworks exist in this build yet
-    }
+    this.metrics.gauge("master/outstanding_offers", () => 0); // no offers exist in this build yet
     this.registrar = new Registrar({
       storage: options.storage ?? new MemoryStorage(),
       metrics: this.metrics,
@@ -74,6 +82,13 @@ export class Master {
       registrar: this.registrar,
       exit: (status) => this.exit(status),
       ...(options.agent_clock ? { clock: options.agent_clock } : {}),
+    });
+    this.frameworks = new Frameworks({
+      master_info: this.info,
+      metrics: this.metrics,
+      max_completed_frameworks: this.flags.max_completed_frameworks,
+      ...(options.framework_clock ? { clock: options.framework_clock } : {}),
+      ...(options.heartbeat_interval_ms !== undefined ? { heartbeat_interval_ms: options.heartbeat_interval_ms } : {}),
     });
   }
 
@@ -139,6 +154,7 @@ export class Master {
 
   /** Stops the master's timers (a clean shutdown). */
   stop(): void {
+    this.frameworks.stop();
     this.agents.stop();
     this.registry_gc?.stop();
     this.registrar.stop();

@@ -72,4 +72,22 @@ export interface TaskService {
   /** A framework (re)subscribed or its stream broke: offers follow on the next allocation. */
   frameworkActivated(framework: Framework): void;
   frameworkDeactivated(framework: Framework): void;
+  /**
+   * What /frameworks and GET_FRAMEWORKS show of a framework's tasks and offers; also asked for
+   * completed frameworks. Without it the lists are empty and the resources zero.
+   */
+  frameworkView?(framework: Framework): FrameworkView;
+}
+
+/** A framework's tasks and offers as the endpoints show them (host/master/frameworks/views.ts). */
+export interface FrameworkView {
+  /** Mesos's json(Task) objects (common/http.cpp), as /frameworks and /state list them. */
+  tasks: JsonObject[];
+  unreachable_tasks: JsonObject[];
+  completed_tasks: JsonObject[];
+  /** v1 Offer JSON ({id: {value}, framework_id, agent_id, hostname, resources: [v1 Resource]}). */
+  offers: JsonObject[];
+  /** v1 Resource JSON: what its tasks use, what its outstanding offers hold. */
+  used_resources: JsonObject[];
+  offered_resources: JsonObject[];
 }
