@@ -10,6 +10,10 @@
 //     acts only on messages whose master_id is the leader its detector names, and on none
 //     while it knows no leader (Mesos's "master-less" agent).
 import type { SlaveInfo } from "../registry/types.ts";
+import {
+  type Id, type JsonObject, type ReportedTask, TASK_GROUP_TASKS_MAX, TASK_STATES, type TaskAgentMessage, type TaskInfo,
+  type TaskMasterMessage, type TaskState, type TaskStatus, TASKS_PER_AGENT_MAX,
+} from "./task_protocol.ts";
 
 export const AGENT_CHANNEL_PATH = "/agent/channel";
 export const AGENT_MESSAGE_MAX_BYTES = 256 << 10;
@@ -21,19 +25,30 @@ export interface ConnectionInfo {
   total_ping_timeout_seconds: number;
 }
 
-/** Agent -> master. `pid` is the agent's libprocess-style pid, slave(1)@ip:port. */
+/**
+ * Agent -> master. `pid` is the agent's libprocess-style pid, slave(1)@ip:port. REREGISTER_SLAVE
+ * carries the tasks the agent holds (task_protocol.ts's ReportedTask: non-terminal ones and
+ * terminal ones with unacknowledged updates) and the FrameworkInfos of their frameworks; both
+ * are empty lists when it holds none (optional in the type for older senders; parseAgentMessage
+ * always fills them).
+ */
 export type AgentMessage =
   | { type: "REGISTER_SLAVE"; pid: string; slave: SlaveInfo; version: string; agent_capabilities: { type: string }[] }
-  | { type: "REREGISTER_SLAVE"; pid: string; slave: SlaveInfo; version: string; agent_capabilities: { type: string }[] }
+  | {
+    type: "REREGISTER_SLAVE"; pid: string; slave: SlaveInfo; version: string; agent_capabilities: { type: string }[];
+    tasks?: ReportedTask[]; frameworks?: (JsonObject & { id: Id })[];
+  }
   | { type: "PONG_SLAVE" }
-  | { type: "UNREGISTER_SLAVE"; slave_id: { value: string } };
+  | { type: "UNREGISTER_SLAVE"; slave_id: { value: string } }
+  | TaskAgentMessage;
 
 /** Master -> agent. */
 export type MasterMessage =
   | { type: "SLAVE_REGISTERED"; master_id: string; slave_id: { value: string }; connection: ConnectionInfo }
   | { type: "SLAVE_REREGISTERED"; master_id: string; slave_id: { value: string }; connection: ConnectionInfo }
   | { type: "PING_SLAVE"; master_id: string; connected: boolean }
-  | { type: "SHUTDOWN"; master_id: string; message: string };
+  | { type: "SHUTDOWN"; master_id: string; message: string }
+  | TaskMasterMessage;
 
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -79,12 +94,18 @@ export function parseAgentMessage(frame: string | Uint8Array): AgentMessage {
     case "REGISTER_SLAVE":
     case "REREGISTER_SLAVE": {
       const slave = field(m, "slave", isSlaveInfo, "a SlaveInfo with a hostname");
-      if (m.type === "REREGISTER_SLAVE" && !isId(slave.id)) throw new ProtocolError("'slave.id' is required to re-register");
-      return {
-        type: m.type, pid: field(m, "pid", isString, "a pid"), slave, version: field(m, "version", isString, "a version"),
+      const common = {
+        pid: field(m, "pid", isString, "a pid"), slave, version: field(m, "version", isString, "a version"),
         agent_capabilities: m.agent_capabilities === undefined ? [] : field(m, "agent_capabilities", isCapabilities, "a list of capabilities"),
       };
+      if (m.type === "REGISTER_SLAVE") return { type: m.type, ...common };
+      if (!isId(slave.id)) throw new ProtocolError("'slave.id' is required to re-register");
+      const tasks = m.tasks === undefined ? [] : field(m, "tasks", listOf(isReportedTask, TASKS_PER_AGENT_MAX), `a list of at most ${TASKS_PER_AGENT_MAX} tasks`);
+      const frameworks = m.frameworks === undefined ? [] : field(m, "frameworks", listOf(isFrameworkInfo, TASKS_PER_AGENT_MAX), "a list of FrameworkInfos with ids");
+      return { type: m.type, ...common, tasks, frameworks };
     }
+    case "STATUS_UPDATE":
+      return { type: "STATUS_UPDATE", update: field(m, "update", isStatusUpdate, "a StatusUpdate {framework_id, status, timestamp, uuid}") };
     case "PONG_SLAVE":
       return { type: "PONG_SLAVE" };
     case "UNREGISTER_SLAVE":
@@ -107,6 +128,82 @@ export function parseMasterMessage(frame: string | Uint8Array): MasterMessage {
       return { type: "PING_SLAVE", master_id, connected: field(m, "connected", (v): v is boolean => typeof v === "boolean", "a boolean") };
     case "SHUTDOWN":
       return { type: "SHUTDOWN", master_id, message: typeof m.message === "string" ? m.message : "" };
+    default:
+      return parseTaskMasterMessage(m, master_id);
+  }
+}
+
+// ---- Task messages (task_protocol.ts). The shapes are checked here; what a well-formed
+// message asks for (a task id with a '/', no command) is the agent's to refuse with a status.
+
+const isList = (v: unknown, max: number): v is unknown[] => Array.isArray(v) && v.length <= max;
+const listOf = <T>(check: (v: unknown) => v is T, max: number) => (v: unknown): v is T[] => isList(v, max) && v.every(check);
+const isState = (v: unknown): v is TaskState => (TASK_STATES as readonly unknown[]).includes(v);
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isFrameworkInfo = (v: unknown): v is JsonObject & { id: Id } => object(v) && isId(v.id);
+const isResources = (v: unknown): v is JsonObject[] => isList(v, 1024) && v.every(object);
+/** A grace period as v1 JSON renders DurationInfo (int64 nanoseconds: a number or a decimal string). */
+const isKillPolicy = (v: unknown): v is NonNullable<TaskInfo["kill_policy"]> => object(v) && (v.grace_period === undefined ||
+  (object(v.grace_period) && (isNumber(v.grace_period.nanoseconds) || (typeof v.grace_period.nanoseconds === "string" && /^\d{1,19}$/.test(v.grace_period.nanoseconds)))));
+
+function isCommand(v: unknown): v is TaskInfo["command"] {
+  if (!object(v)) return false;
+  if (v.value !== undefined && typeof v.value !== "string") return false;
+  if (v.shell !== undefined && typeof v.shell !== "boolean") return false;
+  if (v.arguments !== undefined && !(isList(v.arguments, 4096) && v.arguments.every((a) => typeof a === "string"))) return false;
+  if (v.user !== undefined && typeof v.user !== "string") return false;
+  const env = v.environment;
+  if (env === undefined) return true;
+  return object(env) && (env.variables === undefined ||
+    (isList(env.variables, 4096) && env.variables.every((e) => object(e) && isString(e.name) && (e.value === undefined || typeof e.value === "string"))));
+}
+
+function isTaskInfo(v: unknown): v is TaskInfo {
+  return object(v) && typeof v.name === "string" && isId(v.task_id) && isId(v.agent_id) && isResources(v.resources ?? []) &&
+    (v.command === undefined || isCommand(v.command)) && (v.kill_policy === undefined || isKillPolicy(v.kill_policy));
+}
+
+function isTaskStatus(v: unknown): v is TaskStatus {
+  return object(v) && isId(v.task_id) && isState(v.state) && (v.uuid === undefined || isString(v.uuid)) &&
+    (v.message === undefined || typeof v.message === "string") && (v.reason === undefined || typeof v.reason === "string") &&
+    (v.agent_id === undefined || isId(v.agent_id)) && (v.timestamp === undefined || isNumber(v.timestamp));
+}
+
+function isStatusUpdate(v: unknown): v is Extract<TaskAgentMessage, { type: "STATUS_UPDATE" }>["update"] {
+  return object(v) && isId(v.framework_id) && isTaskStatus(v.status) && isNumber(v.timestamp) && isString(v.uuid) &&
+    (v.latest_state === undefined || isState(v.latest_state));
+}
+
+function isReportedTask(v: unknown): v is ReportedTask {
+  return object(v) && isId(v.task_id) && isId(v.framework_id) && isId(v.agent_id) && typeof v.name === "string" && isState(v.state) &&
+    isResources(v.resources) && (v.status === undefined || isTaskStatus(v.status));
+}
+
+function parseTaskMasterMessage(m: Record<string, unknown>, master_id: string): TaskMasterMessage {
+  switch (m.type) {
+    case "RUN_TASK":
+      return { type: "RUN_TASK", master_id, framework: field(m, "framework", isFrameworkInfo, "a FrameworkInfo with an id"), task: field(m, "task", isTaskInfo, "a TaskInfo") };
+    case "RUN_TASK_GROUP": {
+      const isGroup = (v: unknown): v is { tasks: TaskInfo[] } => object(v) && isList(v.tasks, TASK_GROUP_TASKS_MAX) && v.tasks.length > 0 && v.tasks.every(isTaskInfo);
+      return {
+        type: "RUN_TASK_GROUP", master_id, framework: field(m, "framework", isFrameworkInfo, "a FrameworkInfo with an id"),
+        task_group: field(m, "task_group", isGroup, `a TaskGroupInfo of 1 to ${TASK_GROUP_TASKS_MAX} TaskInfos`),
+      };
+    }
+    case "KILL_TASK": {
+      const message: TaskMasterMessage = {
+        type: "KILL_TASK", master_id, framework_id: field(m, "framework_id", isId, "a framework id"), task_id: field(m, "task_id", isId, "a task id"),
+      };
+      if (m.kill_policy !== undefined) message.kill_policy = field(m, "kill_policy", isKillPolicy, "a KillPolicy");
+      return message;
+    }
+    case "STATUS_UPDATE_ACKNOWLEDGEMENT":
+      return {
+        type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id, framework_id: field(m, "framework_id", isId, "a framework id"),
+        task_id: field(m, "task_id", isId, "a task id"), uuid: field(m, "uuid", isString, "the update's uuid"),
+      };
+    case "SHUTDOWN_FRAMEWORK":
+      return { type: "SHUTDOWN_FRAMEWORK", master_id, framework_id: field(m, "framework_id", isId, "a framework id") };
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(m.type)}`);
   }

@@ -24,6 +24,16 @@ export const STATUS_UPDATE_RETRY_MS = 10_000;
 export const STATUS_UPDATE_RETRY_MAX_MS = 10 * 60_000;
 /** Updates an agent keeps unacknowledged per task before it refuses to run more (a bound). */
 export const STATUS_UPDATES_PER_TASK_MAX = 64;
+/**
+ * Tasks one agent holds at once (running, or terminal with updates not yet acknowledged); a
+ * launch beyond it is answered TASK_DROPPED. Also bounds REREGISTER_SLAVE's `tasks`, so that
+ * message stays within AGENT_MESSAGE_MAX_BYTES.
+ */
+export const TASKS_PER_AGENT_MAX = 256;
+/** Tasks in one RUN_TASK_GROUP. */
+export const TASK_GROUP_TASKS_MAX = 64;
+/** Mesos's default KillPolicy grace period (the command executor's SIGTERM -> SIGKILL escalation). */
+export const DEFAULT_KILL_GRACE_PERIOD_MS = 3_000;
 
 export type Id = { value: string };
 export type JsonObject = Record<string, unknown>;
@@ -74,6 +84,17 @@ export type TaskMasterMessage =
   | { type: "STATUS_UPDATE_ACKNOWLEDGEMENT"; master_id: string; framework_id: Id; task_id: Id; uuid: string }
   | { type: "SHUTDOWN_FRAMEWORK"; master_id: string; framework_id: Id };
 
-/** Agent -> master. REREGISTER_SLAVE also carries `tasks: ReportedTask[]` and `frameworks: FrameworkInfo[]` (protocol.ts). */
-export type TaskAgentMessage =
-  | { type: "STATUS_UPDATE"; update: { framework_id: Id; status: TaskStatus; timestamp: number; uuid: string; latest_state?: TaskState } };
+/**
+ * Agent -> master. REREGISTER_SLAVE also carries `tasks: ReportedTask[]` and `frameworks: FrameworkInfo[]` (protocol.ts).
+ * A StatusUpdate as Mesos's: `uuid` equals `status.uuid`; `timestamp` (seconds) equals
+ * `status.timestamp`; `status.agent_id` is the sending agent; `latest_state` is the task's
+ * latest state at the agent when this (possibly older) update is sent.
+ */
+export type TaskAgentMessage = { type: "STATUS_UPDATE"; update: StatusUpdate };
+export interface StatusUpdate {
+  framework_id: Id;
+  status: TaskStatus;
+  timestamp: number;
+  uuid: string;
+  latest_state?: TaskState;
+}

@@ -1,0 +1,152 @@
+// Command tasks as real processes (Mesos's command executor, without the executor process).
+// Each run has a sandbox, <work_dir>/slaves/<agent>/frameworks/<framework>/executors/<task>/runs/<run>/
+// (Mesos's layout; the command executor's executor id is the task id), holding the task's
+// `stdout` and `stderr`. The command runs with `sh -c value` (shell unset or true) or as
+// value + arguments, in its own session and process group (setsid), so signals to the group
+// reach its children. It is started through a small sh wrapper in the same group that outlives
+// SIGTERM and writes the command's exit status to a file when it ends: a restarted agent, no longer the parent,
+// learns how a task it re-adopted ended from that file.
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TaskInfo } from "../task_protocol.ts";
+
+// `trap : TERM` keeps the wrapper alive through the group's SIGTERM (the command still gets it, with
+// the default disposition, since traps are not inherited) so it can record how the command ended.
+const WRAPPER = 'trap : TERM INT HUP; f=$1; shift; "$@"; s=$?; echo $s > "$f.tmp" && mv -f "$f.tmp" "$f"; exit $s';
+
+export function sandboxPath(work_dir: string, agent_id: string, framework_id: string, task_id: string, run_id: string): string {
+  return join(work_dir, "slaves", agent_id, "frameworks", framework_id, "executors", task_id, "runs", run_id);
+}
+
+/** The argv the command runs as; null when there is nothing to run. */
+export function commandArgv(command: TaskInfo["command"] | undefined): string[] | null {
+  if (command === undefined || command.value === undefined || command.value === "") return null;
+  if (command.shell === false) return [command.value, ...(command.arguments ?? [])];
+  return ["/bin/sh", "-c", command.value];
+}
+
+export interface TaskEnvironment {
+  sandbox: string;
+  task_id: string;
+  framework_id: string;
+  agent_id: string;
+}
+
+/** The agent's environment, then the command's variables, then Mesos's own (which win). */
+export function taskEnvironment(command: TaskInfo["command"] | undefined, e: TaskEnvironment, base: Record<string, string | undefined> = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
+  for (const v of command?.environment?.variables ?? []) env[v.name] = v.value ?? "";
+  Object.assign(env, {
+    MESOS_SANDBOX: e.sandbox, MESOS_DIRECTORY: e.sandbox, MESOS_TASK_ID: e.task_id, MESOS_EXECUTOR_ID: e.task_id,
+    MESOS_FRAMEWORK_ID: e.framework_id, MESOS_AGENT_ID: e.agent_id, MESOS_SLAVE_ID: e.agent_id,
+  });
+  return env;
+}
+
+/** How a task's process ended: an exit status, a signal, or unknown (re-adopted, no status file). */
+export type Exit = { code: number; signal: null } | { code: null; signal: string } | { code: null; signal: null };
+
+export interface TaskProcess {
+  /** The wrapper's pid, which is also the process group id. */
+  pid: number;
+  /** The process's start time (/proc/<pid>/stat field 22), to tell it from a reused pid; null where unknown. */
+  start_time: string | null;
+  exited: Promise<Exit>;
+}
+
+/** Creates the sandbox with its stdout and stderr and starts the command; throws when it cannot. */
+export function launch(argv: string[], sandbox: string, env: Record<string, string>, status_file: string): TaskProcess {
+  mkdirSync(sandbox, { recursive: true });
+  const stdout = openSync(join(sandbox, "stdout"), "a", 0o644);
+  const stderr = openSync(join(sandbox, "stderr"), "a", 0o644);
+  try {
+    const child = Bun.spawn(["/bin/sh", "-c", WRAPPER, "mesos-task", status_file, ...argv], {
+      cwd: sandbox, env, stdin: "ignore", stdout, stderr, detached: true,
+    });
+    const exited = child.exited.then((): Exit => child.signalCode ? { code: null, signal: String(child.signalCode) } : { code: child.exitCode ?? 0, signal: null });
+    return { pid: child.pid, start_time: processStartTime(child.pid), exited };
+  } finally {
+    closeSync(stdout);
+    closeSync(stderr);
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or null. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const state = fields[0];
+    if (state === "Z" || state === "X") return null; // a zombie is not running
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process `pid` that started at `start_time` is still running. */
+export function isRunning(pid: number, start_time: string | null): boolean {
+  const now = processStartTime(pid);
+  if (now !== null) return start_time === null || now === start_time;
+  if (process.platform === "linux") return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether any process of the group is left. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Signals the whole process group; false when no process of it is left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!(pgid > 1)) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The exit status the wrapper recorded, or null when it recorded none. */
+export function recordedExit(status_file: string): Exit {
+  try {
+    const code = Number.parseInt(readFileSync(status_file, "utf8").trim(), 10);
+    return Number.isInteger(code) ? { code, signal: null } : { code: null, signal: null };
+  } catch {
+    return { code: null, signal: null };
+  }
+}
+
+/**
+ * A process this agent did not start (re-adopted after an agent restart): polled until it is
+ * gone, then ended as its wrapper recorded (unknown when the wrapper itself was killed).
+ */
+export function adopt(pid: number, start_time: string | null, status_file: string, poll_ms = 250): TaskProcess {
+  const exited = new Promise<Exit>((resolve) => {
+    const timer = setInterval(() => {
+      if (isRunning(pid, start_time)) return;
+      clearInterval(timer);
+      resolve(recordedExit(status_file));
+    }, poll_ms);
+  });
+  return { pid, start_time, exited };
+}
+
+/** Mesos's wording for how a command ended. */
+export function describeExit(exit: Exit): string {
+  if (exit.code !== null) return `Command exited with status ${exit.code}`;
+  if (exit.signal !== null) return `Command terminated with signal ${exit.signal}`;
+  return "Command terminated (its exit status is unknown)";
+}
