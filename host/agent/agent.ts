@@ -15,6 +15,19 @@ import type { AgentChannel, ChannelFactory } from "./channel.ts";
 import type { Leader } from "./leader.ts";
 import { type AgentMessage, type MasterMessage, parseMasterMessage, ProtocolError } from "./protocol.ts";
 import type { SlaveMeta } from "./state_dir.ts";
+import type { ReportedTask, StatusUpdate, TaskMasterMessage } from "./task_protocol.ts";
+
+/** The agent's tasks as registration sees them (tasks/tasks.ts's AgentTasks). */
+export interface AgentTaskHandler {
+  handle(message: TaskMasterMessage): void;
+  /** (Re-)registered: unacknowledged updates go out. */
+  registered(): void;
+  /** No registered master any more. */
+  disconnected(): void;
+  reported(): { tasks: ReportedTask[]; frameworks: ({ id: { value: string } } & Record<string, unknown>)[] };
+  /** The master shut the agent down: every task is killed. */
+  killAll(): void;
+}
 
 const log = logger("agent.ts");
 
@@ -24,7 +37,7 @@ export const REGISTER_RETRY_MAX_MS = 60_000;
 const RETRY_MIN_MS = 50;
 /** A socket still connecting after this long is replaced by a fresh one on the next attempt. */
 const CONNECT_GRACE_MS = 5_000;
-/** What this agent can do, as Mesos's SlaveInfo capabilities (no task running yet). */
+/** What this agent can do, as Mesos's SlaveInfo capabilities. */
 export const AGENT_CAPABILITIES = ["MULTI_ROLE", "HIERARCHICAL_ROLE"] as const;
 
 export type AgentPhase = "master_less" | "waiting" | "registering" | "registered";
@@ -40,6 +53,7 @@ export interface AgentOptions {
   persist(meta: SlaveMeta): void;
   exit(status: number): void;
   random?: () => number;
+  tasks?: AgentTaskHandler;
 }
 
 export class Agent {
@@ -97,7 +111,14 @@ export class Agent {
     this.disconnect();
   }
 
+  /** Sends a status update to the master; false unless registered (the update manager retries). */
+  sendUpdate(update: StatusUpdate): boolean {
+    if (this.state !== "registered" || this.channel === null) return false;
+    return this.channel.send({ type: "STATUS_UPDATE", update });
+  }
+
   private disconnect(): void {
+    this.options.tasks?.disconnected();
     if (this.retry_timer !== null) clearTimeout(this.retry_timer);
     if (this.ping_timer !== null) clearTimeout(this.ping_timer);
     this.retry_timer = this.ping_timer = null;
@@ -143,6 +164,7 @@ export class Agent {
     this.channel = null;
     log.warning(`Connection to master ${this.leader?.pid ?? "none"} lost: ${reason}`);
     if (this.state === "registered") {
+      this.options.tasks?.disconnected();
       this.state = "waiting";
       this.backoff_max_ms = Math.max(RETRY_MIN_MS, 2 * this.options.registration_backoff_factor_ms);
     }
@@ -155,7 +177,10 @@ export class Agent {
     const common = { pid: this.options.pid, version: MESOS_VERSION, agent_capabilities: AGENT_CAPABILITIES.map((type) => ({ type })) };
     const message: AgentMessage = this.slave_id === null
       ? { type: "REGISTER_SLAVE", ...common, slave: this.options.info as SlaveInfo }
-      : { type: "REREGISTER_SLAVE", ...common, slave: { ...this.options.info, id: { value: this.slave_id } } as SlaveInfo };
+      : {
+        type: "REREGISTER_SLAVE", ...common, slave: { ...this.options.info, id: { value: this.slave_id } } as SlaveInfo,
+        ...(this.options.tasks?.reported() ?? { tasks: [], frameworks: [] }),
+      };
     log.info(`${this.slave_id === null ? "Registering" : `Re-registering agent ${this.slave_id}`} with master ${this.leader?.pid}`);
     this.counters.registrations++;
     this.channel.send(message);
@@ -178,7 +203,11 @@ export class Agent {
     if (!this.trusted(message)) return;
     if (message.type === "SLAVE_REGISTERED" || message.type === "SLAVE_REREGISTERED") this.registered(message);
     else if (message.type === "PING_SLAVE") this.pinged(message);
-    else this.shutdown(message);
+    else if (message.type === "SHUTDOWN") this.shutdown(message);
+    else if (this.state !== "registered" || this.options.tasks === undefined) {
+      this.counters.ignored_messages++;
+      log.warning(`Ignoring ${message.type} from master ${message.master_id}: the agent is ${this.options.tasks === undefined ? "running no tasks" : "not registered"}`);
+    } else this.options.tasks.handle(message);
   }
 
   private trusted(message: MasterMessage): boolean {
@@ -215,6 +244,7 @@ export class Agent {
     this.retry_timer = null;
     const verb = message.type === "SLAVE_REGISTERED" ? "Registered" : "Re-registered";
     log.info(`${verb} with master ${this.leader?.pid} (id ${message.master_id}); agent ID ${given}`);
+    this.options.tasks?.registered();
   }
 
   private pinged(message: Extract<MasterMessage, { type: "PING_SLAVE" }>): void {
@@ -229,6 +259,7 @@ export class Agent {
 
   private shutdown(message: Extract<MasterMessage, { type: "SHUTDOWN" }>): void {
     log.info(`Agent asked to shut down by master ${message.master_id}: ${message.message}`);
+    this.options.tasks?.killAll();
     this.stop();
     this.options.exit(0);
   }

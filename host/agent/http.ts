@@ -1,18 +1,21 @@
 // The agent's own HTTP port (--port, default 5051): /health, /state, /flags (and /version,
 // /metrics/snapshot), each on `/` and under the agent's process id `/slave(1)/`, as Mesos's
 // agent serves them. /state has Mesos's fields (resources and attributes in its summary form,
-// plus the v1 Resource list as unreserved_resources_full) and `registered`, ours.
+// plus the v1 Resource list as unreserved_resources_full) and `registered`, ours; its frameworks
+// with their tasks, and slave/tasks_* metrics, come from the agent's tasks (tasks/tasks.ts).
 import { renderFlags } from "../flags.ts";
 import type { SlaveInfo } from "../registry/types.ts";
 import { MESOS_VERSION } from "../version.ts";
 import { AGENT_CAPABILITIES, type Agent } from "./agent.ts";
 import { AGENT_FLAGS, type AgentFlags } from "./flags.ts";
+import type { AgentTasks } from "./tasks/tasks.ts";
 import { type Attribute, type Resource, summarizeAttributes, summarizeResources } from "./resources.ts";
 
 const PROCESS_PREFIX = "/slave(1)";
 
 export interface AgentHttpContext {
   agent: Agent;
+  tasks?: AgentTasks;
   flags: AgentFlags;
   info: Omit<SlaveInfo, "id"> & { resources: Resource[]; attributes: Attribute[] };
   pid: string;
@@ -58,8 +61,7 @@ export function agentState(c: AgentHttpContext): Record<string, unknown> {
     attributes: summarizeAttributes(c.info.attributes),
     registered: c.agent.phase === "registered",
     flags: renderFlags(AGENT_FLAGS, c.flags),
-    frameworks: [],
-    completed_frameworks: [],
+    ...(c.tasks?.state() ?? { frameworks: [], completed_frameworks: [] }),
   };
   // Mesos shows master_hostname only while a master is known.
   if (master !== null) state.master_hostname = master.leader.hostname;
@@ -74,5 +76,6 @@ function agentMetrics(c: AgentHttpContext): Record<string, number> {
     "slave/ignored_master_messages": c.agent.counters.ignored_messages,
     "slave/invalid_master_messages": c.agent.counters.invalid_messages,
     "slave/registration_attempts": c.agent.counters.registrations,
+    ...c.tasks?.metrics(),
   };
 }

@@ -2,7 +2,9 @@
 // prepare the work dir, settle its resources (given, else detected) and address, recover its
 // id from <work_dir>/meta/slave.json, bind its HTTP port (exit 1 naming the address when
 // taken), then follow the leading master (host/agent/agent.ts) until SIGTERM/SIGINT (exit 0)
-// or a SHUTDOWN from the leader (exit 0, the work dir left as it is).
+// or a SHUTDOWN from the leader (exit 0 after killing its tasks, the work dir left as it is).
+// Tasks (tasks/tasks.ts) are recovered from the work dir's checkpoints before registering; on
+// SIGTERM/SIGINT they keep running, as Mesos's checkpointed executors do, for the next start.
 import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
 import { renderFlags } from "../flags.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
@@ -13,6 +15,7 @@ import { openWebSocketChannel } from "./channel.ts";
 import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "./flags.ts";
 import { serveAgentHttp } from "./http.ts";
 import { leaderSource } from "./leader.ts";
+import { AgentTasks } from "./tasks/tasks.ts";
 import { type Attribute, detectResources, mergeResources, type Resource } from "./resources.ts";
 import { metaPath, readSlaveMeta, type SlaveMeta, slaveInfoChanges, writeSlaveMeta } from "./state_dir.ts";
 
@@ -29,18 +32,22 @@ export async function agentMain(argv: readonly string[]): Promise<void> {
     hostname: address.hostname, port: address.port, resources, attributes: flags.attributes ?? ([] as Attribute[]), checkpoint: true,
   };
   const recovered = recoverMeta(flags.work_dir, info);
-  const agent = new Agent({
+  let agent: Agent | null = null;
+  const tasks = new AgentTasks({ work_dir: flags.work_dir, agent_id: () => agent?.id ?? null, send: (update) => agent?.sendUpdate(update) ?? false });
+  if (recovered !== null) tasks.recover(recovered.id);
+  agent = new Agent({
     info, pid, recovered, registration_backoff_factor_ms: flags.registration_backoff_factor,
     channel: openWebSocketChannel, persist: (meta) => writeSlaveMeta(flags.work_dir, meta),
-    exit: (status) => process.exit(status),
+    exit: (status) => process.exit(status), tasks,
   });
-  const server = serve(address.bind_ip, address.port, { agent, flags, info, pid, start_time_s: Date.now() / 1000 });
+  const server = serve(address.bind_ip, address.port, { agent, tasks, flags, info, pid, start_time_s: Date.now() / 1000 });
   log.info(`Agent ${pid} (${info.hostname}) started${recovered ? `; recovered agent ID ${recovered.id}` : ""}`);
   log.info(`Flags at startup: ${Object.entries(renderFlags(AGENT_FLAGS, flags)).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   const leaders = leaderSource(flags.master, flags.zk_session_timeout);
   leaders.start((leader) => agent.detected(leader), (reason) => exitFatal(`Failed to detect a master: ${reason}`));
   stopOnSignals(log, async () => {
     agent.stop();
+    tasks.stop();
     leaders.stop();
     await server.stop(true);
   });

@@ -1,0 +1,306 @@
+// Proves the agent's task side in process: the status update manager (order, one update on the wire per task, retry on the doubling schedule with an injected clock, ack by uuid only, pause/resume, checkpoint and reload, bounds), the command runner (sandbox, stdout/stderr, environment, process group, recorded exit status) and AgentTasks (launch, exit statuses, kill with escalation, unknown task, invalid tasks, recovery after an agent restart).
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseMasterMessage, ProtocolError } from "../../host/agent/protocol.ts";
+import { commandArgv, groupAlive, launch, recordedExit, signalGroup, taskEnvironment } from "../../host/agent/tasks/runner.ts";
+import { type Clock, StatusUpdateManager } from "../../host/agent/tasks/status_updates.ts";
+import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
+import type { StatusUpdate, TaskInfo } from "../../host/agent/task_protocol.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "agent-tasks-"));
+const groups: number[] = [];
+afterAll(() => {
+  for (const pgid of groups) signalGroup(pgid, "SIGKILL");
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+class FakeClock implements Clock {
+  t = 1_000_000;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private next = 0;
+  now() {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = this.next++;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown) {
+    this.timers = this.timers.filter((x) => x.id !== handle);
+  }
+  advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const due = this.timers[0];
+      if (due === undefined || due.at > end) break;
+      this.timers.shift();
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+const until = async (ok: () => boolean, what = "condition", ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+};
+
+const tid = (value: string) => ({ value });
+
+describe("StatusUpdateManager", () => {
+  function setup(dir = mkdtempSync(join(scratch, "sum-"))) {
+    const clock = new FakeClock();
+    const sent: StatusUpdate[] = [];
+    const ended: string[] = [];
+    const sum = new StatusUpdateManager({ send: (u) => void sent.push(u) ?? true, ended: (_f, t) => void ended.push(t), clock, retry_ms: 10_000, retry_max_ms: 40_000, max_per_task: 3 });
+    return { clock, sent, ended, sum, path: join(dir, "t1.updates"), dir };
+  }
+
+  test("sends only the oldest unacknowledged update per task, the next after the ack naming its uuid", () => {
+    const { sum, sent, ended, path } = setup();
+    sum.resume();
+    const a = sum.add("F", { task_id: tid("t1"), state: "TASK_STARTING" }, path)!;
+    const b = sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, path)!;
+    const c = sum.add("F", { task_id: tid("t1"), state: "TASK_FINISHED" }, path)!;
+    expect(a.uuid).not.toBe(b.uuid);
+    expect(Buffer.from(a.uuid, "base64").length).toBe(16);
+    expect(a.status.uuid).toBe(a.uuid);
+    expect(sent.map((u) => u.status.state)).toEqual(["TASK_STARTING"]);
+    expect(sum.acknowledge("F", "t1", b.uuid)).toBe("unexpected_uuid");
+    expect(sent.length).toBe(1);
+    expect(sum.acknowledge("F", "t1", a.uuid)).toBe("acknowledged");
+    expect(sent.map((u) => u.status.state)).toEqual(["TASK_STARTING", "TASK_RUNNING"]);
+    expect(sent[1]!.latest_state).toBe("TASK_FINISHED"); // the task's latest state rides on the older update
+    expect(sum.acknowledge("F", "t1", b.uuid)).toBe("acknowledged");
+    expect(sent.at(-1)!.uuid).toBe(c.uuid);
+    expect(sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, path)).toBeNull(); // after a terminal one
+    expect(sum.acknowledge("F", "t1", c.uuid)).toBe("acknowledged");
+    expect(ended).toEqual(["t1"]);
+    expect(sum.acknowledge("F", "t1", c.uuid)).toBe("unknown_stream");
+  });
+
+  test("retries on the doubling schedule up to the cap; paused sends nothing; resume resends at once", () => {
+    const { sum, sent, clock, path } = setup();
+    sum.resume();
+    sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, path);
+    const times = () => sent.map(() => 0).length;
+    const at: number[] = [];
+    const start = clock.t;
+    const record = () => {
+      while (at.length < sent.length) at.push(clock.t - start);
+    };
+    record();
+    for (let i = 0; i < 200; i++) {
+      clock.advance(1000);
+      record();
+    }
+    expect(times()).toBeGreaterThan(4);
+    expect(at.slice(0, 6)).toEqual([0, 10_000, 30_000, 70_000, 110_000, 150_000]); // 10 s, 20 s, 40 s, then capped at 40 s
+    sum.pause();
+    const n = sent.length;
+    clock.advance(500_000);
+    expect(sent.length).toBe(n);
+    sum.resume();
+    expect(sent.length).toBe(n + 1);
+    clock.advance(9_999);
+    expect(sent.length).toBe(n + 1);
+    clock.advance(1);
+    expect(sent.length).toBe(n + 2);
+  });
+
+  test("checkpoints every change and reloads the unacknowledged updates in order", async () => {
+    const first = setup();
+    first.sum.resume();
+    const a = first.sum.add("F", { task_id: tid("t1"), state: "TASK_STARTING" }, first.path)!;
+    const b = first.sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, first.path)!;
+    first.sum.acknowledge("F", "t1", a.uuid);
+    const c = first.sum.add("F", { task_id: tid("t1"), state: "TASK_FAILED", message: "Command exited with status 3" }, first.path)!;
+    const { parseStreamCheckpoint } = await import("../../host/agent/tasks/status_updates.ts");
+    const checkpoint = parseStreamCheckpoint(JSON.parse(readFileSync(first.path, "utf8")))!;
+    expect(checkpoint.updates.map((u) => u.uuid)).toEqual([b.uuid, c.uuid]);
+    expect(checkpoint.terminated).toBe(true);
+    const second = setup(first.dir);
+    second.sum.recover(checkpoint, second.path);
+    expect(second.sent).toEqual([]); // paused until registered
+    second.sum.resume();
+    expect(second.sent.map((u) => u.uuid)).toEqual([b.uuid]);
+    second.sum.acknowledge("F", "t1", b.uuid);
+    expect(second.sent.map((u) => u.uuid)).toEqual([b.uuid, c.uuid]);
+    second.sum.acknowledge("F", "t1", c.uuid);
+    expect(second.ended).toEqual(["t1"]);
+  });
+
+  test("bounds unacknowledged non-terminal updates per task, but always takes the terminal one", () => {
+    const { sum, path } = setup();
+    for (let i = 0; i < 3; i++) expect(sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, path)).not.toBeNull();
+    expect(sum.add("F", { task_id: tid("t1"), state: "TASK_RUNNING" }, path)).toBeNull();
+    expect(sum.add("F", { task_id: tid("t1"), state: "TASK_KILLED" }, path)).not.toBeNull();
+    expect(sum.counters.refused).toBe(1);
+  });
+});
+
+describe("runner", () => {
+  test("runs in a sandbox with stdout/stderr files, Mesos's environment, its own process group, and records the exit status", async () => {
+    const sandbox = join(scratch, "sandbox1");
+    const status = join(scratch, "exit1");
+    const command = { value: 'echo "hi $MESOS_TASK_ID $GREETING"; echo err >&2; test "$(ps -o pgid= -p $$ | tr -d " ")" != "" ; exit 3', environment: { variables: [{ name: "GREETING", value: "hello" }] } };
+    const env = taskEnvironment(command, { sandbox, task_id: "t1", framework_id: "F", agent_id: "A" });
+    expect(env.MESOS_SANDBOX).toBe(sandbox);
+    expect(env.MESOS_AGENT_ID).toBe("A");
+    const p = launch(commandArgv(command)!, sandbox, env, status);
+    groups.push(p.pid);
+    expect(await p.exited).toEqual({ code: 3, signal: null });
+    expect(readFileSync(join(sandbox, "stdout"), "utf8")).toBe("hi t1 hello\n");
+    expect(readFileSync(join(sandbox, "stderr"), "utf8")).toBe("err\n");
+    expect(recordedExit(status)).toEqual({ code: 3, signal: null });
+    expect(commandArgv({ value: "/bin/echo", shell: false, arguments: ["echo", "x"] })).toEqual(["/bin/echo", "echo", "x"]);
+    expect(commandArgv({})).toBeNull();
+  });
+
+  test("a signal to the group reaches the command's children", async () => {
+    const sandbox = join(scratch, "sandbox2");
+    const p = launch(["/bin/sh", "-c", "sleep 60 & sleep 60; wait"], sandbox, { PATH: process.env.PATH ?? "/bin:/usr/bin" }, join(scratch, "exit2"));
+    groups.push(p.pid);
+    await Bun.sleep(100);
+    expect(groupAlive(p.pid)).toBe(true);
+    signalGroup(p.pid, "SIGKILL");
+    expect((await p.exited).signal).toBe("SIGKILL");
+    await until(() => !groupAlive(p.pid), "the group to be gone");
+  });
+});
+
+describe("AgentTasks", () => {
+  const framework = { id: tid("F1"), name: "fw", capabilities: [{ type: "TASK_KILLING_STATE" }] };
+  const task = (id: string, value: string, extra: Partial<TaskInfo> = {}): TaskInfo => ({
+    name: id, task_id: tid(id), agent_id: tid("A1"), command: { value },
+    resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.5 } }, { name: "mem", type: "SCALAR", scalar: { value: 32 } }], ...extra,
+  });
+  function setup(work_dir = mkdtempSync(join(scratch, "work-"))) {
+    const sent: StatusUpdate[] = [];
+    const tasks = new AgentTasks({ work_dir, agent_id: () => "A1", send: (u) => void sent.push(u) ?? true, poll_ms: 20 });
+    const states = (id: string) => sent.filter((u) => u.status.task_id.value === id).map((u) => u.status.state);
+    /** Acknowledges every update of `id` as it comes, until `state` was sent. */
+    const ackUntil = async (id: string, state: string) => {
+      await until(() => {
+        const last = sent.filter((u) => u.status.task_id.value === id).at(-1);
+        if (last !== undefined && tasks.updates.pending("F1", id)[0]?.uuid === last.uuid && last.status.state !== state) {
+          tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: tid("F1"), task_id: tid(id), uuid: last.uuid });
+        }
+        return states(id).includes(state);
+      }, `${state} for ${id}`);
+    };
+    return { tasks, sent, states, ackUntil, work_dir };
+  }
+
+  test("echo: STARTING, RUNNING, FINISHED, each after the previous ack; the sandbox holds its stdout; /state and metrics", async () => {
+    const { tasks, sent, states, ackUntil, work_dir } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("t1", "echo hi") });
+    expect(states("t1")).toEqual(["TASK_STARTING"]);
+    await ackUntil("t1", "TASK_FINISHED");
+    expect(states("t1")).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    expect(sent.at(-1)!.status.message).toBe("Command exited with status 0");
+    const executor = (tasks.state().frameworks[0] as any).executors[0];
+    expect(readFileSync(join(executor.directory, "stdout"), "utf8")).toBe("hi\n");
+    expect(executor.directory).toStartWith(join(work_dir, "slaves", "A1", "frameworks", "F1", "executors", "t1", "runs"));
+    expect(executor.completed_tasks[0]).toMatchObject({ id: "t1", state: "TASK_FINISHED", resources: { cpus: 0.5, mem: 32 } });
+    tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: tid("F1"), task_id: tid("t1"), uuid: sent.at(-1)!.uuid });
+    expect(tasks.reported().tasks).toEqual([]);
+    expect(existsSync(join(work_dir, "meta", "slaves", "A1", "frameworks", "F1"))).toBe(false);
+    expect((tasks.state().completed_frameworks[0] as any).completed_executors[0].completed_tasks[0].state).toBe("TASK_FINISHED");
+    expect(tasks.metrics()["slave/tasks_finished"]).toBe(1);
+  });
+
+  test("a non-zero exit is TASK_FAILED with the status; invalid tasks are TASK_ERROR; an unknown task's kill is TASK_LOST; a duplicate is dropped", async () => {
+    const { tasks, sent, states, ackUntil } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("t2", "exit 3") });
+    await ackUntil("t2", "TASK_FAILED");
+    expect(sent.at(-1)!.status).toMatchObject({ state: "TASK_FAILED", message: "Command exited with status 3", source: "SOURCE_EXECUTOR" });
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("t2", "echo again") });
+    expect(tasks.counters.invalid_task_launches).toBe(1); // t2's terminal update is not acknowledged yet
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("t3", "") });
+    expect(states("t3")).toEqual(["TASK_ERROR"]);
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("../x", "true") });
+    expect(states("../x")).toEqual(["TASK_ERROR"]);
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: { ...task("t4", "true"), agent_id: tid("other") } });
+    expect(sent.at(-1)!.status).toMatchObject({ state: "TASK_ERROR", reason: "REASON_TASK_INVALID" });
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: tid("F1"), task_id: tid("nope") });
+    expect(states("nope")).toEqual(["TASK_LOST"]);
+    expect(tasks.reported().tasks.map((t) => [t.task_id.value, t.state]).sort()).toEqual([["nope", "TASK_LOST"], ["t2", "TASK_FAILED"], ["t3", "TASK_ERROR"], ["t4", "TASK_ERROR"]]);
+  });
+
+  test("KILL_TASK: KILLING, SIGTERM, SIGKILL after the grace period, KILLED; SHUTDOWN_FRAMEWORK kills the rest", async () => {
+    const { tasks, sent, states, ackUntil } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("k1", "trap '' TERM; sleep 60 & wait; sleep 60", { kill_policy: { grace_period: { nanoseconds: 300e6 } } }) });
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("k2", "sleep 60") });
+    await ackUntil("k1", "TASK_RUNNING");
+    await ackUntil("k2", "TASK_RUNNING");
+    const pids = tasks.reported().tasks.map((t) => (tasks.state().frameworks[0] as any).executors.find((e: any) => e.id === t.task_id.value).tasks[0].pid);
+    groups.push(...pids);
+    await Bun.sleep(100);
+    const started = Date.now();
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: tid("F1"), task_id: tid("k1") });
+    await ackUntil("k1", "TASK_KILLED");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280); // SIGTERM was ignored: SIGKILL after 300 ms
+    expect(states("k1")).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]);
+    await until(() => !groupAlive(pids[0]), "k1's process group gone");
+    tasks.handle({ type: "SHUTDOWN_FRAMEWORK", master_id: "M", framework_id: tid("F1") });
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("k3", "true") });
+    expect(states("k3")).toEqual(["TASK_LOST"]); // launched while its framework shuts down (not PARTITION_AWARE)
+    await ackUntil("k2", "TASK_KILLED");
+    expect(tasks.metrics()["slave/tasks_killed"]).toBe(2);
+  });
+
+  test("an agent restart re-adopts a running task, fails one whose process is gone, and resends unacknowledged updates once registered", async () => {
+    const first = setup();
+    first.tasks.registered();
+    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r1", "sleep 60") });
+    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r2", "sleep 60") });
+    await first.ackUntil("r1", "TASK_RUNNING");
+    first.tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: tid("F1"), task_id: tid("r1"), uuid: first.sent.filter((u) => u.status.task_id.value === "r1").at(-1)!.uuid });
+    const executors = (first.tasks.state().frameworks[0] as any).executors;
+    const [p1, p2] = ["r1", "r2"].map((id) => executors.find((e: any) => e.id === id).tasks[0].pid);
+    groups.push(p1, p2);
+    first.tasks.stop();
+    signalGroup(p2, "SIGKILL"); // died while the agent was down (the wrapper too: no exit status)
+    await until(() => !groupAlive(p2), "r2 gone");
+    const second = setup(first.work_dir);
+    second.tasks.recover("A1");
+    const reported = second.tasks.reported();
+    expect(reported.frameworks.map((f) => f.id.value)).toEqual(["F1"]);
+    expect(reported.tasks.find((t) => t.task_id.value === "r1")!.state).toBe("TASK_RUNNING");
+    expect(reported.tasks.find((t) => t.task_id.value === "r2")!.state).toBe("TASK_FAILED");
+    expect(second.sent).toEqual([]);
+    second.tasks.registered();
+    expect(second.states("r2")).toEqual(["TASK_STARTING"]); // r2's oldest unacknowledged update
+    expect(second.sent.find((u) => u.status.task_id.value === "r1")).toBeUndefined(); // r1's are all acknowledged
+    await second.ackUntil("r2", "TASK_FAILED");
+    expect(second.sent.at(-1)!.status).toMatchObject({ reason: "REASON_EXECUTOR_TERMINATED", source: "SOURCE_AGENT" });
+    signalGroup(p1, "SIGTERM"); // the re-adopted task ends: its recorded status is read
+    await second.ackUntil("r1", "TASK_FAILED");
+    expect(second.sent.at(-1)!.status.message).toMatch(/Command (exited with status 143|terminated)/);
+  });
+});
+
+describe("task messages", () => {
+  test("parse, or are dropped as malformed", () => {
+    const ok = parseMasterMessage(JSON.stringify({ type: "KILL_TASK", master_id: "M", framework_id: { value: "F" }, task_id: { value: "t" }, kill_policy: { grace_period: { nanoseconds: "5000000000" } } }));
+    expect(ok.type).toBe("KILL_TASK");
+    for (const bad of [
+      { type: "RUN_TASK", master_id: "M", framework: { name: "x" }, task: {} },
+      { type: "RUN_TASK_GROUP", master_id: "M", framework: { id: { value: "F" } }, task_group: { tasks: [] } },
+      { type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F" }, task_id: { value: "t" } },
+      { type: "KILL_TASK", master_id: "M", framework_id: { value: "F" }, task_id: { value: "t" }, kill_policy: { grace_period: { nanoseconds: "x" } } },
+    ]) expect(() => parseMasterMessage(JSON.stringify(bad))).toThrow(ProtocolError);
+  });
+});
