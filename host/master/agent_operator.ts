@@ -47,6 +47,7 @@ export function markAgentGone(agents: Agents, id: string): Promise<Reply> {
       agents.send(agent.conn, { type: "SHUTDOWN", message: "Agent has been marked gone" });
       agents.forget(agent);
     }
+    agents.tasks?.removed(id, "gone", time_ns);
     log.info(`Marked agent ${id} as gone`);
     return ok();
   });
@@ -69,6 +70,7 @@ export async function drainAgent(agents: Agents, id: string, max_grace_period: D
       log.info(`Transitioning agent ${describe(agent)} to the DRAINING state; agent has no tasks or operations`);
       agent.active = false;
     }
+    agents.tasks?.deactivated(id);
     return ok();
   });
   if ("message" in reply || !agents.registered.has(id)) return reply;
@@ -91,6 +93,7 @@ export function deactivateAgent(agents: Agents, id: string): Promise<Reply> {
       log.info(`Deactivating agent ${describe(agent)}`);
       agent.active = false;
     }
+    agents.tasks?.deactivated(id);
     return ok();
   });
 }

@@ -2,6 +2,7 @@
 // agent's messages arrive on (a WebSocket in production, a recorder in tests), the
 // metrics' names, and small helpers on SlaveInfo and pids.
 import type { MasterMessage } from "../agent/protocol.ts";
+import type { JsonObject, ReportedTask, TaskAgentMessage } from "../agent/task_protocol.ts";
 import type { SlaveInfo } from "../registry/types.ts";
 import type { Permit } from "./rate_limiter.ts";
 
@@ -38,6 +39,30 @@ export interface Agent {
   marking: Permit | null;
   /** When the socket broke (agent_reregister_timeout counts from here), or null while connected. */
   disconnected_ms: number | null;
+}
+
+/** What a re-registering agent reported, and what the master knew of it before. */
+export interface Reregistration {
+  tasks: ReportedTask[];
+  frameworks: JsonObject[];
+  /** registered: a registered agent re-registered; recovered: after a failover; else it was unreachable or unknown. */
+  previously: "registered" | "recovered" | "unreachable" | "unknown";
+}
+
+/** What the agents service tells the task side (host/master/tasks.ts) and asks of it. */
+export interface AgentTaskHooks {
+  /** An agent registered (re = null) or re-registered with its report; after SLAVE_(RE)REGISTERED. */
+  added(agent: Agent, re: Reregistration | null): void;
+  /** No offers for it any more (socket broke, deactivated, draining). */
+  deactivated(agent_id: string): void;
+  /** The agent left (after the registry stored it); `time_ns` is the registry's timestamp. */
+  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void;
+  /** A task message from an agent connection; `agent` is undefined when the connection speaks for no registered agent. */
+  message(agent: Agent | undefined, message: TaskAgentMessage): void;
+  used(agent_id: string): unknown[];
+  offered(agent_id: string): unknown[];
+  usedTotals(): Record<string, number>;
+  agentSummary(agent_id: string): { counts: Record<string, number>; framework_ids: string[] };
 }
 
 export const COUNTERS = [

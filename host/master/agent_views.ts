@@ -90,8 +90,8 @@ export function agentJson(agents: Agents, agent: Agent): Record<string, unknown>
   const reserved = Object.fromEntries(Object.entries(byRole(resources)).map(([role, rs]) => [role, resourcesJson(rs)]));
   Object.assign(out, {
     resources: resourcesJson(resources),
-    used_resources: resourcesJson([]),
-    offered_resources: resourcesJson([]),
+    used_resources: resourcesJson((agents.tasks?.used(agent.id) ?? []) as Resource[]),
+    offered_resources: resourcesJson((agents.tasks?.offered(agent.id) ?? []) as Resource[]),
     reserved_resources: reserved,
     unreserved_resources: resourcesJson(resources.filter((r) => reservedRole(r) === null)),
     active: agent.active,
@@ -114,8 +114,8 @@ export function slavesJson(agents: Agents, slave_id: string | null): { slaves: u
       ...agentJson(agents, agent),
       reserved_resources_full: byRole(resources),
       unreserved_resources_full: resources.filter((r) => reservedRole(r) === null),
-      used_resources_full: [],
-      offered_resources_full: [],
+      used_resources_full: agents.tasks?.used(agent.id) ?? [],
+      offered_resources_full: agents.tasks?.offered(agent.id) ?? [],
     });
   }
   return { slaves, recovered_slaves: recoveredJson(agents, slave_id) };
@@ -127,13 +127,16 @@ export function recoveredJson(agents: Agents, slave_id: string | null = null): u
   return out;
 }
 
-const TASK_STATES = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_FINISHED", "TASK_KILLED",
+export const SUMMARY_STATES = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_FINISHED", "TASK_KILLED",
   "TASK_FAILED", "TASK_LOST", "TASK_ERROR", "TASK_UNREACHABLE"] as const;
 
-/** /state-summary's agents: the agent object with per-state task counts (no tasks yet) and framework ids. */
+/** /state-summary's agents: the agent object with per-state task counts and the ids of the frameworks with tasks there. */
 export function summaryAgentsJson(agents: Agents): unknown[] {
-  const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0]));
-  return [...agents.registered.values()].map((agent) => ({ ...agentJson(agents, agent), ...counts, framework_ids: [] }));
+  return [...agents.registered.values()].map((agent) => {
+    const summary = agents.tasks?.agentSummary(agent.id) ?? { counts: {}, framework_ids: [] };
+    const counts = Object.fromEntries(SUMMARY_STATES.map((s) => [s, summary.counts[s] ?? 0]));
+    return { ...agentJson(agents, agent), ...counts, framework_ids: summary.framework_ids };
+  });
 }
 
 /** GET_AGENTS (v1): registered agents as master.proto's Response.GetAgents.Agent, and recovered SlaveInfos. */

@@ -5,12 +5,13 @@
 // removing) conflicting messages are ignored, as Mesos does. Health checks and the timeouts
 // that mark agents unreachable live in agent_health.ts; operator calls in agent_operator.ts.
 import type { AgentMessage, MasterMessage } from "../agent/protocol.ts";
+import type { JsonObject, ReportedTask } from "../agent/task_protocol.ts";
 import { logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { DrainInfo, MachineID, Operation, Registry, SlaveInfo } from "../registry/types.ts";
 import { AgentHealth } from "./agent_health.ts";
-import { type Agent, type AgentConnection, canonical, COUNTERS, type Counter, describe, ipOfPid, versionRefusal } from "./agent_types.ts";
+import { type Agent, type AgentConnection, type AgentTaskHooks, canonical, COUNTERS, type Counter, describe, ipOfPid, versionRefusal } from "./agent_types.ts";
 import { resourceTotals } from "./agent_views.ts";
 import type { MasterFlags } from "./flags.ts";
 import { machineKey } from "./maintenance.ts";
@@ -55,6 +56,8 @@ export class Agents {
   private is_ready = false;
   private readonly ready_listeners: (() => void)[] = [];
   private totals: ReturnType<typeof resourceTotals> | null = null;
+  /** The task side (tasks.ts): told of agents added, deactivated and removed, and handed task messages. */
+  tasks: AgentTaskHooks | null = null;
 
   constructor(readonly options: AgentsOptions) {
     this.clock = options.clock ?? REAL_CLOCK;
@@ -97,6 +100,7 @@ export class Agents {
       if (!this.unreachable.delete(id) && !this.gone.delete(id)) continue;
       this.draining.delete(id);
       this.deactivated.delete(id);
+      this.tasks?.removed(id, "pruned", 0);
     }
   }
 
@@ -128,6 +132,10 @@ export class Agents {
   /** One parsed message from a connection. */
   receive(conn: AgentConnection, message: AgentMessage): void {
     switch (message.type) {
+      case "STATUS_UPDATE": {
+        const agent = conn.agent_id === null ? undefined : this.registered.get(conn.agent_id);
+        return this.tasks?.message(agent?.conn === conn ? agent : undefined, message);
+      }
       case "REGISTER_SLAVE":
         return this.registerAgent(conn, message);
       case "REREGISTER_SLAVE":
@@ -199,6 +207,7 @@ export class Agents {
       this.count("master/slave_registrations");
       this.send(conn, { type: "SLAVE_REGISTERED", slave_id: { value: id }, connection: this.connection() });
       this.health.add(agent); // after the reply: the agent's first ping follows its registration
+      this.tasks?.added(agent, null);
       log.info(`Registered agent ${describe(agent)} with ${resourcesText(info)}`);
     });
   }
@@ -254,6 +263,7 @@ export class Agents {
   private readmit(conn: AgentConnection, m: Extract<AgentMessage, { type: "REREGISTER_SLAVE" }>): void {
     const id = m.slave.id.value;
     if (this.goneDuringReregistration(conn, id, m.pid)) return;
+    const previously = this.recovered.has(id) ? "recovered" : this.unreachable.has(id) ? "unreachable" : "unknown";
     this.recovered.delete(id);
     this.unreachable.delete(id);
     const agent = this.addAgent(conn, m.slave, m, true);
@@ -263,6 +273,7 @@ export class Agents {
     this.health.add(agent);
     log.info(`Re-registered agent ${describe(agent)} with ${resourcesText(m.slave)}`);
     this.reregistering.delete(id);
+    this.tasks?.added(agent, { ...report(m), previously });
   }
 
   /** A registered agent re-registers (its socket broke, or a connected=false ping told it to). */
@@ -294,6 +305,7 @@ export class Agents {
     this.send(conn, { type: "SLAVE_REREGISTERED", slave_id: { value: id }, connection: this.connection() });
     log.info(`Re-registered agent ${describe(agent)} with ${resourcesText(m.slave)}`);
     this.reregistering.delete(id);
+    this.tasks?.added(agent, { ...report(m), previously: "registered" });
   }
 
   private addAgent(conn: AgentConnection, info: SlaveInfo, m: { pid: string; version: string; agent_capabilities: { type: string }[] }, re: boolean): Agent {
@@ -347,6 +359,7 @@ export class Agents {
     agent.active = false;
     agent.disconnected_ms = this.clock.now_ms();
     this.health.disconnected(agent);
+    this.tasks?.deactivated(agent.id);
   }
 
   /** Explicit removal (§5.7): registry REMOVE_SLAVE, then forgotten; the reason counter names why. */
@@ -363,6 +376,7 @@ export class Agents {
       this.count("master/slave_removals");
       if (reason !== null) this.count(reason);
       this.forget(agent);
+      this.tasks?.removed(id, "removed", this.clock.now_ms() * 1e6);
     });
   }
 
@@ -411,6 +425,7 @@ export class Agents {
           const agent = this.registered.get(id);
           if (agent !== undefined) this.forget(agent);
         }
+        this.tasks?.removed(id, "unreachable", time_ns);
         resolve(true);
       });
     });
@@ -453,11 +468,18 @@ export class Agents {
       for (const kind of ["", "_revocable"]) {
         const key = `${name}${kind}`;
         metrics.gauge(`master/${key}_total`, () => this.resourceTotals()[key] ?? 0);
-        metrics.gauge(`master/${key}_used`, () => 0); // no tasks run on agents in this build yet
-        metrics.gauge(`master/${key}_percent`, () => 0);
+        const used = () => this.tasks?.usedTotals()[key] ?? 0;
+        const total = () => this.resourceTotals()[key] ?? 0;
+        metrics.gauge(`master/${key}_used`, used);
+        metrics.gauge(`master/${key}_percent`, () => (total() > 0 ? used() / total() : 0));
       }
     }
   }
+}
+
+/** The tasks and frameworks a REREGISTER_SLAVE reports. */
+function report(m: Extract<AgentMessage, { type: "REREGISTER_SLAVE" }>): { tasks: ReportedTask[]; frameworks: JsonObject[] } {
+  return { tasks: m.tasks ?? [], frameworks: m.frameworks ?? [] };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -12,6 +12,7 @@ import { Section } from "../registry/types.ts";
 import { Registrar } from "./registrar.ts";
 import { startRegistryGc } from "./registry_gc.ts";
 import { Agents } from "./agents.ts";
+import { Tasks } from "./tasks.ts";
 import type { AgentClock } from "./rate_limiter.ts";
 import { Frameworks } from "./frameworks/frameworks.ts";
 
@@ -47,6 +48,8 @@ export class Master {
    * with `this.frameworks.tasks = <TaskService>`; until then a stand-in without offers answers.
    */
   readonly frameworks: Frameworks;
+  /** Offers, the allocator and tasks (host/master/tasks.ts): the frameworks' TaskService and the agents' task hooks. */
+  readonly tasks: Tasks;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;
@@ -63,7 +66,6 @@ export class Master {
     this.start_time_ms = this.now_ms();
     this.metrics.gauge("master/uptime_secs", () => (this.now_ms() - this.start_time_ms) / 1000);
     this.metrics.gauge("master/elected", () => (this.elected() ? 1 : 0));
-    this.metrics.gauge("master/outstanding_offers", () => 0); // no offers exist in this build yet
     this.registrar = new Registrar({
       storage: options.storage ?? new MemoryStorage(),
       metrics: this.metrics,
@@ -90,6 +92,10 @@ export class Master {
       ...(options.framework_clock ? { clock: options.framework_clock } : {}),
       ...(options.heartbeat_interval_ms !== undefined ? { heartbeat_interval_ms: options.heartbeat_interval_ms } : {}),
     });
+    this.tasks = new Tasks({ master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock });
+    this.agents.tasks = this.tasks;
+    this.frameworks.tasks = this.tasks;
+    this.agents.whenReady(() => this.tasks.start());
   }
 
   elected(): boolean {
@@ -156,6 +162,7 @@ export class Master {
   stop(): void {
     this.frameworks.stop();
     this.agents.stop();
+    this.tasks.stop();
     this.registry_gc?.stop();
     this.registrar.stop();
   }

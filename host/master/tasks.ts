@@ -1,0 +1,517 @@
+// The task side of the master (mesos-spec §5.2, §5.5, §5.7, §6.5): frameworks as the task
+// side knows them, their tasks (active, unreachable, completed), outstanding offers, the
+// allocation timer, status updates from agents, and what happens to tasks when agents come
+// back, become unreachable, are marked gone or removed. Scheduler calls (accept, kill,
+// acknowledge, reconcile, ...) are in task_calls.ts; the JSON views in task_views.ts.
+import { type Id, type JsonObject, type ReportedTask, type TaskAgentMessage, TASK_STATES, type TaskState, type TaskStatus, TERMINAL_STATES } from "../agent/task_protocol.ts";
+import type { MasterMessage } from "../agent/protocol.ts";
+import { logger } from "../logging.ts";
+import type { Metrics } from "../metrics.ts";
+import type { RegistrarService } from "../registry/service.ts";
+import { Allocator, type AllocatorView } from "./allocator.ts";
+import type { Agent, AgentTaskHooks, Reregistration } from "./agent_types.ts";
+import type { Agents } from "./agents.ts";
+import type { MasterFlags } from "./flags.ts";
+import type { Framework, FrameworkView, Offer, Task, TaskService } from "./frameworks/types.ts";
+import { type HeldOffer, OfferBook, offerJson, OFFERS_PER_FRAMEWORK_PER_ROUND, OUTSTANDING_OFFERS_MAX } from "./offers.ts";
+import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
+import { addQuantities, allocationRole, Resources } from "./resources.ts";
+import * as calls from "./task_calls.ts";
+import { frameworkView } from "./task_views.ts";
+import { isUuid, parseReported, parseStatusUpdate } from "./task_messages.ts";
+
+const log = logger("tasks.ts");
+
+export type TaskFlags = Pick<MasterFlags, "allocation_interval" | "max_completed_tasks_per_framework" | "max_completed_frameworks" | "weights">;
+/** Statuses kept per task (the first and the latest ones). */
+export const STATUSES_PER_TASK_MAX = 32;
+/** Unreachable tasks kept per framework (Mesos's fixed-size cache). */
+export const UNREACHABLE_TASKS_PER_FRAMEWORK_MAX = 10_000;
+
+/** A task with what the master keeps beside the v1 shape. */
+export interface TaskEntry extends Task {
+  role: string;
+  res: Resources;
+  /** Whether its resources count as used (not terminal, not unreachable). */
+  holds: boolean;
+  staged_ms: number;
+}
+
+/** A framework as the task side knows it: subscribed (framework set) or only known from agents' reports. */
+export interface FrameworkRecord {
+  id: string;
+  framework: Framework | null;
+  info: JsonObject;
+  tasks: Map<string, TaskEntry>;
+  unreachable: Map<string, TaskEntry>;
+  completed: TaskEntry[];
+  used: Record<string, number>;
+  offered: Record<string, number>;
+  removed_ms?: number;
+}
+
+export interface TasksOptions {
+  master_id: string;
+  flags: TaskFlags;
+  metrics: Metrics;
+  agents: Agents;
+  registrar: RegistrarService;
+  clock?: AgentClock;
+}
+
+const GAUGED: TaskState[] = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"];
+const COUNTED = TASK_STATES.filter((s) => TERMINAL_STATES.has(s));
+const metricName = (state: TaskState) => `master/tasks_${state.slice(5).toLowerCase()}`;
+
+export class Tasks implements TaskService, AgentTaskHooks {
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly completed_frameworks = new Map<string, FrameworkRecord>();
+  readonly offers: OfferBook;
+  readonly allocator = new Allocator();
+  readonly agent_tasks = new Map<string, Set<TaskEntry>>();
+  readonly agent_used = new Map<string, Resources>();
+  readonly agent_offered = new Map<string, Resources>();
+  readonly role_used = new Map<string, Record<string, number>>();
+  readonly role_offered = new Map<string, Record<string, number>>();
+  readonly clock: AgentClock;
+  private readonly state_counts = new Map<TaskState, number>();
+  private timer: unknown = null;
+  private rotation = 0;
+
+  constructor(readonly options: TasksOptions) {
+    this.clock = options.clock ?? REAL_CLOCK;
+    this.offers = new OfferBook(options.master_id);
+    const m = options.metrics;
+    for (const state of GAUGED) m.gauge(metricName(state), () => this.state_counts.get(state) ?? 0);
+    for (const state of COUNTED) m.counter(metricName(state));
+    for (const name of ["master/valid_status_updates", "master/invalid_status_updates", "master/messages_status_update",
+      "master/valid_status_update_acknowledgements", "master/invalid_status_update_acknowledgements"]) m.counter(name);
+    m.gauge("master/outstanding_offers", () => this.offers.size);
+  }
+
+  get agents(): Agents {
+    return this.options.agents;
+  }
+
+  /** Arms the allocation timer (the leader recovered its registry). */
+  start(): void {
+    if (this.timer === null) this.timer = this.clock.setInterval(() => this.allocate(), this.options.flags.allocation_interval);
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  now_s(): number {
+    return this.clock.now_ms() / 1000;
+  }
+
+  count(name: string, by = 1): void {
+    this.options.metrics.increment(name, by);
+  }
+
+  // ---- frameworks ----
+
+  record(id: string, info: JsonObject = { name: "" }): FrameworkRecord {
+    let rec = this.frameworks.get(id);
+    if (rec === undefined) {
+      rec = { id, framework: null, info, tasks: new Map(), unreachable: new Map(), completed: [], used: {}, offered: {} };
+      this.frameworks.set(id, rec);
+    }
+    return rec;
+  }
+
+  partitionAware(rec: FrameworkRecord | undefined): boolean {
+    if (rec?.framework) return rec.framework.partition_aware;
+    const caps = (rec?.info.capabilities ?? []) as { type?: string }[];
+    return Array.isArray(caps) && caps.some((c) => c?.type === "PARTITION_AWARE");
+  }
+
+  rolesOf(rec: FrameworkRecord | undefined): string[] {
+    if (rec?.framework) return rec.framework.roles;
+    const info = rec?.info as { roles?: string[]; role?: string } | undefined;
+    return info?.roles?.length ? info.roles : [info?.role ?? "*"];
+  }
+
+  /** Sends an event to a connected framework; false when it is not connected. */
+  send(rec: FrameworkRecord | undefined, event: { type: string } & JsonObject): boolean {
+    const stream = rec?.framework?.stream;
+    if (!stream || stream.closed) return false;
+    return stream.send(event);
+  }
+
+  connected(rec: FrameworkRecord | undefined): boolean {
+    const stream = rec?.framework?.stream;
+    return stream !== null && stream !== undefined && !stream.closed;
+  }
+
+  frameworkActivated(framework: Framework): void {
+    const rec = this.record(framework.id, framework.info);
+    rec.framework = framework;
+    rec.info = framework.info;
+  }
+
+  frameworkDeactivated(framework: Framework): void {
+    for (const offer of this.offers.ofFramework(framework.id)) this.rescind(offer);
+  }
+
+  removeFramework(framework: Framework): void {
+    calls.removeFramework(this, framework);
+  }
+
+  frameworkView(framework: Framework): FrameworkView {
+    return frameworkView(this, framework);
+  }
+
+  // ---- scheduler calls (task_calls.ts) ----
+
+  accept(framework: Framework, offer_ids: string[], operations: JsonObject[], filters?: JsonObject): string | null {
+    return calls.accept(this, framework, offer_ids, operations, filters);
+  }
+  decline(framework: Framework, offer_ids: string[], filters?: JsonObject): string | null {
+    return calls.decline(this, framework, offer_ids, filters);
+  }
+  revive(framework: Framework, roles: string[]): void {
+    const which = roles.length > 0 ? roles : framework.roles;
+    for (const role of which) framework.suppressed.delete(role);
+    this.allocator.clearFilters(framework.id, roles);
+  }
+  suppress(framework: Framework, roles: string[]): void {
+    for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressed.add(role);
+  }
+  kill(framework: Framework, task_id: string, agent_id?: string, kill_policy?: Task["info"]["kill_policy"]): string | null {
+    return calls.kill(this, framework, task_id, agent_id, kill_policy);
+  }
+  acknowledge(framework: Framework, agent_id: string, task_id: string, uuid: string): string | null {
+    return calls.acknowledge(this, framework, agent_id, task_id, uuid);
+  }
+  reconcile(framework: Framework, tasks: { task_id: Id; agent_id?: Id }[]): void {
+    calls.reconcile(this, framework, tasks);
+  }
+
+  // ---- offers and allocation ----
+
+  /** Removes an offer and releases its resources; RESCIND to its framework when `tell`. */
+  dropOffer(offer: HeldOffer): void {
+    if (this.offers.remove(offer.id) === undefined) return;
+    this.agent_offered.get(offer.agent_id)?.subtract(offer.res);
+    const q = offer.res.scalars();
+    const rec = this.frameworks.get(offer.framework_id);
+    if (rec !== undefined) addQuantities(rec.offered, q, -1);
+    addQuantities(this.roleMap(this.role_offered, offer.role), q, -1);
+  }
+
+  rescind(offer: Offer): void {
+    const held = this.offers.get(offer.id);
+    if (held === undefined) return;
+    this.dropOffer(held);
+    this.send(this.frameworks.get(offer.framework_id), { type: "RESCIND", rescind: { offer_id: { value: offer.id } } });
+  }
+
+  roleMap(map: Map<string, Record<string, number>>, role: string): Record<string, number> {
+    let q = map.get(role);
+    if (q === undefined) map.set(role, (q = {}));
+    return q;
+  }
+
+  weight(role: string): number {
+    const stored = this.options.registrar.current().weights?.find((w) => w.info.role === role)?.info.weight;
+    return stored ?? this.options.flags.weights?.[role] ?? 1;
+  }
+
+  /** One allocation round (also run by tests directly). */
+  allocate(): void {
+    if (!this.agents.ready()) return;
+    const pending = new Map<string, { framework: Framework; offers: Offer[] }>();
+    const agents = [...this.agents.registered.values()].filter((a) => a.active && a.connected && a.conn !== null && !this.agents.deactivated.has(a.id));
+    // Start each round at another agent, so that no agent is always served first.
+    const start = agents.length === 0 ? 0 : this.rotation++ % agents.length;
+    const ordered = [...agents.slice(start), ...agents.slice(0, start)];
+    const view: AllocatorView = {
+      now_ms: () => this.clock.now_ms(),
+      agents: () => ordered.map((a) => ({ id: a.id, available: this.available(a) })),
+      frameworks: () => [...this.frameworks.values()].flatMap((r) => (r.framework?.active && this.connected(r) ? [r.framework] : [])),
+      totals: () => this.agents.resourceTotals(),
+      roleConsumed: (role) => {
+        const q = { ...(this.role_used.get(role) ?? {}) };
+        addQuantities(q, this.role_offered.get(role) ?? {});
+        return q;
+      },
+      frameworkConsumed: (id) => {
+        const rec = this.frameworks.get(id);
+        const q = { ...(rec?.used ?? {}) };
+        addQuantities(q, rec?.offered ?? {});
+        return q;
+      },
+      weight: (role) => this.weight(role),
+      quotas: () => this.options.registrar.current().quota_configs ?? [],
+      offer: (framework, agent_id, role, resources) => {
+        if (this.offers.size >= OUTSTANDING_OFFERS_MAX) return false;
+        let batch = pending.get(framework.id);
+        if (batch === undefined) pending.set(framework.id, (batch = { framework, offers: [] }));
+        if (batch.offers.length >= OFFERS_PER_FRAMEWORK_PER_ROUND) return false;
+        batch.offers.push(this.makeOffer(framework, agent_id, role, resources));
+        return true;
+      },
+    };
+    this.allocator.allocate(view);
+    for (const { framework, offers } of pending.values()) {
+      const rec = this.frameworks.get(framework.id);
+      if (!this.send(rec, { type: "OFFERS", offers: { offers: offers.map(offerJson) } })) {
+        for (const offer of offers) this.dropOffer(this.offers.get(offer.id)!);
+      }
+    }
+  }
+
+  /** The agent's total minus what its tasks use and its offers hold. */
+  available(agent: Agent): Resources {
+    const out = Resources.of(agent.info.resources as unknown[]);
+    const used = this.agent_used.get(agent.id);
+    const offered = this.agent_offered.get(agent.id);
+    if (used) out.subtract(used);
+    if (offered) out.subtract(offered);
+    return out;
+  }
+
+  private makeOffer(framework: Framework, agent_id: string, role: string, resources: Resources): Offer {
+    const agent = this.agents.registered.get(agent_id)!;
+    const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources);
+    this.bookOf(this.agent_offered, agent_id).add(resources);
+    const q = resources.scalars();
+    addQuantities(this.record(framework.id).offered, q);
+    addQuantities(this.roleMap(this.role_offered, role), q);
+    return offer;
+  }
+
+  bookOf(map: Map<string, Resources>, agent_id: string): Resources {
+    let r = map.get(agent_id);
+    if (r === undefined) map.set(agent_id, (r = new Resources()));
+    return r;
+  }
+
+  // ---- task book-keeping ----
+
+  /** Adds a task (launched, or reported by a re-registering agent). */
+  addTask(rec: FrameworkRecord, task: Omit<TaskEntry, "holds" | "staged_ms" | "res" | "role"> & { role?: string }): TaskEntry {
+    const res = Resources.of(task.info.resources);
+    const role = task.role ?? allocationRole(task.info.resources) ?? this.rolesOf(rec)[0] ?? "*";
+    const entry: TaskEntry = { ...task, role, res, holds: false, staged_ms: this.clock.now_ms() };
+    rec.tasks.set(task.info.task_id.value, entry);
+    let set = this.agent_tasks.get(task.agent_id);
+    if (set === undefined) this.agent_tasks.set(task.agent_id, (set = new Set()));
+    set.add(entry);
+    this.track(entry.state, 1);
+    if (!TERMINAL_STATES.has(entry.state) && entry.state !== "TASK_UNREACHABLE") this.hold(rec, entry, true);
+    return entry;
+  }
+
+  private hold(rec: FrameworkRecord, task: TaskEntry, on: boolean): void {
+    if (task.holds === on) return;
+    task.holds = on;
+    const sign = on ? 1 : -1;
+    const book = this.bookOf(this.agent_used, task.agent_id);
+    if (on) book.add(task.res);
+    else book.subtract(task.res);
+    const q = task.res.scalars();
+    addQuantities(rec.used, q, sign);
+    addQuantities(this.roleMap(this.role_used, task.role), q, sign);
+  }
+
+  private track(state: TaskState, by: number): void {
+    if (GAUGED.includes(state)) this.state_counts.set(state, (this.state_counts.get(state) ?? 0) + by);
+  }
+
+  /** Mesos's updateTask: the latest state (unless already terminal), the statuses, resources freed on terminal/unreachable. */
+  updateTask(task: TaskEntry, status: TaskStatus, latest?: TaskState): void {
+    const state = latest ?? status.state;
+    const rec = this.record(task.framework_id);
+    if (!TERMINAL_STATES.has(task.state) && task.state !== state) {
+      this.track(task.state, -1);
+      this.track(state, 1);
+      if (TERMINAL_STATES.has(state)) this.count(metricName(state));
+      task.state = state;
+    }
+    const { data: _data, ...kept } = status;
+    const last = task.statuses[task.statuses.length - 1];
+    if (last !== undefined && last.state === status.state) task.statuses[task.statuses.length - 1] = kept;
+    else task.statuses.push(kept);
+    if (task.statuses.length > STATUSES_PER_TASK_MAX) task.statuses.splice(1, 1);
+    if (TERMINAL_STATES.has(task.state) || task.state === "TASK_UNREACHABLE") this.hold(rec, task, false);
+  }
+
+  /** Removes a task from the active ones: to the unreachable cache or to the completed ones (bounded). */
+  removeTask(task: TaskEntry, unreachable = false): void {
+    const rec = this.record(task.framework_id);
+    this.hold(rec, task, false);
+    if (rec.tasks.get(task.info.task_id.value) === task) rec.tasks.delete(task.info.task_id.value);
+    this.agent_tasks.get(task.agent_id)?.delete(task);
+    if (unreachable) {
+      rec.unreachable.set(task.info.task_id.value, task);
+      if (rec.unreachable.size > UNREACHABLE_TASKS_PER_FRAMEWORK_MAX) {
+        const oldest = rec.unreachable.values().next().value!;
+        rec.unreachable.delete(oldest.info.task_id.value);
+        this.track(oldest.state, -1);
+      }
+      return;
+    }
+    this.track(task.state, -1);
+    this.complete(rec, task);
+  }
+
+  complete(rec: FrameworkRecord, task: TaskEntry): void {
+    rec.completed.push(task);
+    const max = this.options.flags.max_completed_tasks_per_framework;
+    if (rec.completed.length > max) rec.completed.splice(0, rec.completed.length - max);
+  }
+
+  /** A status from the master (no uuid: nothing to acknowledge). */
+  masterStatus(task_id: Id, state: TaskState, message: string, reason: string, agent_id?: string, extra: Partial<TaskStatus> = {}): TaskStatus {
+    return { task_id, state, source: "SOURCE_MASTER", reason, message, ...(agent_id ? { agent_id: { value: agent_id } } : {}), timestamp: this.now_s(), ...extra };
+  }
+
+  forward(rec: FrameworkRecord | undefined, status: TaskStatus): boolean {
+    return this.send(rec, { type: "UPDATE", update: { status } });
+  }
+
+  sendAgent(agent: Agent | undefined, message: DistributiveOmit<MasterMessage, "master_id">): void {
+    if (agent?.connected) this.agents.send(agent.conn, message);
+  }
+
+  // ---- agent hooks (AgentTaskHooks) ----
+
+  added(agent: Agent, re: Reregistration | null): void {
+    if (re === null) return;
+    for (const info of re.frameworks) {
+      const id = (info.id as Id | undefined)?.value;
+      if (typeof id === "string" && !this.completed_frameworks.has(id) && this.frameworks.get(id)?.framework == null) this.record(id, info).info = info;
+    }
+    const shut = new Set<string>();
+    for (const reported of parseReported(re.tasks)) {
+      const fid = reported.framework_id.value;
+      if (this.completed_frameworks.has(fid)) {
+        if (!shut.has(fid)) this.sendAgent(agent, { type: "SHUTDOWN_FRAMEWORK", framework_id: { value: fid } });
+        shut.add(fid);
+        continue;
+      }
+      this.readd(agent, this.record(fid), reported, re.previously);
+    }
+  }
+
+  private readd(agent: Agent, rec: FrameworkRecord, reported: ReportedTask, previously: Reregistration["previously"]): void {
+    const tid = reported.task_id.value;
+    const known = rec.tasks.get(tid);
+    if (known !== undefined && known.agent_id === agent.id) return;
+    if (known !== undefined) this.removeTask(known);
+    const stale = rec.unreachable.get(tid);
+    if (stale !== undefined) {
+      rec.unreachable.delete(tid);
+      this.track(stale.state, -1);
+    }
+    rec.completed = rec.completed.filter((t) => t.info.task_id.value !== tid);
+    const status = reported.status;
+    const { task_id, framework_id: _f, state, status: _s, ...fields } = reported;
+    this.addTask(rec, {
+      framework_id: rec.id, agent_id: agent.id, info: { ...fields, task_id, agent_id: { value: agent.id }, command: {} },
+      state, statuses: status ? [status] : [], unacknowledged: null,
+    });
+    if (previously === "recovered" || previously === "registered") return;
+    const message = previously === "unreachable" ? "Unreachable agent re-reregistered" : "Unknown agent reregistered";
+    this.forward(rec, this.masterStatus(task_id, state, message, "REASON_SLAVE_REREGISTERED", agent.id));
+  }
+
+  deactivated(agent_id: string): void {
+    for (const offer of this.offers.ofAgent(agent_id)) this.rescind(offer);
+  }
+
+  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void {
+    for (const offer of this.offers.ofAgent(agent_id)) this.rescind(offer);
+    if (how === "pruned" || how === "gone") this.forgetUnreachable(agent_id, how === "gone");
+    const message = how === "unreachable" ? "Agent was marked unreachable" : how === "gone" ? "Agent has been marked gone" : "Agent was removed";
+    for (const task of [...(this.agent_tasks.get(agent_id) ?? [])]) {
+      const rec = this.record(task.framework_id);
+      const aware = this.partitionAware(rec);
+      let state: TaskState = "TASK_LOST";
+      let reason = "REASON_SLAVE_REMOVED";
+      if (aware && how === "unreachable") state = "TASK_UNREACHABLE";
+      if (aware && how === "gone") [state, reason] = ["TASK_GONE_BY_OPERATOR", "REASON_SLAVE_REMOVED_BY_OPERATOR"];
+      const extra = how === "unreachable" ? { unreachable_time: { nanoseconds: time_ns } } : {};
+      const status = this.masterStatus(task.info.task_id, state, message, reason, agent_id, extra);
+      this.updateTask(task, status);
+      this.removeTask(task, state === "TASK_UNREACHABLE");
+      if (!this.forward(rec, status)) log.warning(`Dropping update ${state} for task ${task.info.task_id.value} of disconnected framework ${rec.id}`);
+    }
+    this.agent_tasks.delete(agent_id);
+    this.agent_used.delete(agent_id);
+    this.agent_offered.delete(agent_id);
+  }
+
+  /** Unreachable tasks of an agent the registry forgot (later reconciliation: TASK_UNKNOWN) or marked gone. */
+  private forgetUnreachable(agent_id: string, gone: boolean): void {
+    for (const rec of this.frameworks.values()) {
+      for (const [tid, task] of rec.unreachable) {
+        if (task.agent_id !== agent_id) continue;
+        rec.unreachable.delete(tid);
+        this.track(task.state, -1);
+        if (!gone) continue;
+        task.state = "TASK_GONE_BY_OPERATOR";
+        this.count(metricName(task.state));
+        this.complete(rec, task);
+      }
+    }
+  }
+
+  message(agent: Agent | undefined, m: TaskAgentMessage): void {
+    this.count("master/messages_status_update");
+    const update = parseStatusUpdate(m);
+    if (agent === undefined || update === null || !isUuid(update.uuid)) {
+      log.warning(`Ignoring status update from ${agent === undefined ? "an unknown agent" : `agent ${agent.id}`}${update === null ? ": malformed" : ""}`);
+      return this.count("master/invalid_status_updates");
+    }
+    const rec = this.frameworks.get(update.framework_id.value);
+    const status: TaskStatus = { ...update.status, agent_id: { value: agent.id }, uuid: update.uuid, timestamp: update.status.timestamp ?? update.timestamp };
+    const tid = status.task_id.value;
+    const task = rec?.tasks.get(tid);
+    const valid = this.connected(rec);
+    if (valid) {
+      if (task !== undefined) task.unacknowledged = status;
+      this.forward(rec, status);
+    } else {
+      log.warning(`Received status update ${status.state} for task ${tid} from agent ${agent.id} for ${rec === undefined ? "an unknown" : "a disconnected"} framework ${update.framework_id.value}`);
+    }
+    if (task === undefined || task.agent_id !== agent.id) {
+      log.warning(`Could not lookup task ${tid} for status update from agent ${agent.id}`);
+      return this.count("master/invalid_status_updates");
+    }
+    this.updateTask(task, status, update.latest_state);
+    this.count(valid ? "master/valid_status_updates" : "master/invalid_status_updates");
+  }
+
+  used(agent_id: string): unknown[] {
+    return this.agent_used.get(agent_id)?.toJson() ?? [];
+  }
+
+  offered(agent_id: string): unknown[] {
+    return this.agent_offered.get(agent_id)?.toJson() ?? [];
+  }
+
+  /** Scalars of non-terminal tasks over all agents (master/<resource>_used). */
+  usedTotals(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.agent_used.values()) addQuantities(out, r.scalars(true));
+    return out;
+  }
+
+  /** /state-summary's per-agent task counts and framework ids. */
+  agentSummary(agent_id: string): { counts: Record<string, number>; framework_ids: string[] } {
+    const counts: Record<string, number> = {};
+    const ids = new Set<string>();
+    for (const t of this.agent_tasks.get(agent_id) ?? []) {
+      counts[t.state] = (counts[t.state] ?? 0) + 1;
+      ids.add(t.framework_id);
+    }
+    return { counts, framework_ids: [...ids] };
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
