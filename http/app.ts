@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { Master } from "../host/master/master.ts";
 import { logger } from "../host/logging.ts";
 import { flags } from "./modules/flags.ts";
+import { frameworks } from "./modules/frameworks.ts";
 import { health } from "./modules/health.ts";
 import { maintenance } from "./modules/maintenance.ts";
 import { metrics } from "./modules/metrics.ts";
@@ -12,6 +13,7 @@ import { operator } from "./modules/operator.ts";
 import { quota } from "./modules/quota.ts";
 import { redirect } from "./modules/redirect.ts";
 import { registrar } from "./modules/registrar.ts";
+import { scheduler } from "./modules/scheduler.ts";
 import { slaves } from "./modules/slaves.ts";
 import { state } from "./modules/state.ts";
 import { stateSummary } from "./modules/state_summary.ts";
@@ -34,6 +36,8 @@ function routes(prefix: string, master: Master) {
     .use(quota(master))
     .use(weights(master))
     .use(operator(master))
+    .use(scheduler(master))
+    .use(frameworks(master))
     .use(metrics(master.metrics));
 }
 

@@ -14,6 +14,7 @@ import {
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
+import { getFrameworksJson } from "./frameworks/views.ts";
 
 export interface RegistryServices {
   writer: RegistryWriter;
@@ -85,7 +86,7 @@ const CALL_TYPES = [
 
 /** Calls whose sub-message Mesos requires (validation.cpp), among those served here. */
 const NEEDS_MESSAGE = new Set(["UPDATE_WEIGHTS", "UPDATE_MAINTENANCE_SCHEDULE", "START_MAINTENANCE", "STOP_MAINTENANCE", "UPDATE_QUOTA",
-  "MARK_AGENT_GONE", "DRAIN_AGENT", "DEACTIVATE_AGENT", "REACTIVATE_AGENT"]);
+  "MARK_AGENT_GONE", "DRAIN_AGENT", "DEACTIVATE_AGENT", "REACTIVATE_AGENT", "TEARDOWN"]);
 
 /** The arguments read from a call's sub-message (readArguments). */
 interface CallArguments {
@@ -97,6 +98,7 @@ interface CallArguments {
   slave_id?: string;
   max_grace_period?: DurationInfo;
   mark_gone?: boolean;
+  framework_id?: string;
 }
 
 type Handler = (master: Master, call: CallArguments) => Reply | Promise<Reply>;
@@ -130,6 +132,8 @@ const HANDLERS: Record<string, Handler> = {
   DRAIN_AGENT: (master, call) => drainAgent(master.agents, call.slave_id!, call.max_grace_period, call.mark_gone ?? false),
   DEACTIVATE_AGENT: (master, call) => deactivateAgent(master.agents, call.slave_id!),
   REACTIVATE_AGENT: (master, call) => reactivateAgent(master.agents, call.slave_id!),
+  GET_FRAMEWORKS: (master) => answer("GET_FRAMEWORKS", getFrameworksJson(master.frameworks)),
+  TEARDOWN: (master, call) => (master.frameworks.teardown(call.framework_id!) ? ok() : refuse("No framework found with specified ID")),
 };
 
 /** `{slave_id: {value}}`, required in the agent calls' sub-messages. */
@@ -161,6 +165,12 @@ function readArguments(type: string, message: Record<string, unknown>): CallArgu
     case "DEACTIVATE_AGENT":
     case "REACTIVATE_AGENT":
       return { slave_id: slaveIdOf(message, path) };
+    case "TEARDOWN": {
+      requireFields(message, path, ["framework_id"]);
+      const id = messageField(message, "framework_id")!;
+      requireFields(id, `${path}framework_id.`, ["value"]);
+      return { framework_id: stringField(id, "value")! };
+    }
     case "DRAIN_AGENT": {
       const grace = messageField(message, "max_grace_period");
       const args: CallArguments = { slave_id: slaveIdOf(message, path), mark_gone: boolField(message, "mark_gone") ?? false };

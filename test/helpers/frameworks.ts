@@ -76,7 +76,7 @@ export class FakeStream implements EventStream {
 
 /** Reads RecordIO events from a response body, one at a time, with a deadline. */
 export class EventReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
   private readonly decoder = new RecordIODecoder();
   private readonly ready: SchedulerEvent[] = [];
   /** Every HTTP chunk as read, for the chunking assertions. */
@@ -94,7 +94,7 @@ export class EventReader {
       if (left <= 0) throw new Error("no event before the deadline");
       const read = await Promise.race([this.reader.read(), Bun.sleep(left).then(() => "timeout" as const)]);
       if (read === "timeout") throw new Error("no event before the deadline");
-      if (read.done) return null;
+      if (read.done || read.value === undefined) return null;
       this.chunks.push(read.value);
       for (const record of this.decoder.decode(read.value)) this.ready.push(JSON.parse(record) as SchedulerEvent);
     }

@@ -1,0 +1,97 @@
+// `POST /api/v1/scheduler` (mesos-spec §6.5, master/http.cpp's Master::Http::scheduler) after
+// the redirect and recovery checks of the HTTP module, in Mesos's order: 405, Content-Type (400
+// missing, 415 protobuf or other: JSON only here), the body (400), call validation (400),
+// Accept for SUBSCRIBE (406), then SUBSCRIBE (200 and a RecordIO stream) or, for other calls:
+// the framework (400 unknown), subscribed (403), Mesos-Stream-Id (400 missing or wrong), and
+// the call dispatched to the frameworks service or the task side (202; a refusal of the task
+// side is 400 with its reason; what happens later arrives on the stream).
+import { acceptsJson, contentTypeRefusal, NOT_ACCEPTABLE } from "../operator_api.ts";
+import { parseJson, type Reply, refuse } from "../registry_requests.ts";
+import type { HttpEventStream } from "./event_stream.ts";
+import type { FrameworkCounter, Frameworks } from "./frameworks.ts";
+import { readSchedulerCall, type SchedulerCall } from "./scheduler_call.ts";
+import type { Framework } from "./types.ts";
+
+/** Bytes of a scheduler call body (ACCEPT with many task infos is the largest). */
+export const SCHEDULER_BODY_BYTES_MAX = 4 << 20;
+export const STREAM_ID_HEADER = "Mesos-Stream-Id";
+
+/** A refusal, 202 (an empty body), or 200 with the SUBSCRIBE event stream. */
+export type SchedulerReply = Reply | { status: 202 } | { status: 200; stream: HttpEventStream };
+
+export interface SchedulerRequest {
+  method: string;
+  headers: Headers;
+  /** The body, read only once the method and Content-Type pass. */
+  text: () => Promise<string>;
+  /** Aborts when the client goes away: a SUBSCRIBE stream ends with it. */
+  signal?: AbortSignal;
+}
+
+export async function schedulerRequest(frameworks: Frameworks, request: SchedulerRequest): Promise<SchedulerReply> {
+  if (request.method !== "POST") return refuse(`Expecting one of { 'POST' }, but received '${request.method}'`, 405);
+  const refusal = contentTypeRefusal(request.headers.get("content-type"));
+  if (refusal !== null) return refusal;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  const tooLarge = refuse(`Request body is larger than ${SCHEDULER_BODY_BYTES_MAX} bytes`);
+  if (declared > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
+  const body = await request.text();
+  if (Buffer.byteLength(body) > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
+  const json = parseJson(body);
+  if ("error" in json) return refuse(`Failed to parse body into JSON: ${json.error}`);
+  const read = readSchedulerCall(json.value);
+  if ("error" in read) return refuse(read.error);
+  const call = read.call;
+  if (call.type === "SUBSCRIBE") return subscribe(frameworks, call, request);
+  return await dispatch(frameworks, call, request.headers);
+}
+
+function subscribe(frameworks: Frameworks, call: SchedulerCall, request: SchedulerRequest): SchedulerReply {
+  if (!acceptsJson(request.headers.get("accept"))) return refuse(NOT_ACCEPTABLE, 406);
+  if (request.headers.has(STREAM_ID_HEADER)) return refuse(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
+  const stream = frameworks.newStream();
+  frameworks.subscribe(call.arguments.framework_info!, call.arguments.suppressed_roles ?? [], stream);
+  if (request.signal !== undefined) stream.watch(request.signal);
+  return { status: 200, stream };
+}
+
+/** Calls this build answers 202 to and does nothing more: no inverse offers exist, REQUEST is advisory. */
+const IGNORED = new Set(["ACCEPT_INVERSE_OFFERS", "DECLINE_INVERSE_OFFERS", "REQUEST"]);
+
+async function dispatch(frameworks: Frameworks, call: SchedulerCall, headers: Headers): Promise<SchedulerReply> {
+  const framework = frameworks.get(call.framework_id!);
+  if (framework === undefined) return refuse("Framework cannot be found");
+  if (!frameworks.connected(framework)) return refuse("Framework is not subscribed", 403);
+  const stream_id = headers.get(STREAM_ID_HEADER);
+  if (stream_id === null) return refuse(`All non-subscribe calls should include the '${STREAM_ID_HEADER}' header`);
+  if (stream_id !== framework.stream!.stream_id) {
+    return refuse(`The stream ID '${stream_id}' included in this request didn't match the stream ID currently associated with framework ID ${framework.id}`);
+  }
+  if (IGNORED.has(call.type)) return { status: 202 };
+  const handler = HANDLERS[call.type];
+  if (handler === undefined) return refuse(call.type === "UNKNOWN" ? "Unknown call" : `Call ${call.type} is not implemented by this master`, 501);
+  const [counter, run] = handler;
+  if (counter !== null) frameworks.count(counter);
+  const refused = run(frameworks, framework, call.arguments);
+  return refused === null || refused === undefined ? { status: 202 } : refuse(refused);
+}
+
+type Handler = [FrameworkCounter | null, (frameworks: Frameworks, framework: Framework, args: SchedulerCall["arguments"]) => string | null | void];
+
+const HANDLERS: Partial<Record<SchedulerCall["type"], Handler>> = {
+  TEARDOWN: ["master/messages_unregister_framework", (frameworks, framework) => void frameworks.teardown(framework.id)],
+  ACCEPT: ["master/messages_launch_tasks", (f, framework, a) => f.tasks.accept(framework, a.offer_ids!, a.operations!, a.filters)],
+  DECLINE: ["master/messages_decline_offers", (f, framework, a) => f.tasks.decline(framework, a.offer_ids!, a.filters)],
+  // Empty roles: every role of the framework (Mesos's REVIVE and SUPPRESS without roles).
+  REVIVE: ["master/messages_revive_offers", (f, framework, a) => f.tasks.revive(framework, a.roles ?? [])],
+  SUPPRESS: ["master/messages_suppress_offers", (f, framework, a) => f.tasks.suppress(framework, a.roles ?? [])],
+  KILL: ["master/messages_kill_task", (f, framework, a) => f.tasks.kill(framework, a.task_id!, a.agent_id, a.kill_policy)],
+  // Command tasks only: no executor of a framework exists to shut down.
+  SHUTDOWN: [null, () => null],
+  ACKNOWLEDGE: ["master/messages_status_update_acknowledgement", (f, framework, a) => f.tasks.acknowledge(framework, a.agent_id!, a.task_id!, a.uuid!)],
+  // Empty tasks: implicit reconciliation (every task of the framework).
+  RECONCILE: ["master/messages_reconcile_tasks", (f, framework, a) => f.tasks.reconcile(framework, a.tasks ?? [])],
+  // Framework-to-executor messages are forwarded nowhere in this build: command tasks have no
+  // custom executor to receive them (Mesos drops them too when the executor is unknown).
+  MESSAGE: ["master/messages_framework_to_executor", () => null],
+};

@@ -1,0 +1,116 @@
+// Frameworks as the endpoints show them: /frameworks (readonly_handler.cpp's FullFrameworkWriter
+// over json(Summary<Framework>)), and GET_FRAMEWORKS (http.cpp's model(Framework), v1 JSON).
+// Tasks, offers and resources come from the task side's optional frameworkView.
+import { resourcesJson } from "../agent_views.ts";
+import type { Frameworks } from "./frameworks.ts";
+import { hasCapability } from "./framework_info.ts";
+import type { Framework, FrameworkView } from "./types.ts";
+import type { JsonObject } from "../../agent/task_protocol.ts";
+
+const EMPTY_VIEW: FrameworkView = { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };
+
+type Resource = Parameters<typeof resourcesJson>[0][number];
+
+function viewOf(frameworks: Frameworks, framework: Framework): FrameworkView {
+  return frameworks.tasks.frameworkView?.(framework) ?? EMPTY_VIEW;
+}
+
+const value = (id: unknown) => (id !== null && typeof id === "object" ? (id as { value?: unknown }).value : undefined);
+
+/** json(Offer) of common/http.cpp from a v1 Offer. */
+function offerJson(offer: JsonObject): JsonObject {
+  const out: JsonObject = {
+    id: value(offer.id),
+    framework_id: value(offer.framework_id),
+    slave_id: value(offer.agent_id),
+    resources: resourcesJson((offer.resources ?? []) as Resource[]),
+  };
+  if (offer.allocation_info !== undefined) out.allocation_info = offer.allocation_info;
+  return out;
+}
+
+/** One framework of /frameworks (and /state). */
+export function frameworkJson(frameworks: Frameworks, framework: Framework): JsonObject {
+  const view = viewOf(frameworks, framework);
+  const info = framework.info;
+  const secs = (ms: number | undefined) => (ms ?? 0) / 1000;
+  const used = view.used_resources as unknown as Resource[];
+  const offered = view.offered_resources as unknown as Resource[];
+  const out: JsonObject = {
+    id: framework.id,
+    name: info.name,
+    used_resources: resourcesJson(used),
+    offered_resources: resourcesJson(offered),
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    hostname: info.hostname ?? "",
+    webui_url: info.webui_url ?? "",
+    active: framework.active,
+    connected: frameworks.connected(framework),
+    recovered: frameworks.recovered(framework),
+    user: info.user ?? "",
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    registered_time: secs(framework.registered_time),
+    unregistered_time: secs(framework.unregistered_time),
+  };
+  if (info.principal !== undefined) out.principal = info.principal;
+  out.resources = resourcesJson([...used, ...offered]);
+  if (framework.reregistered_time !== undefined && framework.reregistered_time !== framework.registered_time) {
+    out.reregistered_time = secs(framework.reregistered_time);
+  }
+  if (hasCapability(info, "MULTI_ROLE")) out.roles = info.roles ?? [];
+  else out.role = info.role ?? "*";
+  Object.assign(out, {
+    tasks: view.tasks,
+    unreachable_tasks: view.unreachable_tasks,
+    completed_tasks: view.completed_tasks,
+    offers: view.offers.map(offerJson),
+    executors: [],
+  });
+  if (info.labels !== undefined) out.labels = (info.labels as { labels?: unknown[] }).labels ?? [];
+  out.offer_constraints = {};
+  return out;
+}
+
+/** /frameworks: `framework_id=` selects one id. */
+export function frameworksJson(frameworks: Frameworks, framework_id: string | null = null): JsonObject {
+  const select = (f: Framework) => framework_id === null || f.id === framework_id;
+  return {
+    frameworks: [...frameworks.registered.values()].filter(select).map((f) => frameworkJson(frameworks, f)),
+    completed_frameworks: [...frameworks.completed.values()].filter(select).map((f) => frameworkJson(frameworks, f)),
+    unregistered_frameworks: [],
+  };
+}
+
+/** v1 TimeInfo, absent for 0 (as model() leaves it unset). */
+const timeInfo = (ms: number | undefined) => (ms === undefined || ms === 0 ? undefined : { nanoseconds: Math.round(ms * 1e6) });
+
+/** mesos.v1.master.Response.GetFrameworks.Framework. */
+function v1FrameworkJson(frameworks: Frameworks, framework: Framework): JsonObject {
+  const view = viewOf(frameworks, framework);
+  const out: JsonObject = {
+    framework_info: framework.info,
+    active: framework.active,
+    connected: frameworks.connected(framework),
+    recovered: frameworks.recovered(framework),
+  };
+  for (const [key, ms] of [["registered_time", framework.registered_time], ["reregistered_time", framework.reregistered_time], ["unregistered_time", framework.unregistered_time]] as const) {
+    const time = timeInfo(ms);
+    if (time !== undefined) out[key] = time;
+  }
+  if (view.offers.length > 0) out.offers = view.offers;
+  if (view.used_resources.length > 0) out.allocated_resources = view.used_resources;
+  if (view.offered_resources.length > 0) out.offered_resources = view.offered_resources;
+  out.offer_constraints = {};
+  return out;
+}
+
+/** The body of GET_FRAMEWORKS (repeated fields omitted when empty, as v1 JSON renders them). */
+export function getFrameworksJson(frameworks: Frameworks): JsonObject {
+  const out: JsonObject = {};
+  const registered = [...frameworks.registered.values()].map((f) => v1FrameworkJson(frameworks, f));
+  const completed = [...frameworks.completed.values()].map((f) => v1FrameworkJson(frameworks, f));
+  if (registered.length > 0) out.frameworks = registered;
+  if (completed.length > 0) out.completed_frameworks = completed;
+  return out;
+}
