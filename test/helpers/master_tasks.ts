@@ -1,0 +1,88 @@
+// In-process task-side fixtures: the agents service of master_agents.ts (fake clock, recording
+// agent connections, real registrar) with the Tasks service hooked in, and frameworks whose
+// event streams record what they are sent.
+import type { JsonObject, TaskStatus } from "../../host/agent/task_protocol.ts";
+import { parseMasterFlags } from "../../host/master/flags.ts";
+import type { EventStream, Framework, SchedulerEvent } from "../../host/master/frameworks/types.ts";
+import { Tasks } from "../../host/master/tasks.ts";
+import type { Operation } from "../../host/registry/types.ts";
+import { agentsFixture, FakeConnection, type Fixture, registerMessage, settle } from "./master_agents.ts";
+
+export class RecordingStream implements EventStream {
+  readonly stream_id = crypto.randomUUID();
+  events: SchedulerEvent[] = [];
+  closed = false;
+  send(event: SchedulerEvent): boolean {
+    if (this.closed) return false;
+    this.events.push(event);
+    return true;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  of(type: string): SchedulerEvent[] {
+    return this.events.filter((e) => e.type === type);
+  }
+  /** Every offer of the OFFERS events so far. */
+  offers(): { id: { value: string }; agent_id: { value: string }; resources: JsonObject[]; allocation_info: { role: string } }[] {
+    return this.of("OFFERS").flatMap((e) => (e.offers as { offers: never[] }).offers);
+  }
+  updates(): TaskStatus[] {
+    return this.of("UPDATE").map((e) => (e.update as { status: TaskStatus }).status);
+  }
+}
+
+export interface TaskFixture extends Fixture {
+  tasks: Tasks;
+  register(n: number): Promise<{ conn: FakeConnection; id: string }>;
+  framework(id: string, options?: { roles?: string[]; partition_aware?: boolean }): { framework: Framework; stream: RecordingStream };
+}
+
+export async function tasksFixture(argv: string[] = [], before: Operation[] = []): Promise<TaskFixture> {
+  const f = await agentsFixture(argv, before);
+  const parsed = parseMasterFlags(["--registry=in_memory", ...argv], {});
+  if (parsed.kind !== "flags") throw new Error("flags expected");
+  const tasks = new Tasks({ master_id: "M1", flags: parsed.values, metrics: f.metrics, agents: f.agents, registrar: f.registrar, clock: f.clock });
+  f.agents.tasks = tasks;
+  return {
+    ...f,
+    tasks,
+    async register(n) {
+      const conn = new FakeConnection(`10.0.0.${n}:40000`);
+      f.agents.receive(conn, registerMessage(n));
+      await settle();
+      const registered = conn.of("SLAVE_REGISTERED")[0];
+      if (registered === undefined) throw new Error(`agent ${n} was not registered`);
+      return { conn, id: registered.slave_id.value };
+    },
+    framework(id, options = {}) {
+      const roles = options.roles ?? ["*"];
+      const stream = new RecordingStream();
+      const capabilities = options.partition_aware ? [{ type: "PARTITION_AWARE" }, { type: "MULTI_ROLE" }] : [{ type: "MULTI_ROLE" }];
+      const framework: Framework = {
+        id, info: { id: { value: id }, name: `fw-${id}`, roles, capabilities }, stream, active: true, registered_time: f.clock.now_ms(),
+        partition_aware: options.partition_aware ?? false, roles, suppressed: new Set(),
+      };
+      tasks.frameworkActivated(framework);
+      return { framework, stream };
+    },
+  };
+}
+
+/** A command task of `cpus` and `mem` on `agent_id`. */
+export function taskInfo(id: string, agent_id: string, cpus = 1, mem = 128): JsonObject & { task_id: { value: string } } {
+  return {
+    name: `task ${id}`, task_id: { value: id }, agent_id: { value: agent_id },
+    resources: [{ name: "cpus", type: "SCALAR", scalar: { value: cpus } }, { name: "mem", type: "SCALAR", scalar: { value: mem } }],
+    command: { value: "sleep 1000", shell: true },
+  };
+}
+
+export const launch = (...tasks: JsonObject[]) => ({ type: "LAUNCH", launch: { task_infos: tasks } });
+
+/** base64 of 16 bytes, as v1 JSON renders a UUID. */
+export function uuid(n: number): string {
+  const bytes = new Uint8Array(16);
+  bytes[15] = n;
+  return Buffer.from(bytes).toString("base64");
+}

@@ -1,0 +1,104 @@
+// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights, quota limits and guarantees, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Operation } from "../../host/registry/types.ts";
+import { type TaskFixture, tasksFixture } from "../helpers/master_tasks.ts";
+
+const fixtures: TaskFixture[] = [];
+afterEach(() => fixtures.splice(0).forEach((f) => f.agents.stop()));
+
+async function fixture(agents: number, argv: string[] = [], before: Operation[] = []): Promise<TaskFixture> {
+  const f = await tasksFixture(argv, before);
+  fixtures.push(f);
+  for (let n = 0; n < agents; n++) await f.register(n);
+  return f;
+}
+
+const cpusOf = (offers: { resources: Record<string, unknown>[] }[]) =>
+  offers.flatMap((o) => o.resources).filter((r) => r.name === "cpus").reduce((sum, r) => sum + (r.scalar as { value: number }).value, 0);
+
+describe("allocation", () => {
+  test("DRF: two frameworks in two roles take turns; offers are <master id>-O<n> with allocation_info", async () => {
+    const f = await fixture(4);
+    const a = f.framework("FA", { roles: ["a"] });
+    const b = f.framework("FB", { roles: ["b"] });
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(2);
+    expect(b.stream.offers()).toHaveLength(2);
+    const offer = a.stream.offers()[0]!;
+    expect(offer.id.value).toMatch(/^M1-O\d+$/);
+    expect(offer).toMatchObject({ framework_id: { value: "FA" }, hostname: expect.stringMatching(/^agent\d$/), allocation_info: { role: "a" } });
+    expect(offer.resources.every((r) => (r.allocation_info as { role: string }).role === "a")).toBe(true);
+    expect(f.metric("master/outstanding_offers")).toBe(4);
+  });
+
+  test("resources are not offered twice: a second round offers nothing until an offer is declined without a filter", async () => {
+    const f = await fixture(2);
+    const a = f.framework("FA");
+    f.tasks.allocate();
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(2);
+    const first = a.stream.offers()[0]!;
+    expect(f.tasks.decline(a.framework, [first.id.value], { refuse_seconds: 0 })).toBeNull();
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(3);
+    expect(a.stream.offers()[2]!.agent_id).toEqual(first.agent_id);
+  });
+
+  test("weights (--weights a=3): role a gets three agents of four, role b one", async () => {
+    const f = await fixture(4, ["--weights=a=3"]);
+    const a = f.framework("FA", { roles: ["a"] });
+    const b = f.framework("FB", { roles: ["b"] });
+    f.tasks.allocate();
+    expect([a.stream.offers().length, b.stream.offers().length]).toEqual([3, 1]);
+  });
+
+  test("a quota limit is never exceeded; a guarantee is served first", async () => {
+    const limited = await fixture(4, [], [{ type: "UPDATE_QUOTA", configs: [{ role: "a", limits: { cpus: { value: 6 } } }] }]);
+    const a = limited.framework("FA", { roles: ["a"] });
+    limited.tasks.allocate();
+    limited.tasks.allocate();
+    expect(cpusOf(a.stream.offers())).toBe(6);
+
+    const guaranteed = await fixture(4, [], [{ type: "UPDATE_QUOTA", configs: [{ role: "g", guarantees: { cpus: { value: 12 } } }] }]);
+    const x = guaranteed.framework("FA", { roles: ["a"] });
+    const g = guaranteed.framework("FG", { roles: ["g"] });
+    guaranteed.tasks.allocate();
+    expect(cpusOf(g.stream.offers())).toBe(12);
+    expect(cpusOf(x.stream.offers())).toBe(4);
+  });
+
+  test("DECLINE filters the agent for refuse_seconds (default 5 s); REVIVE clears filters", async () => {
+    const f = await fixture(1);
+    const a = f.framework("FA");
+    f.tasks.allocate();
+    f.tasks.decline(a.framework, [a.stream.offers()[0]!.id.value], { refuse_seconds: 10 });
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(1);
+    await f.clock.advance(9_000);
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(1);
+    await f.clock.advance(1_000);
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(2);
+
+    f.tasks.decline(a.framework, [a.stream.offers()[1]!.id.value]);
+    await f.clock.advance(4_000);
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(2);
+    f.tasks.revive(a.framework, []);
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(3);
+  });
+
+  test("SUPPRESS stops offers for the role until REVIVE; deactivated agents are not offered", async () => {
+    const f = await fixture(2);
+    const a = f.framework("FA", { roles: ["a", "b"] });
+    f.tasks.suppress(a.framework, []);
+    f.tasks.allocate();
+    expect(a.stream.offers()).toHaveLength(0);
+    f.tasks.revive(a.framework, ["b"]);
+    f.agents.registered.get("M1-S1")!.active = false;
+    f.tasks.allocate();
+    expect(a.stream.offers().map((o) => [o.allocation_info.role, o.agent_id.value])).toEqual([["b", "M1-S0"]]);
+  });
+});
