@@ -7,7 +7,7 @@ import { parseMasterMessage, ProtocolError } from "../../host/agent/protocol.ts"
 import { commandArgv, groupAlive, launch, recordedExit, signalGroup, taskEnvironment } from "../../host/agent/tasks/runner.ts";
 import { type Clock, StatusUpdateManager } from "../../host/agent/tasks/status_updates.ts";
 import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
-import type { StatusUpdate, TaskInfo } from "../../host/agent/task_protocol.ts";
+import type { StatusUpdate, TaskInfo, TaskState } from "../../host/agent/task_protocol.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "agent-tasks-"));
 const groups: number[] = [];
@@ -60,7 +60,7 @@ describe("StatusUpdateManager", () => {
     const clock = new FakeClock();
     const sent: StatusUpdate[] = [];
     const ended: string[] = [];
-    const sum = new StatusUpdateManager({ send: (u) => void sent.push(u) ?? true, ended: (_f, t) => void ended.push(t), clock, retry_ms: 10_000, retry_max_ms: 40_000, max_per_task: 3 });
+    const sum = new StatusUpdateManager({ send: (u) => sent.push(u) > 0, ended: (_f, t) => void ended.push(t), clock, retry_ms: 10_000, retry_max_ms: 40_000, max_per_task: 3 });
     return { clock, sent, ended, sum, path: join(dir, "t1.updates"), dir };
   }
 
@@ -185,10 +185,10 @@ describe("AgentTasks", () => {
   });
   function setup(work_dir = mkdtempSync(join(scratch, "work-"))) {
     const sent: StatusUpdate[] = [];
-    const tasks = new AgentTasks({ work_dir, agent_id: () => "A1", send: (u) => void sent.push(u) ?? true, poll_ms: 20 });
+    const tasks = new AgentTasks({ work_dir, agent_id: () => "A1", send: (u) => sent.push(u) > 0, poll_ms: 20 });
     const states = (id: string) => sent.filter((u) => u.status.task_id.value === id).map((u) => u.status.state);
     /** Acknowledges every update of `id` as it comes, until `state` was sent. */
-    const ackUntil = async (id: string, state: string) => {
+    const ackUntil = async (id: string, state: TaskState) => {
       await until(() => {
         const last = sent.filter((u) => u.status.task_id.value === id).at(-1);
         if (last !== undefined && tasks.updates.pending("F1", id)[0]?.uuid === last.uuid && last.status.state !== state) {
