@@ -121,7 +121,10 @@ async function subscribe(): Promise<boolean> {
     } else if (event.type === "ERROR") {
       throw new Error(`the master says: ${event.error.message}`);
     }
-    if (state.final.size === TASKS) return true;
+    if (state.final.size === TASKS) {
+      await call("TEARDOWN", null); // while subscribed: the framework and its stream end here
+      return true;
+    }
   }
   return false;
 }
@@ -134,7 +137,6 @@ async function main(): Promise<void> {
   while (!(await subscribe().catch((error) => (console.error(`subscription ended: ${(error as Error).message}`), false)))) {
     await Bun.sleep(1000); // the leader is changing or unknown: ask again
   }
-  await call("TEARDOWN", null);
   clearTimeout(deadline);
   const seconds = (performance.now() - state.started_ms) / 1000;
   const finished = [...state.final.values()].filter((s) => s === "TASK_FINISHED").length;
