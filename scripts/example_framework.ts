@@ -97,7 +97,19 @@ async function update(status: Json): Promise<void> {
     state.final.set(id, status.state);
     if (status.state !== "TASK_FINISHED") console.error(`${id}: ${status.state} ${status.message ?? ""}`);
   }
-  if (status.uuid !== undefined) await call("ACKNOWLEDGE", "acknowledge", { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+  // Acknowledgements need no order among themselves: many in flight, bounded, so the event
+  // stream is never held up behind one round trip.
+  if (status.uuid !== undefined) await bounded(call("ACKNOWLEDGE", "acknowledge", { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid }));
+}
+
+const in_flight = new Set<Promise<void>>();
+const IN_FLIGHT_MAX = 256;
+
+/** Lets `work` run on, waiting only while IN_FLIGHT_MAX calls are already out. */
+async function bounded(work: Promise<void>): Promise<void> {
+  in_flight.add(work);
+  void work.finally(() => in_flight.delete(work));
+  while (in_flight.size >= IN_FLIGHT_MAX) await Promise.race(in_flight);
 }
 
 /** One subscription: its events until the stream ends (false) or every task is terminal (true). */
@@ -122,6 +134,7 @@ async function subscribe(): Promise<boolean> {
       throw new Error(`the master says: ${event.error.message}`);
     }
     if (state.final.size === TASKS) {
+      await Promise.all(in_flight);
       await call("TEARDOWN", null); // while subscribed: the framework and its stream end here
       return true;
     }
