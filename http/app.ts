@@ -13,10 +13,12 @@ import { operator } from "./modules/operator.ts";
 import { quota } from "./modules/quota.ts";
 import { redirect } from "./modules/redirect.ts";
 import { registrar } from "./modules/registrar.ts";
+import { roles } from "./modules/roles.ts";
 import { scheduler } from "./modules/scheduler.ts";
 import { slaves } from "./modules/slaves.ts";
 import { state } from "./modules/state.ts";
 import { stateSummary } from "./modules/state_summary.ts";
+import { tasks } from "./modules/tasks.ts";
 import { version } from "./modules/version.ts";
 import { weights } from "./modules/weights.ts";
 import { empty, text } from "./respond.ts";
@@ -36,6 +38,8 @@ function routes(prefix: string, master: Master) {
     .use(quota(master))
     .use(weights(master))
     .use(operator(master))
+    .use(tasks(master))
+    .use(roles(master))
     .use(scheduler(master))
     .use(frameworks(master))
     .use(metrics(master.metrics));

@@ -92,7 +92,10 @@ export class Master {
       ...(options.framework_clock ? { clock: options.framework_clock } : {}),
       ...(options.heartbeat_interval_ms !== undefined ? { heartbeat_interval_ms: options.heartbeat_interval_ms } : {}),
     });
-    this.tasks = new Tasks({ master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock });
+    this.tasks = new Tasks({
+      master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock,
+      recoverFramework: (info) => this.frameworks.recover(info as Parameters<Frameworks["recover"]>[0]),
+    });
     this.agents.tasks = this.tasks;
     this.frameworks.tasks = this.tasks;
     this.agents.whenReady(() => this.tasks.start());

@@ -1,10 +1,10 @@
-// The /state and /state-summary bodies (mesos-spec §6.2), with every field that exists at this
-// stage: agents from the agents service; frameworks arrive with a later issue, so their lists
-// are present and empty, as Mesos shows them on a cluster without frameworks.
+// The /state and /state-summary bodies (mesos-spec §6.2): agents from the agents service,
+// frameworks from the frameworks service with their tasks and offers from the task side.
 import { buildInfo, MESOS_VERSION } from "../version.ts";
 import { MASTER_CAPABILITIES, type MasterInfo } from "./info.ts";
 import type { Master } from "./master.ts";
-import { agentJson, recoveredJson, summaryAgentsJson } from "./agent_views.ts";
+import { agentJson, recoveredJson, SUMMARY_STATES, summaryAgentsJson } from "./agent_views.ts";
+import { frameworkJson, frameworksJson } from "./frameworks/views.ts";
 
 export function stateJson(master: Master): Record<string, unknown> {
   const build = buildInfo();
@@ -37,8 +37,7 @@ export function stateJson(master: Master): Record<string, unknown> {
     flags: master.flagsJson(),
     slaves: [...master.agents.registered.values()].map((agent) => agentJson(master.agents, agent)),
     recovered_slaves: recoveredJson(master.agents),
-    frameworks: [],
-    completed_frameworks: [],
+    ...(({ frameworks, completed_frameworks }) => ({ frameworks, completed_frameworks }))(frameworksJson(master.frameworks)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   });
@@ -62,6 +61,16 @@ export function stateSummaryJson(master: Master): Record<string, unknown> {
   const summary: Record<string, unknown> = { hostname: master.info.hostname };
   if (master.flags.cluster !== undefined) summary.cluster = master.flags.cluster;
   summary.slaves = summaryAgentsJson(master.agents);
-  summary.frameworks = [];
+  summary.frameworks = [...master.frameworks.registered.values()].map((framework) => {
+    const full = frameworkJson(master.frameworks, framework);
+    const counts: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map((s) => [s, 0]));
+    const agents = new Set<string>();
+    for (const task of full.tasks as { state: string; slave_id: string }[]) {
+      if (task.state in counts) counts[task.state]!++;
+      agents.add(task.slave_id);
+    }
+    const { id, name, pid, used_resources, offered_resources, capabilities, hostname, webui_url, active, connected, recovered } = full;
+    return { id, name, ...(pid !== undefined ? { pid } : {}), used_resources, offered_resources, capabilities, hostname, webui_url, active, connected, recovered, ...counts, slave_ids: [...agents] };
+  });
   return summary;
 }

@@ -84,16 +84,17 @@ export function tasksEndpointJson(tasks: Tasks, query: URLSearchParams): JsonObj
   return { tasks: list.slice(offset, offset + limit).map(taskJson) };
 }
 
-/** GET_TASKS. */
+/** v1 JSON leaves empty repeated fields out. */
+const nonEmpty = (body: Record<string, unknown[]>): JsonObject => Object.fromEntries(Object.entries(body).filter(([, v]) => v.length > 0));
+
+/** GET_TASKS (pending and orphan tasks do not exist in this build). */
 export function getTasksJson(tasks: Tasks): JsonObject {
   const recs = [...tasks.frameworks.values(), ...tasks.completed_frameworks.values()];
-  return {
-    pending_tasks: [],
+  return nonEmpty({
     tasks: recs.flatMap((r) => [...r.tasks.values()].map(v1TaskJson)),
     unreachable_tasks: recs.flatMap((r) => [...r.unreachable.values()].map(v1TaskJson)),
     completed_tasks: recs.flatMap((r) => r.completed.map(v1TaskJson)),
-    orphan_tasks: [],
-  };
+  });
 }
 
 /** Mesos's knownRoles: roles of frameworks, with weights, with quota, or holding tasks or offers. */
@@ -140,7 +141,7 @@ export function rolesJson(tasks: Tasks): JsonObject {
 
 /** GET_ROLES (v1 Role: name, weight, frameworks, resources, quota). */
 export function getRolesJson(tasks: Tasks): JsonObject {
-  return {
+  return nonEmpty({
     roles: knownRoles(tasks).map((name) => {
       const consumed = sum(quantities(tasks.role_used.get(name)), quantities(tasks.role_offered.get(name)));
       return {
@@ -149,5 +150,5 @@ export function getRolesJson(tasks: Tasks): JsonObject {
         resources: Object.entries(consumed).map(([k, v]) => ({ name: k, type: "SCALAR", scalar: { value: v } })),
       };
     }),
-  };
+  });
 }

@@ -57,6 +57,8 @@ export interface TasksOptions {
   agents: Agents;
   registrar: RegistrarService;
   clock?: AgentClock;
+  /** Mesos's recoverFramework: a framework a re-registering agent reports that this master does not know (frameworks.ts). */
+  recoverFramework?: (info: JsonObject & { id: Id; name: string }) => Framework | null;
 }
 
 const GAUGED: TaskState[] = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"];
@@ -384,7 +386,10 @@ export class Tasks implements TaskService, AgentTaskHooks {
     if (re === null) return;
     for (const info of re.frameworks) {
       const id = (info.id as Id | undefined)?.value;
-      if (typeof id === "string" && !this.completed_frameworks.has(id) && this.frameworks.get(id)?.framework == null) this.record(id, info).info = info;
+      if (typeof id !== "string" || this.completed_frameworks.has(id) || this.frameworks.get(id)?.framework != null) continue;
+      const rec = this.record(id, info);
+      rec.info = info;
+      rec.framework = this.options.recoverFramework?.(info as JsonObject & { id: Id; name: string }) ?? null;
     }
     const shut = new Set<string>();
     for (const reported of parseReported(re.tasks)) {

@@ -60,7 +60,7 @@ describe.each(["", "/master"])("on a recovered leader, prefix '%s'", (prefix) =>
     expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/x-protobuf" }, "POST", path)).toMatchObject({ status: 406 });
     expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "text/html, application/*;q=0.5" }, "POST", path)).toMatchObject({ status: 200 });
     expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/json;q=0, */*" }, "POST", path)).toMatchObject({ status: 406 });
-    expect(await api(app, { type: "GET_STATE" }, JSON_HEADERS, "POST", path)).toMatchObject({ status: 501 });
+    expect(await api(app, { type: "GET_OPERATIONS" }, JSON_HEADERS, "POST", path)).toMatchObject({ status: 501 });
     expect((await api(app, "x".repeat(300 << 10), JSON_HEADERS, "POST", path)).status).toBe(400);
   });
 
