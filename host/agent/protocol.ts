@@ -16,7 +16,8 @@ import {
 } from "./task_protocol.ts";
 
 export const AGENT_CHANNEL_PATH = "/agent/channel";
-export const AGENT_MESSAGE_MAX_BYTES = 256 << 10;
+/** A re-registration carries up to TASKS_PER_AGENT_MAX tasks (~400 bytes each). */
+export const AGENT_MESSAGE_MAX_BYTES = 2 << 20;
 /** Messages a master queues for one agent's socket before the agent is considered gone. */
 export const AGENT_SEND_BUFFER_MAX_BYTES = 1 << 20;
 

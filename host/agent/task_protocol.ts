@@ -29,7 +29,7 @@ export const STATUS_UPDATES_PER_TASK_MAX = 64;
  * launch beyond it is answered TASK_DROPPED. Also bounds REREGISTER_SLAVE's `tasks`, so that
  * message stays within AGENT_MESSAGE_MAX_BYTES.
  */
-export const TASKS_PER_AGENT_MAX = 256;
+export const TASKS_PER_AGENT_MAX = 4096;
 /** Tasks in one RUN_TASK_GROUP. */
 export const TASK_GROUP_TASKS_MAX = 64;
 /** Mesos's default KillPolicy grace period (the command executor's SIGTERM -> SIGKILL escalation). */

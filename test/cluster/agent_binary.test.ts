@@ -137,7 +137,7 @@ describe("mesos-agent with a static master", () => {
     fake.send("not json");
     fake.send(JSON.stringify({ type: "PING_SLAVE", connected: true })); // no master_id
     fake.send(JSON.stringify({ type: "PING_SLAVE", master_id: fake.id, connected: "yes" }));
-    fake.send(JSON.stringify({ type: "PING_SLAVE", master_id: fake.id, connected: true, pad: "x".repeat(300 << 10) }));
+    fake.send(JSON.stringify({ type: "PING_SLAVE", master_id: fake.id, connected: true, pad: "x".repeat((2 << 20) + 1024) }));
     fake.send({ type: "PING_SLAVE", connected: true });
     await fake.next("PONG_SLAVE");
     expect(fake.received.filter((r) => r.message.type === "PONG_SLAVE").length).toBe(1);
