@@ -2,10 +2,10 @@
 // side knows them, their tasks (active, unreachable, completed), outstanding offers, the
 // allocation timer, status updates from agents, and what happens to tasks when agents come
 // back, become unreachable, are marked gone or removed. Scheduler calls (accept, kill,
-// acknowledge, reconcile, ...) are in task_calls.ts; the JSON views in task_views.ts.
-import { type Id, type JsonObject, type ReportedTask, type TaskAgentMessage, TASK_STATES, type TaskState, type TaskStatus, TERMINAL_STATES } from "../agent/task_protocol.ts";
+// acknowledge, reconcile, ...) are in task_calls.ts; the agent hooks and status updates in
+// task_agents.ts; the JSON views in task_views.ts.
+import { type Id, type JsonObject, type TaskAgentMessage, TASK_STATES, type TaskState, type TaskStatus, TERMINAL_STATES } from "../agent/task_protocol.ts";
 import type { MasterMessage } from "../agent/protocol.ts";
-import { logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import { Allocator, type AllocatorView } from "./allocator.ts";
@@ -16,11 +16,9 @@ import type { Framework, FrameworkView, Offer, Task, TaskService } from "./frame
 import { type HeldOffer, OfferBook, offerJson, OFFERS_PER_FRAMEWORK_PER_ROUND, OUTSTANDING_OFFERS_MAX } from "./offers.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
 import { addQuantities, allocationRole, Resources } from "./resources.ts";
+import * as hooks from "./task_agents.ts";
 import * as calls from "./task_calls.ts";
 import { frameworkView } from "./task_views.ts";
-import { isUuid, parseReported, parseStatusUpdate } from "./task_messages.ts";
-
-const log = logger("tasks.ts");
 
 export type TaskFlags = Pick<MasterFlags, "allocation_interval" | "max_completed_tasks_per_framework" | "max_completed_frameworks" | "weights">;
 /** Statuses kept per task (the first and the latest ones). */
@@ -63,7 +61,7 @@ export interface TasksOptions {
 
 const GAUGED: TaskState[] = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"];
 const COUNTED = TASK_STATES.filter((s) => TERMINAL_STATES.has(s));
-const metricName = (state: TaskState) => `master/tasks_${state.slice(5).toLowerCase()}`;
+export const metricName = (state: TaskState) => `master/tasks_${state.slice(5).toLowerCase()}`;
 
 export class Tasks implements TaskService, AgentTaskHooks {
   readonly frameworks = new Map<string, FrameworkRecord>();
@@ -320,7 +318,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
     addQuantities(this.roleMap(this.role_used, task.role), q, sign);
   }
 
-  private track(state: TaskState, by: number): void {
+  track(state: TaskState, by: number): void {
     if (GAUGED.includes(state)) this.state_counts.set(state, (this.state_counts.get(state) ?? 0) + by);
   }
 
@@ -380,116 +378,19 @@ export class Tasks implements TaskService, AgentTaskHooks {
     if (agent?.connected) this.agents.send(agent.conn, message);
   }
 
-  // ---- agent hooks (AgentTaskHooks) ----
+  // ---- agent hooks (AgentTaskHooks; task_agents.ts) ----
 
   added(agent: Agent, re: Reregistration | null): void {
-    if (re === null) return;
-    for (const info of re.frameworks) {
-      const id = (info.id as Id | undefined)?.value;
-      if (typeof id !== "string" || this.completed_frameworks.has(id) || this.frameworks.get(id)?.framework != null) continue;
-      const rec = this.record(id, info);
-      rec.info = info;
-      rec.framework = this.options.recoverFramework?.(info as JsonObject & { id: Id; name: string }) ?? null;
-    }
-    const shut = new Set<string>();
-    for (const reported of parseReported(re.tasks)) {
-      const fid = reported.framework_id.value;
-      if (this.completed_frameworks.has(fid)) {
-        if (!shut.has(fid)) this.sendAgent(agent, { type: "SHUTDOWN_FRAMEWORK", framework_id: { value: fid } });
-        shut.add(fid);
-        continue;
-      }
-      this.readd(agent, this.record(fid), reported, re.previously);
-    }
+    hooks.added(this, agent, re);
   }
-
-  private readd(agent: Agent, rec: FrameworkRecord, reported: ReportedTask, previously: Reregistration["previously"]): void {
-    const tid = reported.task_id.value;
-    const known = rec.tasks.get(tid);
-    if (known !== undefined && known.agent_id === agent.id) return;
-    if (known !== undefined) this.removeTask(known);
-    const stale = rec.unreachable.get(tid);
-    if (stale !== undefined) {
-      rec.unreachable.delete(tid);
-      this.track(stale.state, -1);
-    }
-    rec.completed = rec.completed.filter((t) => t.info.task_id.value !== tid);
-    const status = reported.status;
-    const { task_id, framework_id: _f, state, status: _s, ...fields } = reported;
-    this.addTask(rec, {
-      framework_id: rec.id, agent_id: agent.id, info: { ...fields, task_id, agent_id: { value: agent.id }, command: {} },
-      state, statuses: status ? [status] : [], unacknowledged: null,
-    });
-    if (previously === "recovered" || previously === "registered") return;
-    const message = previously === "unreachable" ? "Unreachable agent re-reregistered" : "Unknown agent reregistered";
-    this.forward(rec, this.masterStatus(task_id, state, message, "REASON_SLAVE_REREGISTERED", agent.id));
-  }
-
   deactivated(agent_id: string): void {
-    for (const offer of this.offers.ofAgent(agent_id)) this.rescind(offer);
+    hooks.deactivated(this, agent_id);
   }
-
   removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void {
-    for (const offer of this.offers.ofAgent(agent_id)) this.rescind(offer);
-    if (how === "pruned" || how === "gone") this.forgetUnreachable(agent_id, how === "gone");
-    const message = how === "unreachable" ? "Agent was marked unreachable" : how === "gone" ? "Agent has been marked gone" : "Agent was removed";
-    for (const task of [...(this.agent_tasks.get(agent_id) ?? [])]) {
-      const rec = this.record(task.framework_id);
-      const aware = this.partitionAware(rec);
-      let state: TaskState = "TASK_LOST";
-      let reason = "REASON_SLAVE_REMOVED";
-      if (aware && how === "unreachable") state = "TASK_UNREACHABLE";
-      if (aware && how === "gone") [state, reason] = ["TASK_GONE_BY_OPERATOR", "REASON_SLAVE_REMOVED_BY_OPERATOR"];
-      const extra = how === "unreachable" ? { unreachable_time: { nanoseconds: time_ns } } : {};
-      const status = this.masterStatus(task.info.task_id, state, message, reason, agent_id, extra);
-      this.updateTask(task, status);
-      this.removeTask(task, state === "TASK_UNREACHABLE");
-      if (!this.forward(rec, status)) log.warning(`Dropping update ${state} for task ${task.info.task_id.value} of disconnected framework ${rec.id}`);
-    }
-    this.agent_tasks.delete(agent_id);
-    this.agent_used.delete(agent_id);
-    this.agent_offered.delete(agent_id);
+    hooks.removed(this, agent_id, how, time_ns);
   }
-
-  /** Unreachable tasks of an agent the registry forgot (later reconciliation: TASK_UNKNOWN) or marked gone. */
-  private forgetUnreachable(agent_id: string, gone: boolean): void {
-    for (const rec of this.frameworks.values()) {
-      for (const [tid, task] of rec.unreachable) {
-        if (task.agent_id !== agent_id) continue;
-        rec.unreachable.delete(tid);
-        this.track(task.state, -1);
-        if (!gone) continue;
-        task.state = "TASK_GONE_BY_OPERATOR";
-        this.count(metricName(task.state));
-        this.complete(rec, task);
-      }
-    }
-  }
-
   message(agent: Agent | undefined, m: TaskAgentMessage): void {
-    this.count("master/messages_status_update");
-    const update = parseStatusUpdate(m);
-    if (agent === undefined || update === null || !isUuid(update.uuid)) {
-      log.warning(`Ignoring status update from ${agent === undefined ? "an unknown agent" : `agent ${agent.id}`}${update === null ? ": malformed" : ""}`);
-      return this.count("master/invalid_status_updates");
-    }
-    const rec = this.frameworks.get(update.framework_id.value);
-    const status: TaskStatus = { ...update.status, agent_id: { value: agent.id }, uuid: update.uuid, timestamp: update.status.timestamp ?? update.timestamp };
-    const tid = status.task_id.value;
-    const task = rec?.tasks.get(tid);
-    const valid = this.connected(rec);
-    if (valid) {
-      if (task !== undefined) task.unacknowledged = status;
-      this.forward(rec, status);
-    } else {
-      log.warning(`Received status update ${status.state} for task ${tid} from agent ${agent.id} for ${rec === undefined ? "an unknown" : "a disconnected"} framework ${update.framework_id.value}`);
-    }
-    if (task === undefined || task.agent_id !== agent.id) {
-      log.warning(`Could not lookup task ${tid} for status update from agent ${agent.id}`);
-      return this.count("master/invalid_status_updates");
-    }
-    this.updateTask(task, status, update.latest_state);
-    this.count(valid ? "master/valid_status_updates" : "master/invalid_status_updates");
+    hooks.message(this, agent, m);
   }
 
   used(agent_id: string): unknown[] {
