@@ -35,7 +35,7 @@ export const SNAPSHOT_MIN_BYTES = 1 << 20;
  * A new snapshot once the batches since the last one outweigh it this many times: snapshots
  * then cost 1/ratio of the batches' bytes, and a cold replay reads at most ratio × the registry.
  */
-export const SNAPSHOT_RATIO = Number(process.env.SNAPSHOT_RATIO ?? 2);
+export const SNAPSHOT_RATIO = 2;
 
 export interface RegistrarOptions {
   /** The storage, or its promise when the log's replica set is still being discovered. */
