@@ -4,7 +4,8 @@
 // command tasks packed into each offer, DECLINE of what is not needed, ACKNOWLEDGE of every
 // status update that carries a uuid, and TEARDOWN once every task is terminal. A broken stream
 // (a master failover) re-subscribes with the framework id; tasks in flight are reconciled.
-// Flags: --master=HOST:PORT (default 127.0.0.1:5050, any master), --tasks=N (10), --cmd=CMD
+// Flags: --master=HOST:PORT[,HOST:PORT...] (default 127.0.0.1:5050, any masters: a lost leader
+// sends the next subscription back to them in turn), --tasks=N (10), --cmd=CMD
 // ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600. Exits 0 when every task
 // finished, 1 otherwise, printing a summary line.
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -19,8 +20,10 @@ const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_E
 
 type Json = Record<string, any>;
 
+const MASTERS = arg("master", "127.0.0.1:5050").split(",");
+
 const state = {
-  master: arg("master", "127.0.0.1:5050"),
+  master: MASTERS[0]!,
   framework_id: null as string | null,
   stream_id: null as string | null,
   pending: Array.from({ length: TASKS }, (_, i) => `task-${i}`),
@@ -116,7 +119,10 @@ async function bounded(work: Promise<void>): Promise<void> {
 async function subscribe(): Promise<boolean> {
   const framework_info: Json = { user: process.env.USER ?? "root", name: NAME, roles: ["*"], failover_timeout: 60, capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }] };
   if (state.framework_id !== null) framework_info.id = { value: state.framework_id };
-  const response = await post({ type: "SUBSCRIBE", subscribe: { framework_info } }, true);
+  // A re-subscription names the id in the call too: Mesos refuses a framework_info.id that differs from it.
+  const subscription: Json = { type: "SUBSCRIBE", subscribe: { framework_info } };
+  if (state.framework_id !== null) subscription.framework_id = { value: state.framework_id };
+  const response = await post(subscription, true);
   if (response.status === 503) return false;
   if (response.status !== 200 || response.body === null) throw new Error(`SUBSCRIBE answered ${response.status}: ${await response.text()}`);
   state.stream_id = response.headers.get("mesos-stream-id");
@@ -147,7 +153,8 @@ async function main(): Promise<void> {
     console.error(`not done within ${TIMEOUT_MS / 1000} s`);
     process.exit(1);
   }, TIMEOUT_MS);
-  while (!(await subscribe().catch((error) => (console.error(`subscription ended: ${(error as Error).message}`), false)))) {
+  for (let attempt = 1; !(await subscribe().catch((error) => (console.error(`subscription ended: ${(error as Error).message}`), false))); attempt++) {
+    state.master = MASTERS[attempt % MASTERS.length]!; // the leader we followed may be gone: ask the given masters again
     await Bun.sleep(1000); // the leader is changing or unknown: ask again
   }
   clearTimeout(deadline);
