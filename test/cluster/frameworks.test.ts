@@ -1,0 +1,98 @@
+// Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks.
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { Cluster, getJson, until } from "../helpers/agents.ts";
+import { run } from "../helpers/process.ts";
+import { SchedulerClient } from "../helpers/scheduler.ts";
+import { groupProcesses, killTaskGroups, sandboxFile, type TaskCluster, taskCluster, taskGroup } from "../helpers/task_cluster.ts";
+import { useZooKeeper } from "../helpers/zookeeper.ts";
+
+setDefaultTimeout(60_000);
+
+const zk = useZooKeeper();
+let cluster: Cluster;
+let tc: TaskCluster | null = null;
+const clients: SchedulerClient[] = [];
+beforeEach(() => {
+  cluster = new Cluster();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  if (tc !== null) killTaskGroups(tc.agents);
+  tc = null;
+  await cluster.destroy();
+});
+
+/** The cluster, and a framework subscribed at a standby master. */
+async function subscribed(options: { capabilities?: string[] } = {}): Promise<{ tc: TaskCluster; client: SchedulerClient }> {
+  tc = await taskCluster(cluster, zk.connect);
+  const client = new SchedulerClient({ masters: [tc.standby, ...tc.masters], name: "e2e", failover_timeout: 60, ...options });
+  clients.push(client);
+  await client.subscribe();
+  return { tc, client };
+}
+
+test("subscribe at a standby (307 to the leader), offers from both agents, echo: STARTING, RUNNING, FINISHED in order, stdout in the sandbox", async () => {
+  const { tc, client } = await subscribed();
+  const leader = tc.masters[tc.leader]!;
+  expect(client.master).toBe(leader); // the standby's 307 was followed
+  expect(client.framework_id).toMatch(/^[-0-9a-f]+-0000$/);
+  const offers = await client.offersFrom(2);
+  expect([...offers.keys()].sort()).toEqual([...tc.agent_ids].sort());
+  const [agent_id, offer] = [...offers.entries()].find(([id]) => id === tc.agent_ids[0])!;
+  expect(offer.hostname).toBe(tc.agents[0]!.hostname);
+  await client.launch(offer, { "echo-1": "echo hello; exit 0" });
+  const statuses = await client.expectStates("echo-1", ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+  for (const s of statuses) expect(s).toMatchObject({ agent_id: { value: agent_id }, source: "SOURCE_EXECUTOR" });
+  expect(statuses[2]!.message).toBe("Command exited with status 0");
+  expect(client.statuses("echo-1").map((s) => s.state)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]); // nothing re-sent
+  expect(sandboxFile(tc.agents[0]!, client.framework_id!, "echo-1")).toBe("hello\n");
+  // The operator sees the same: the task finished on that agent.
+  await until(async () => (await getJson(`http://${leader}/tasks`)).tasks.some((t: any) => t.id === "echo-1" && t.state === "TASK_FINISHED"), "the finished task in the leader's /tasks");
+  const task = (await getJson(`http://${leader}/tasks`)).tasks.find((t: any) => t.id === "echo-1");
+  expect(task).toMatchObject({ framework_id: client.framework_id, slave_id: agent_id, state: "TASK_FINISHED" });
+});
+
+test("a command that exits 3 is TASK_FAILED with the exit status in the message", async () => {
+  const { tc, client } = await subscribed();
+  const offer = (await client.offersFrom(2)).get(tc.agent_ids[1]!)!;
+  await client.launch(offer, { "fail-1": "echo oops >&2; exit 3" });
+  const statuses = await client.expectStates("fail-1", ["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED"]);
+  expect(statuses[2]!.message).toBe("Command exited with status 3");
+  expect(sandboxFile(tc.agents[1]!, client.framework_id!, "fail-1", "stderr")).toBe("oops\n");
+  expect(await tc.leaderProcess().metric("master/tasks_failed")).toBe(1);
+});
+
+test("sleep 60 then KILL: TASK_KILLED, and the task's processes are gone", async () => {
+  const { tc, client } = await subscribed();
+  const agent = tc.agents[0]!;
+  const offer = (await client.offersFrom(2)).get(tc.agent_ids[0]!)!;
+  await client.launch(offer, { "sleep-1": "sleep 60" });
+  await client.expectStates("sleep-1", ["TASK_STARTING", "TASK_RUNNING"]);
+  const pgid = (await until(async () => taskGroup(agent, "sleep-1"), "the task's process group in the agent's log"))!;
+  expect((await groupProcesses(pgid)).some((p) => p.includes("sleep 60"))).toBe(true);
+  const killed_at = Date.now();
+  const answer = await client.call("KILL", "kill", { task_id: { value: "sleep-1" }, agent_id: { value: tc.agent_ids[0] } });
+  expect(answer.status).toBe(202);
+  const [killed] = await client.expectStates("sleep-1", ["TASK_KILLED"]); // no TASK_KILLING: the framework lacks TASK_KILLING_STATE
+  expect(killed!.source).toBe("SOURCE_EXECUTOR");
+  expect(Date.now() - killed_at).toBeLessThan(5000);
+  await until(async () => (await groupProcesses(pgid)).length === 0, "the task's process group gone", 5000);
+  expect(await tc.leaderProcess().metric("master/tasks_killed")).toBe(1);
+});
+
+test("the example framework at a standby runs 20 tasks to 20/20 finished", async () => {
+  tc = await taskCluster(cluster, zk.connect);
+  const root = join(import.meta.dir, "..", "..");
+  const started = Date.now();
+  const result = await run(["npm", "run", "--silent", "example:framework", "--", `--master=${tc.standby}`, "--tasks", "20", "--cmd", "echo hi", "--timeout-s=40"],
+    { cwd: root, env: { HOME: process.env.HOME ?? "/root" } });
+  expect(result.stdout).toContain("20/20 tasks finished");
+  expect(result.status).toBe(0);
+  expect(result.stderr).toContain(`on ${tc.masters[tc.leader]}`); // "subscribed as <id> on <leader>": 307 followed
+  expect(Date.now() - started).toBeLessThan(40_000);
+  const leader = tc.leaderProcess();
+  expect(await leader.metric("master/tasks_finished")).toBe(20);
+  // TEARDOWN once done: the framework is completed at the master.
+  await until(async () => (await leader.state()).completed_frameworks.length === 1, "the example framework completed");
+});
