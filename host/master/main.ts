@@ -23,6 +23,12 @@ import { LogStorage, MemoryStorage, type RegistryStorage } from "../registry/sto
 const log = logger("main.ts");
 /** Largest HTTP request body the master reads (operator and scheduler JSON bodies are small). */
 const HTTP_BODY_BYTES_MAX = 8 << 20;
+/**
+ * Routes whose answer may be a long-lived event stream (the scheduler API's SUBSCRIBE). Bun ends a
+ * request idle for its idleTimeout (10 s by default), and such a stream is idle between events
+ * (HEARTBEAT comes every 15 s): these requests get no idle timeout, as libprocess has none.
+ */
+const STREAMING_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler"]);
 
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
@@ -123,6 +129,7 @@ function serve(hostname: string, port: number, app: ReturnType<typeof createApp>
         const upgraded = peers.upgrade(request, srv);
         if (upgraded === true) return undefined;
         if (upgraded === "not-ready") return new Response("The replicated log is not started yet", { status: 503 });
+        if (STREAMING_PATHS.has(new URL(request.url).pathname)) srv.timeout(request, 0);
         return app.handle(request);
       },
       websocket: websocket as never,

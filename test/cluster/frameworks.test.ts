@@ -96,3 +96,16 @@ test("the example framework at a standby runs 20 tasks to 20/20 finished", async
   // TEARDOWN once done: the framework is completed at the master.
   await until(async () => (await leader.state()).completed_frameworks.length === 1, "the example framework completed");
 });
+
+test("an idle subscription stays open: nothing for 14 s after the offers (Bun's default idle timeout is 10 s), then the 15 s HEARTBEAT", async () => {
+  const { tc, client } = await subscribed();
+  await client.offersFrom(2); // held, not declined: the allocator has nothing more to offer
+  const idle_from = client.events.length;
+  const heartbeat = await client.next("HEARTBEAT", () => true, 20_000);
+  expect(heartbeat.type).toBe("HEARTBEAT");
+  expect(client.events.slice(idle_from).map((e) => e.type)).toEqual(["HEARTBEAT"]); // idle until then
+  expect(client.streamEnded).toBe(false);
+  expect(await tc.leaderProcess().metric("master/frameworks_connected")).toBe(1);
+  expect(tc.leaderProcess().running.stderr()).not.toContain("disconnected");
+  expect((await client.call("REVIVE")).status).toBe(202); // the same stream id still works
+});
