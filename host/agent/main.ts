@@ -33,7 +33,9 @@ export async function agentMain(argv: readonly string[]): Promise<void> {
   };
   const recovered = recoverMeta(flags.work_dir, info);
   let agent: Agent | null = null;
-  const tasks = new AgentTasks({ work_dir: flags.work_dir, agent_id: () => agent?.id ?? null, send: (update) => agent?.sendUpdate(update) ?? false });
+  const tasks = new AgentTasks({
+    work_dir: flags.work_dir, agent_id: () => agent?.id ?? null, send: (update) => agent?.sendUpdate(update) ?? false, checkpoints: "journal",
+  });
   if (recovered !== null) tasks.recover(recovered.id);
   agent = new Agent({
     info, pid, recovered, registration_backoff_factor_ms: flags.registration_backoff_factor,

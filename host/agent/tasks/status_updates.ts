@@ -1,8 +1,10 @@
 // The agent's status update manager (Mesos's TaskStatusUpdateManager, mesos-spec §5.2 and
 // task_protocol.ts). One stream per (framework, task): updates are appended in order, each with
-// a fresh uuid (16 random bytes, base64) and checkpointed (one JSON file per stream, rewritten
-// atomically on every change) before anything is sent. Only the oldest unacknowledged update of
-// a stream is on the wire: sent when it becomes the oldest, again after STATUS_UPDATE_RETRY_MS,
+// a fresh uuid (16 random bytes, base64) and checkpointed (the whole stream on every change, to
+// the store: one JSON file per stream rewritten atomically, or the agent's journal) before
+// anything is sent. Only the oldest unacknowledged update of
+// a stream is on the wire: sent when it becomes the oldest (once its checkpoint is durable: with
+// a group-committing store (journal.ts) that is at the end of the event-loop turn), again after STATUS_UPDATE_RETRY_MS,
 // then after twice that, and so on up to STATUS_UPDATE_RETRY_MAX_MS, until the master forwards
 // the framework's acknowledgement naming its uuid; then the next one goes out at once. An
 // acknowledgement naming any other uuid is ignored (counted). While the agent is not registered
@@ -15,7 +17,7 @@ import {
   type Id, STATUS_UPDATE_RETRY_MAX_MS, STATUS_UPDATE_RETRY_MS, type StatusUpdate, STATUS_UPDATES_PER_TASK_MAX, type TaskState, type TaskStatus,
   TERMINAL_STATES,
 } from "../task_protocol.ts";
-import { writeJsonAtomic } from "./checkpoint.ts";
+import { type CheckpointStore, fileStore } from "./journal.ts";
 
 const log = logger("status_updates.ts");
 
@@ -55,6 +57,8 @@ export interface StatusUpdateManagerOptions {
   /** The terminal update of this stream was acknowledged. */
   ended?(framework_id: string, task_id: string): void;
   clock?: Clock;
+  /** Where streams are checkpointed (a stream's `path` is its location there); default: one file each. */
+  store?: CheckpointStore;
   retry_ms?: number;
   retry_max_ms?: number;
   max_per_task?: number;
@@ -73,6 +77,7 @@ export class StatusUpdateManager {
   readonly counters = { sent: 0, retried: 0, acknowledged: 0, unexpected_acknowledgements: 0, refused: 0 };
   private readonly streams = new Map<string, Stream>();
   private readonly clock: Clock;
+  private readonly store: CheckpointStore;
   private readonly retry_ms: number;
   private readonly retry_max_ms: number;
   private readonly max_per_task: number;
@@ -80,6 +85,7 @@ export class StatusUpdateManager {
 
   constructor(private readonly options: StatusUpdateManagerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.store = options.store ?? fileStore;
     this.retry_ms = options.retry_ms ?? STATUS_UPDATE_RETRY_MS;
     this.retry_max_ms = options.retry_max_ms ?? STATUS_UPDATE_RETRY_MAX_MS;
     this.max_per_task = options.max_per_task ?? STATUS_UPDATES_PER_TASK_MAX;
@@ -107,7 +113,7 @@ export class StatusUpdateManager {
     const update: StatusUpdate = { framework_id: { value: framework_id }, status: { ...status, uuid, timestamp }, timestamp, uuid };
     const next: Stream = stream ?? { framework_id, task_id, updates: [], terminated: false, path, timer: null, retry_ms: this.retry_ms };
     const checkpoint: StreamCheckpoint = { framework_id, task_id, updates: [...next.updates, update], terminated: next.terminated || terminal };
-    if (next.path !== null) writeJsonAtomic(next.path, checkpoint);
+    if (next.path !== null) this.store.write(next.path, checkpoint);
     next.updates = checkpoint.updates;
     next.terminated = checkpoint.terminated;
     if (stream === undefined) this.streams.set(k, (stream = next));
@@ -131,10 +137,11 @@ export class StatusUpdateManager {
     this.clearTimer(stream);
     if (rest.length === 0 && stream.terminated) {
       this.streams.delete(key(framework_id, task_id));
+      if (stream.path !== null) this.store.write(stream.path, null);
       this.options.ended?.(framework_id, task_id);
       return "acknowledged";
     }
-    if (stream.path !== null) writeJsonAtomic(stream.path, { framework_id, task_id, updates: rest, terminated: stream.terminated } satisfies StreamCheckpoint);
+    if (stream.path !== null) this.store.write(stream.path, { framework_id, task_id, updates: rest, terminated: stream.terminated } satisfies StreamCheckpoint);
     stream.updates = rest;
     stream.retry_ms = this.retry_ms;
     if (rest.length > 0) this.sendHead(stream);
@@ -186,12 +193,16 @@ export class StatusUpdateManager {
     this.pause();
   }
 
+  /** Puts the stream's oldest update on the wire once its checkpoint is durable, and arms its retry. */
   private sendHead(stream: Stream): void {
     if (this.paused) return;
     const head = stream.updates[0]!;
-    const latest = stream.updates[stream.updates.length - 1]!;
-    this.counters.sent++;
-    this.options.send({ ...head, latest_state: latest.status.state });
+    this.store.whenDurable(() => {
+      if (this.paused || stream.updates[0] !== head || this.streams.get(key(stream.framework_id, stream.task_id)) !== stream) return;
+      const latest = stream.updates[stream.updates.length - 1]!;
+      this.counters.sent++;
+      this.options.send({ ...head, latest_state: latest.status.state });
+    });
     this.clearTimer(stream);
     stream.timer = this.clock.setTimeout(() => this.retry(stream, head.uuid), stream.retry_ms);
   }

@@ -12,25 +12,31 @@
 //   a launch beyond TASKS_PER_AGENT_MAX: TASK_DROPPED, sent once and not retried. A launch
 //   reusing the id of a task the agent still holds is dropped with a warning and no update (an
 //   update on that id would speak for the task that is running).
-// Checkpoints, under <work_dir>/meta/slaves/<agent>/frameworks/<framework>/ (Mesos's meta
-// layout): framework.json, and per run executors/<task>/runs/<run>/tasks/<task>/task.json (the
-// task and its process) and task.updates (its update stream); the run's exit_status is written
-// by the runner's wrapper. When a terminal update is acknowledged the run's checkpoints go (the
-// sandbox stays) and the task is kept, bounded, as completed for /state.
+// Checkpoints (`checkpoints` option): "journal" (the agent's) keeps the framework, each task (and
+// its process) and each task's update stream as keys of one group-committed log per agent,
+// <work_dir>/meta/slaves/<agent>/tasks.journal (journal.ts): everything a turn of the event loop
+// produced is made durable with one fdatasync before any of it is sent and before the commands
+// it launches are spawned. "files" (the default) writes, synchronously, Mesos's meta layout under
+// <work_dir>/meta/slaves/<agent>/frameworks/<framework>/: framework.json, and per run
+// executors/<task>/runs/<run>/tasks/<task>/task.json and task.updates. Either way the run's
+// meta directory, executors/<task>/runs/<run>/, holds the exit_status the runner's wrapper
+// writes. When a terminal update is acknowledged the run's checkpoints go (the sandbox stays)
+// and the task is kept, bounded, as completed for /state.
 // Agent restart: checkpointed tasks are recovered; a task whose process is still running is
 // re-adopted (watched until it ends, its exit status read from exit_status); one whose process
 // is gone ends as exit_status says, else TASK_FAILED "Executor terminated" (source
 // SOURCE_AGENT, REASON_EXECUTOR_TERMINATED). Updates not yet acknowledged go out again once
 // the agent is re-registered.
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../../logging.ts";
 import {
   DEFAULT_KILL_GRACE_PERIOD_MS, type Id, type JsonObject, type ReportedTask, type StatusUpdate, type TaskInfo, type TaskMasterMessage,
   TASKS_PER_AGENT_MAX, type TaskState, type TaskStatus, TERMINAL_STATES,
 } from "../task_protocol.ts";
-import { readJson, writeJsonAtomic } from "./checkpoint.ts";
+import { readJson } from "./checkpoint.ts";
+import { type CheckpointStore, fileStore, Journal } from "./journal.ts";
 import {
   adopt, commandArgv, describeExit, type Exit, isRunning, launch, recordedExit, sandboxPath, signalGroup, taskEnvironment, type TaskProcess,
 } from "./runner.ts";
@@ -84,6 +90,8 @@ export interface AgentTasksOptions {
   retry_ms?: number;
   /** How often a re-adopted process is checked. */
   poll_ms?: number;
+  /** How checkpoints are kept (see the header): "files" (default) or "journal". */
+  checkpoints?: "files" | "journal";
 }
 
 export class AgentTasks {
@@ -96,12 +104,42 @@ export class AgentTasks {
   private readonly completed: { framework: FrameworkInfo; task: TaskCheckpoint }[] = [];
   private readonly clock: Clock;
   private stopped = false;
+  private journal: Journal | null = null;
+  /** The agent whose checkpoints these are (the registered one, or the one recovered). */
+  private meta_agent: string | null = null;
 
   constructor(private readonly options: AgentTasksOptions) {
     this.clock = options.clock ?? systemClock;
+    const store: CheckpointStore = { write: (location, value) => this.store().write(location, value), whenDurable: (fn) => this.store().whenDurable(fn) };
     this.updates = new StatusUpdateManager({
-      send: (update) => options.send(update), ended: (f, t) => this.ended(f, t), clock: this.clock, retry_ms: options.retry_ms,
+      send: (update) => options.send(update), ended: (f, t) => this.ended(f, t), clock: this.clock, retry_ms: options.retry_ms, store,
     });
+  }
+
+  private get journaled(): boolean {
+    return this.options.checkpoints === "journal";
+  }
+
+  /** The checkpoint store of the current agent (its journal opened on first use). */
+  private store(): CheckpointStore {
+    if (!this.journaled) return fileStore;
+    const agent_id = this.options.agent_id() ?? this.meta_agent ?? "";
+    if (this.journal === null || this.meta_agent !== agent_id) {
+      this.journal?.close();
+      this.meta_agent = agent_id;
+      this.journal = new Journal(join(this.options.work_dir, "meta", "slaves", agent_id, "tasks.journal"));
+    }
+    return this.journal;
+  }
+
+  private frameworkLocation(framework_id: string): string {
+    if (this.journaled) return JSON.stringify(["framework", framework_id]);
+    return join(this.options.work_dir, "meta", "slaves", this.agentId().value, "frameworks", framework_id, "framework.json");
+  }
+
+  private taskLocation(task: Task, file: "task.json" | "task.updates"): string {
+    if (this.journaled) return JSON.stringify([file === "task.json" ? "task" : "stream", task.framework_id, task.task.task_id.value]);
+    return join(task.meta_dir, "tasks", task.task.task_id.value, file);
   }
 
   // ---- Agent events
@@ -170,12 +208,15 @@ export class AgentTasks {
     this.stopped = true;
     this.updates.stop();
     for (const framework of this.frameworks.values()) for (const task of framework.tasks.values()) this.clearKillTimer(task);
+    this.journal?.close(); // what is pending is committed; nothing more is sent or spawned
   }
 
   // ---- Recovery
 
   /** Reads the checkpoints of agent `agent_id` (a restarted agent); see the header. */
   recover(agent_id: string): void {
+    this.meta_agent = agent_id;
+    if (this.journaled) return this.recoverJournal(agent_id);
     const root = join(this.options.work_dir, "meta", "slaves", agent_id, "frameworks");
     for (const framework_id of list(root)) {
       const info = readJson(join(root, framework_id, "framework.json")) as FrameworkInfo | null;
@@ -192,6 +233,33 @@ export class AgentTasks {
     if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks`);
   }
 
+  private recoverJournal(agent_id: string): void {
+    const journal = this.store() as Journal;
+    const entries = journal.entries();
+    const infos = new Map<string, FrameworkInfo>();
+    for (const [k, value] of entries) {
+      const [kind, framework_id] = JSON.parse(k) as string[];
+      if (kind === "framework" && (value as FrameworkInfo | null)?.id?.value === framework_id) infos.set(framework_id!, value as FrameworkInfo);
+    }
+    for (const [k, value] of entries) {
+      const [kind, framework_id, task_id] = JSON.parse(k) as string[];
+      if (kind !== "task") continue;
+      const info = infos.get(framework_id!);
+      const checkpoint = value as TaskCheckpoint | null;
+      if (info === undefined || checkpoint === null || checkpoint.task?.task_id?.value !== task_id || typeof checkpoint.run_id !== "string") {
+        log.warning(`Skipping the checkpoint of task ${task_id} of framework ${framework_id}: ${info === undefined ? "its framework is unknown" : "it holds no task"}`);
+        journal.write(k, null);
+        continue;
+      }
+      const meta_dir = join(this.options.work_dir, "meta", "slaves", agent_id, "frameworks", framework_id!, "executors", task_id!, "runs", checkpoint.run_id);
+      const stream = parseStreamCheckpoint(entries.get(JSON.stringify(["stream", framework_id, task_id])) ?? null);
+      this.recoverCheckpoint(info, meta_dir, checkpoint, stream);
+    }
+    for (const framework_id of infos.keys()) if (!this.frameworks.has(framework_id)) journal.write(this.frameworkLocation(framework_id), null);
+    const count = [...this.frameworks.values()].reduce((n, f) => n + f.tasks.size, 0);
+    if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks from ${journal.path}`);
+  }
+
   private recoverTask(info: FrameworkInfo, meta_dir: string, task_dir: string): void {
     let checkpoint: TaskCheckpoint | null;
     let stream;
@@ -206,6 +274,10 @@ export class AgentTasks {
       log.warning(`Skipping ${task_dir}: it holds no task`);
       return;
     }
+    this.recoverCheckpoint(info, meta_dir, checkpoint, stream);
+  }
+
+  private recoverCheckpoint(info: FrameworkInfo, meta_dir: string, checkpoint: TaskCheckpoint, stream: ReturnType<typeof parseStreamCheckpoint>): void {
     const task: Task = { ...checkpoint, meta_dir, process: null, kill_timer: null };
     const latest = stream?.updates[stream.updates.length - 1];
     if (latest !== undefined && latest.status.state !== task.state) {
@@ -215,11 +287,15 @@ export class AgentTasks {
     const terminal = TERMINAL_STATES.has(task.state);
     if (terminal && (stream === null || stream.updates.length === 0)) {
       this.remember(info, task);
+      if (this.journaled) {
+        this.store().write(this.taskLocation(task, "task.json"), null);
+        this.store().write(this.taskLocation(task, "task.updates"), null);
+      }
       rmSync(meta_dir, { recursive: true, force: true });
       return;
     }
     this.framework(info).tasks.set(task.task.task_id.value, task);
-    if (stream !== null) this.updates.recover(stream, join(task_dir, "task.updates"));
+    if (stream !== null) this.updates.recover(stream, this.taskLocation(task, "task.updates"));
     if (terminal) return;
     const status_file = join(meta_dir, "exit_status");
     if (task.pid !== null && isRunning(task.pid, task.start_time)) {
@@ -272,13 +348,23 @@ export class AgentTasks {
     }
     framework.tasks.set(task_id, record);
     try {
-      writeJsonAtomic(join(this.options.work_dir, "meta", "slaves", agent_id, "frameworks", framework_id, "framework.json"), info);
-      this.persist(record);
+      this.store().write(this.frameworkLocation(framework_id), info);
+      this.store().write(this.taskLocation(record, "task.json"), checkpointOf(record));
+      if (this.journaled) mkdirSync(meta_dir, { recursive: true }); // for the wrapper's exit_status
     } catch (error) {
       framework.tasks.delete(task_id);
       log.error(`Failed to checkpoint task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.refuse(framework, record, "TASK_FAILED", "REASON_CONTAINER_LAUNCH_FAILED", `Failed to checkpoint the task: ${(error as Error).message}`);
     }
+    // Spawned once the task's checkpoint is durable (a restarted agent knows every process it started).
+    this.store().whenDurable(() => this.start(record));
+  }
+
+  private start(record: Task): void {
+    if (this.stopped || record.killing !== null || record.state !== "TASK_STAGING") return; // killed (or stopping) before it started
+    const { framework_id, task, meta_dir } = record;
+    const task_id = task.task_id.value;
+    const agent_id = this.agentId().value;
     const argv = commandArgv(task.command)!;
     let process: TaskProcess;
     try {
@@ -313,7 +399,7 @@ export class AgentTasks {
     log.warning(`Task ${record.task.task_id.value} of framework ${record.framework_id} is ${state}: ${message}`);
     framework.tasks.set(record.task.task_id.value, record);
     try {
-      writeJsonAtomic(join(record.meta_dir, "..", "..", "..", "..", "framework.json"), framework.info);
+      this.store().write(this.frameworkLocation(record.framework_id), framework.info);
     } catch {
       // the status below fails the same way and says so
     }
@@ -399,7 +485,7 @@ export class AgentTasks {
     const status: NewStatus = { task_id: task.task.task_id, state, source, agent_id: this.agentId(), ...extra };
     let update: StatusUpdate | null;
     try {
-      update = this.updates.add(task.framework_id, status, join(task.meta_dir, "tasks", task.task.task_id.value, "task.updates"));
+      update = this.updates.add(task.framework_id, status, this.taskLocation(task, "task.updates"));
     } catch (error) {
       log.error(`Failed to checkpoint status update ${state} of task ${task.task.task_id.value}: ${(error as Error).message}`);
       return;
@@ -413,9 +499,8 @@ export class AgentTasks {
   }
 
   private persist(task: Task): void {
-    const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
     try {
-      writeJsonAtomic(join(task.meta_dir, "tasks", task.task.task_id.value, "task.json"), checkpoint satisfies TaskCheckpoint);
+      this.store().write(this.taskLocation(task, "task.json"), checkpointOf(task));
     } catch (error) {
       log.error(`Failed to checkpoint task ${task.task.task_id.value}: ${(error as Error).message}`);
     }
@@ -428,16 +513,17 @@ export class AgentTasks {
     if (framework === undefined || task === undefined) return;
     framework.tasks.delete(task_id);
     this.remember(framework.info, task);
+    if (this.journaled) this.store().write(this.taskLocation(task, "task.json"), null);
     rmSync(task.meta_dir, { recursive: true, force: true });
     if (framework.tasks.size === 0) {
       this.frameworks.delete(framework_id);
+      if (this.journaled) this.store().write(this.frameworkLocation(framework_id), null);
       rmSync(join(task.meta_dir, "..", "..", "..", ".."), { recursive: true, force: true });
     }
   }
 
   private remember(framework: FrameworkInfo, task: Task): void {
-    const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
-    this.completed.push({ framework, task: checkpoint });
+    this.completed.push({ framework, task: checkpointOf(task) });
     if (this.completed.length > COMPLETED_TASKS_MAX) this.completed.shift();
   }
 
@@ -503,6 +589,11 @@ export class AgentTasks {
     }));
     return { frameworks, completed_frameworks };
   }
+}
+
+function checkpointOf(task: Task): TaskCheckpoint {
+  const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
+  return checkpoint;
 }
 
 function frameworkJson(info: FrameworkInfo): JsonObject {

@@ -1,0 +1,172 @@
+// Proves the agent's group-committed checkpoint journal (host/agent/tasks/journal.ts) and AgentTasks on it: writes of one turn are
+// committed together and only then do whenDurable callbacks run; replay keeps the last value per key, drops removed keys and a torn
+// last line; the log is rewritten when it grows; every update is in the journal before it is sent; an agent restart recovers tasks
+// from the journal (re-adopting a running one, failing one whose process is gone) and resends unacknowledged updates.
+import { afterAll, describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Journal } from "../../host/agent/tasks/journal.ts";
+import { groupAlive, signalGroup } from "../../host/agent/tasks/runner.ts";
+import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
+import type { StatusUpdate, TaskInfo, TaskState } from "../../host/agent/task_protocol.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "agent-journal-"));
+const groups: number[] = [];
+afterAll(() => {
+  for (const pgid of groups) signalGroup(pgid, "SIGKILL");
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const until = async (ok: () => boolean, what = "condition", ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+};
+
+describe("Journal", () => {
+  test("coalesces a turn's writes into one commit; callbacks run after it, in order", () => {
+    const path = join(mkdtempSync(join(scratch, "j-")), "tasks.journal");
+    const armed: (() => void)[] = [];
+    const journal = new Journal(path, (fn) => void armed.push(fn));
+    const order: string[] = [];
+    journal.whenDurable(() => order.push("nothing pending: at once"));
+    journal.write("a", { n: 1 });
+    journal.write("a", { n: 2 });
+    journal.write("b", { n: 1 });
+    journal.whenDurable(() => order.push(`after commit: ${readFileSync(path, "utf8").includes('"n":2')}`));
+    expect(order).toEqual(["nothing pending: at once"]);
+    expect(armed.length).toBe(1);
+    armed.shift()!();
+    expect(order).toEqual(["nothing pending: at once", "after commit: true"]);
+    expect(journal.counters.commits).toBe(1);
+    expect(readFileSync(path, "utf8").trim().split("\n")).toEqual(['["a",{"n":2}]', '["b",{"n":1}]']);
+    journal.write("a", null);
+    journal.write("never", null); // never committed: no record
+    journal.flush();
+    journal.close();
+    const again = new Journal(path);
+    expect([...again.entries()]).toEqual([["b", { n: 1 }]]);
+    again.close();
+  });
+
+  test("replay ignores a torn last line and the journal is rewritten clean; it is compacted when it grows", () => {
+    const path = join(mkdtempSync(join(scratch, "j-")), "tasks.journal");
+    const journal = new Journal(path, () => {});
+    journal.write("k", { v: 1 });
+    journal.flush();
+    journal.close();
+    appendFileSync(path, '["k",{"v":2}]\n["k",{"v"');
+    const reopened = new Journal(path, () => {});
+    expect(reopened.entries().get("k")).toEqual({ v: 2 });
+    expect(readFileSync(path, "utf8")).toBe('["k",{"v":2}]\n');
+    for (let i = 0; i < 30_000; i++) {
+      reopened.write(`k${i % 1000}`, { v: i });
+      if (i % 1000 === 999) reopened.flush();
+    }
+    reopened.flush();
+    expect(reopened.counters.compactions).toBeGreaterThanOrEqual(2); // at open, and once the log outgrew its live keys
+    expect(readFileSync(path, "utf8").split("\n").length).toBeLessThan(20_001);
+    reopened.close();
+    const entries = new Journal(path).entries();
+    expect([entries.size, entries.get("k"), entries.get("k999")]).toEqual([1001, { v: 2 }, { v: 29_999 }]);
+  });
+});
+
+describe("AgentTasks on the journal", () => {
+  const framework = { id: { value: "F1" }, name: "fw" };
+  const task = (id: string, value: string): TaskInfo => ({
+    name: id, task_id: { value: id }, agent_id: { value: "A1" }, command: { value },
+    resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.1 } }],
+  });
+  function setup(work_dir = mkdtempSync(join(scratch, "work-"))) {
+    const journal_path = join(work_dir, "meta", "slaves", "A1", "tasks.journal");
+    const sent: StatusUpdate[] = [];
+    /** Every update is in the journal when it is sent. */
+    const durable_when_sent: boolean[] = [];
+    const tasks = new AgentTasks({
+      work_dir, agent_id: () => "A1", poll_ms: 20, checkpoints: "journal",
+      send: (u) => {
+        durable_when_sent.push(readFileSync(journal_path, "utf8").includes(u.uuid));
+        return sent.push(u) > 0;
+      },
+    });
+    const states = (id: string) => sent.filter((u) => u.status.task_id.value === id).map((u) => u.status.state);
+    const ackUntil = async (id: string, state: TaskState) => {
+      await until(() => {
+        const last = sent.filter((u) => u.status.task_id.value === id).at(-1);
+        if (last !== undefined && tasks.updates.pending("F1", id)[0]?.uuid === last.uuid && last.status.state !== state) {
+          tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F1" }, task_id: { value: id }, uuid: last.uuid });
+        }
+        return states(id).includes(state);
+      }, `${state} for ${id}`);
+    };
+    return { tasks, sent, states, ackUntil, work_dir, journal_path, durable_when_sent };
+  }
+
+  test("a burst of launches: every update is committed before it is sent; acknowledged tasks leave no checkpoint", async () => {
+    const { tasks, sent, states, ackUntil, journal_path, durable_when_sent, work_dir } = setup();
+    tasks.registered();
+    for (let i = 0; i < 20; i++) tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task(`b${i}`, "true") });
+    expect(sent).toEqual([]); // nothing is on the wire before the turn's commit
+    for (let i = 0; i < 20; i++) await ackUntil(`b${i}`, "TASK_FINISHED");
+    for (let i = 0; i < 20; i++) expect(states(`b${i}`)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    expect(durable_when_sent.every(Boolean)).toBe(true);
+    for (let i = 0; i < 20; i++) {
+      const last = sent.filter((u) => u.status.task_id.value === `b${i}`).at(-1)!;
+      tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F1" }, task_id: { value: `b${i}` }, uuid: last.uuid });
+    }
+    await Bun.sleep(20);
+    tasks.stop();
+    expect(readFileSync(journal_path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)[0])).toContain('["framework","F1"]');
+    expect([...new Journal(journal_path).entries().keys()]).toEqual([]);
+    expect(existsSync(join(work_dir, "meta", "slaves", "A1", "frameworks", "F1"))).toBe(false);
+  });
+
+  test("a kill before the commit: the command never starts", async () => {
+    const { tasks, states, ackUntil } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("k0", "sleep 60") });
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: { value: "F1" }, task_id: { value: "k0" } });
+    await ackUntil("k0", "TASK_KILLED");
+    expect(states("k0")).toEqual(["TASK_KILLED"]);
+    expect((tasks.state().frameworks[0] as any).executors[0].completed_tasks[0].pid).toBeNull();
+    tasks.stop();
+  });
+
+  test("an agent restart recovers from the journal: re-adopts a running task, fails one whose process is gone, resends unacknowledged updates", async () => {
+    const first = setup();
+    first.tasks.registered();
+    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r1", "sleep 60") });
+    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r2", "sleep 60") });
+    await first.ackUntil("r1", "TASK_RUNNING");
+    first.tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F1" }, task_id: { value: "r1" }, uuid: first.sent.filter((u) => u.status.task_id.value === "r1").at(-1)!.uuid });
+    await until(() => first.states("r2").length > 0, "r2 started");
+    const executors = (first.tasks.state().frameworks[0] as any).executors;
+    const [p1, p2] = ["r1", "r2"].map((id) => executors.find((e: any) => e.id === id).tasks[0].pid);
+    groups.push(p1, p2);
+    first.tasks.stop();
+    signalGroup(p2, "SIGKILL");
+    await until(() => !groupAlive(p2), "r2 gone");
+    const second = setup(first.work_dir);
+    second.tasks.recover("A1");
+    const reported = second.tasks.reported();
+    expect(reported.frameworks.map((f) => f.id.value)).toEqual(["F1"]);
+    expect(reported.tasks.find((t) => t.task_id.value === "r1")!.state).toBe("TASK_RUNNING");
+    expect(reported.tasks.find((t) => t.task_id.value === "r2")!.state).toBe("TASK_FAILED");
+    expect(second.sent).toEqual([]);
+    second.tasks.registered();
+    await until(() => second.sent.length > 0, "a resent update");
+    expect(second.states("r2")).toEqual(["TASK_STARTING"]);
+    expect(second.sent.find((u) => u.status.task_id.value === "r1")).toBeUndefined();
+    await second.ackUntil("r2", "TASK_FAILED");
+    expect(second.sent.at(-1)!.status).toMatchObject({ reason: "REASON_EXECUTOR_TERMINATED", source: "SOURCE_AGENT" });
+    signalGroup(p1, "SIGTERM");
+    await second.ackUntil("r1", "TASK_FAILED");
+    expect(second.sent.at(-1)!.status.message).toMatch(/Command (exited with status 143|terminated)/);
+    expect(second.durable_when_sent.every(Boolean)).toBe(true);
+    second.tasks.stop();
+  });
+});
