@@ -74,9 +74,3 @@ export function killTaskGroups(agents: AgentProcess[]): void {
   }
 }
 
-/** How many updates of the task the agent holds unacknowledged (its checkpointed stream, meta/.../tasks/<tid>/task.updates); null before it has one. */
-export function unacknowledgedOnAgent(agent: AgentProcess, framework_id: string, task_id: string): number | null {
-  const glob = new Glob(`meta/slaves/*/frameworks/${framework_id}/executors/${task_id}/runs/*/tasks/${task_id}/task.updates`);
-  for (const path of glob.scanSync({ cwd: agent.workDir, absolute: true })) return (JSON.parse(readFileSync(path, "utf8")).updates as unknown[]).length;
-  return null;
-}
