@@ -6,7 +6,10 @@
 // (a master failover) re-subscribes with the framework id; tasks in flight are reconciled.
 // Flags: --master=HOST:PORT[,HOST:PORT...] (default 127.0.0.1:5050, any masters: a lost leader
 // sends the next subscription back to them in turn), --tasks=N (10), --cmd=CMD
-// ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600. Exits 0 when every task
+// ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600, --max-per-agent=2048 (tasks
+// launched and not yet terminal on one agent: an agent holds at most 4,096). Calls are not
+// awaited one by one: ACCEPT, DECLINE and ACKNOWLEDGE go out as events arrive, many in flight
+// (bounded), so the event stream is never held up behind a round trip. Exits 0 when every task
 // finished, 1 otherwise, printing a summary line.
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
   ?? (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]! : fallback);
@@ -16,6 +19,7 @@ const CPUS = Number(arg("cpus", "0.1"));
 const MEM = Number(arg("mem", "32"));
 const NAME = arg("name", "example-framework");
 const TIMEOUT_MS = Number(arg("timeout-s", "600")) * 1000;
+const MAX_PER_AGENT = Number(arg("max-per-agent", "2048"));
 const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR"]);
 
 type Json = Record<string, any>;
@@ -28,6 +32,9 @@ const state = {
   stream_id: null as string | null,
   pending: Array.from({ length: TASKS }, (_, i) => `task-${i}`),
   launched_ms: new Map<string, number>(),
+  /** Tasks launched and not yet terminal, by agent id. */
+  active: new Map<string, Set<string>>(),
+  agent_of: new Map<string, string>(),
   running_ms: [] as number[],
   final: new Map<string, string>(),
   started_ms: performance.now(),
@@ -81,16 +88,23 @@ async function offer(o: Json): Promise<void> {
   let cpus = scalar(resources, "cpus");
   let mem = scalar(resources, "mem");
   const tasks: Json[] = [];
-  while (state.pending.length > 0 && cpus >= CPUS && mem >= MEM) {
+  const agent_id = o.agent_id.value as string;
+  let active = state.active.get(agent_id);
+  if (active === undefined) state.active.set(agent_id, (active = new Set()));
+  while (state.pending.length > 0 && cpus >= CPUS - 1e-9 && mem >= MEM - 1e-9 && active.size < MAX_PER_AGENT) {
     const id = state.pending.shift()!;
     cpus -= CPUS;
     mem -= MEM;
+    active.add(id);
+    state.agent_of.set(id, agent_id);
     state.launched_ms.set(id, performance.now());
     const resource = (name: string, value: number) => ({ name, type: "SCALAR", scalar: { value }, allocation_info: { role } });
     tasks.push({ name: id, task_id: { value: id }, agent_id: o.agent_id, resources: [resource("cpus", CPUS), resource("mem", MEM)], command: { value: CMD, shell: true } });
   }
-  if (tasks.length === 0) return call("DECLINE", "decline", { offer_ids: [o.id], filters: { refuse_seconds: 5 } });
-  await call("ACCEPT", "accept", { offer_ids: [o.id], operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }], filters: { refuse_seconds: 1 } });
+  // While tasks wait, what is left is offered again next round (refuse_seconds 0); once none do, not for a while.
+  const refuse_seconds = state.pending.length > 0 ? 0 : 5;
+  if (tasks.length === 0) return call("DECLINE", "decline", { offer_ids: [o.id], filters: { refuse_seconds } });
+  await call("ACCEPT", "accept", { offer_ids: [o.id], operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }], filters: { refuse_seconds } });
 }
 
 async function update(status: Json): Promise<void> {
@@ -98,6 +112,7 @@ async function update(status: Json): Promise<void> {
   if (status.state === "TASK_RUNNING" && state.launched_ms.has(id)) state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
   if (TERMINAL.has(status.state)) {
     state.final.set(id, status.state);
+    state.active.get(state.agent_of.get(id) ?? "")?.delete(id);
     if (status.state !== "TASK_FINISHED") console.error(`${id}: ${status.state} ${status.message ?? ""}`);
   }
   // Acknowledgements need no order among themselves: many in flight, bounded, so the event
@@ -133,7 +148,7 @@ async function subscribe(): Promise<boolean> {
       console.error(`subscribed as ${state.framework_id} on ${state.master}`);
       if (resubscribed) await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything?
     } else if (event.type === "OFFERS") {
-      for (const o of event.offers.offers ?? []) await offer(o);
+      for (const o of event.offers.offers ?? []) await bounded(offer(o));
     } else if (event.type === "UPDATE") {
       await update(event.update.status);
     } else if (event.type === "ERROR") {

@@ -18,9 +18,9 @@
 // produced is made durable with one fdatasync before any of it is sent and before the commands
 // it launches are spawned. "files" (the default) writes, synchronously, Mesos's meta layout under
 // <work_dir>/meta/slaves/<agent>/frameworks/<framework>/: framework.json, and per run
-// executors/<task>/runs/<run>/tasks/<task>/task.json and task.updates. Either way the run's
-// meta directory, executors/<task>/runs/<run>/, holds the exit_status the runner's wrapper
-// writes. When a terminal update is acknowledged the run's checkpoints go (the sandbox stays)
+// executors/<task>/runs/<run>/tasks/<task>/task.json and task.updates. The exit status the
+// runner's wrapper writes is the run's meta directory's exit_status (files) or
+// <work_dir>/meta/slaves/<agent>/exit_statuses/<run> (journal: no directory per task). When a terminal update is acknowledged the run's checkpoints go (the sandbox stays)
 // and the task is kept, bounded, as completed for /state.
 // Agent restart: checkpointed tasks are recovered; a task whose process is still running is
 // re-adopted (watched until it ends, its exit status read from exit_status); one whose process
@@ -46,6 +46,8 @@ const log = logger("tasks.ts");
 
 /** Completed tasks kept for /state (Mesos keeps a bounded history too). */
 export const COMPLETED_TASKS_MAX = 1000;
+/** Commands spawned per event-loop turn in a burst of launches (journal only). */
+const STARTS_PER_TURN = 32;
 /** Statuses kept per task (its history in /state). */
 const STATUSES_PER_TASK_MAX = 16;
 
@@ -107,6 +109,9 @@ export class AgentTasks {
   private journal: Journal | null = null;
   /** The agent whose checkpoints these are (the registered one, or the one recovered). */
   private meta_agent: string | null = null;
+  /** Launches whose checkpoints are durable, waiting to be spawned (journal only). */
+  private readonly starting: Task[] = [];
+  private status_dir: string | null = null;
 
   constructor(private readonly options: AgentTasksOptions) {
     this.clock = options.clock ?? systemClock;
@@ -135,6 +140,18 @@ export class AgentTasks {
   private frameworkLocation(framework_id: string): string {
     if (this.journaled) return JSON.stringify(["framework", framework_id]);
     return join(this.options.work_dir, "meta", "slaves", this.agentId().value, "frameworks", framework_id, "framework.json");
+  }
+
+  /** Where the runner's wrapper records how the task's command ended. */
+  private statusFile(task: Task): string {
+    if (this.journaled) return join(this.options.work_dir, "meta", "slaves", this.meta_agent ?? "", "exit_statuses", task.run_id);
+    return join(task.meta_dir, "exit_status");
+  }
+
+  /** The run's checkpoints outside the store go (journal: the exit status; files: the run's meta directory). */
+  private removeRun(task: Task): void {
+    if (!this.journaled) return rmSync(task.meta_dir, { recursive: true, force: true });
+    if (task.run_id !== "") rmSync(this.statusFile(task), { force: true });
   }
 
   private taskLocation(task: Task, file: "task.json" | "task.updates"): string {
@@ -291,13 +308,13 @@ export class AgentTasks {
         this.store().write(this.taskLocation(task, "task.json"), null);
         this.store().write(this.taskLocation(task, "task.updates"), null);
       }
-      rmSync(meta_dir, { recursive: true, force: true });
+      this.removeRun(task);
       return;
     }
     this.framework(info).tasks.set(task.task.task_id.value, task);
     if (stream !== null) this.updates.recover(stream, this.taskLocation(task, "task.updates"));
     if (terminal) return;
-    const status_file = join(meta_dir, "exit_status");
+    const status_file = this.statusFile(task);
     if (task.pid !== null && isRunning(task.pid, task.start_time)) {
       log.info(`Re-adopting task ${task.task.task_id.value} of framework ${checkpoint.framework_id} (process group ${task.pid})`);
       this.watch(task, adopt(task.pid, task.start_time, status_file, this.options.poll_ms));
@@ -350,26 +367,50 @@ export class AgentTasks {
     try {
       this.store().write(this.frameworkLocation(framework_id), info);
       this.store().write(this.taskLocation(record, "task.json"), checkpointOf(record));
-      if (this.journaled) mkdirSync(meta_dir, { recursive: true }); // for the wrapper's exit_status
+      if (this.journaled) this.statusDirectory(); // for the wrapper's exit status
     } catch (error) {
       framework.tasks.delete(task_id);
       log.error(`Failed to checkpoint task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.refuse(framework, record, "TASK_FAILED", "REASON_CONTAINER_LAUNCH_FAILED", `Failed to checkpoint the task: ${(error as Error).message}`);
     }
     // Spawned once the task's checkpoint is durable (a restarted agent knows every process it started).
-    this.store().whenDurable(() => this.start(record));
+    this.store().whenDurable(() => this.queueStart(record));
+  }
+
+  /**
+   * With the journal, a burst of launches is spawned STARTS_PER_TURN at a time, a turn each, so
+   * that the first ones' updates are committed and sent while the rest are still spawning.
+   */
+  private queueStart(record: Task): void {
+    if (!this.journaled) return this.start(record);
+    this.starting.push(record);
+    if (this.starting.length === 1) setImmediate(() => this.drainStarts());
+  }
+
+  private drainStarts(): void {
+    const batch = this.starting.splice(0, STARTS_PER_TURN);
+    for (const record of batch) this.start(record);
+    if (this.starting.length > 0) setImmediate(() => this.drainStarts());
+  }
+
+  /** Makes the journal's exit status directory (once per agent). */
+  private statusDirectory(): void {
+    const dir = join(this.options.work_dir, "meta", "slaves", this.meta_agent ?? "", "exit_statuses");
+    if (this.status_dir === dir) return;
+    mkdirSync(dir, { recursive: true });
+    this.status_dir = dir;
   }
 
   private start(record: Task): void {
     if (this.stopped || record.killing !== null || record.state !== "TASK_STAGING") return; // killed (or stopping) before it started
-    const { framework_id, task, meta_dir } = record;
+    const { framework_id, task } = record;
     const task_id = task.task_id.value;
     const agent_id = this.agentId().value;
     const argv = commandArgv(task.command)!;
     let process: TaskProcess;
     try {
       const env = taskEnvironment(task.command, { sandbox: record.sandbox, task_id, framework_id, agent_id });
-      process = launch(argv, record.sandbox, env, join(meta_dir, "exit_status"));
+      process = launch(argv, record.sandbox, env, this.statusFile(record));
     } catch (error) {
       log.warning(`Failed to launch task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.status(record, "TASK_FAILED", "SOURCE_AGENT", { reason: "REASON_CONTAINER_LAUNCH_FAILED", message: `Failed to launch the command: ${(error as Error).message}` });
@@ -514,11 +555,11 @@ export class AgentTasks {
     framework.tasks.delete(task_id);
     this.remember(framework.info, task);
     if (this.journaled) this.store().write(this.taskLocation(task, "task.json"), null);
-    rmSync(task.meta_dir, { recursive: true, force: true });
+    this.removeRun(task);
     if (framework.tasks.size === 0) {
       this.frameworks.delete(framework_id);
       if (this.journaled) this.store().write(this.frameworkLocation(framework_id), null);
-      rmSync(join(task.meta_dir, "..", "..", "..", ".."), { recursive: true, force: true });
+      else rmSync(join(task.meta_dir, "..", "..", "..", ".."), { recursive: true, force: true });
     }
   }
 
