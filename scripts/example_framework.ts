@@ -6,7 +6,7 @@
 // (a master failover) re-subscribes with the framework id; tasks in flight are reconciled.
 // Flags: --master=HOST:PORT[,HOST:PORT...] (default 127.0.0.1:5050, any masters: a lost leader
 // sends the next subscription back to them in turn), --tasks=N (10), --cmd=CMD
-// ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600, --max-per-agent=2048 (tasks
+// ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600, --max-per-agent=1024 (tasks
 // launched and not yet terminal on one agent: an agent holds at most 4,096). Calls are not
 // awaited one by one: ACCEPT, DECLINE and ACKNOWLEDGE go out as events arrive, many in flight
 // (bounded), so the event stream is never held up behind a round trip. Exits 0 when every task
@@ -19,7 +19,7 @@ const CPUS = Number(arg("cpus", "0.1"));
 const MEM = Number(arg("mem", "32"));
 const NAME = arg("name", "example-framework");
 const TIMEOUT_MS = Number(arg("timeout-s", "600")) * 1000;
-const MAX_PER_AGENT = Number(arg("max-per-agent", "2048"));
+const MAX_PER_AGENT = Number(arg("max-per-agent", "1024"));
 const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR"]);
 
 type Json = Record<string, any>;

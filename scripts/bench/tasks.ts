@@ -3,7 +3,9 @@
 // scheduler HTTP API only) launching --tasks=10000 `true` tasks as fast as offers allow. It
 // prints tasks/s from the first launch to the last TASK_FINISHED acknowledged, and the p50/p99
 // latency from launch to TASK_RUNNING, then as its last line one JSON object of figures.
-// Target: ≥ 500 tasks/s. Flags: --tasks=N, --cmd=CMD (true), --agents=2.
+// Target: ≥ 500 tasks/s. Flags: --tasks=N, --cmd=CMD (true), --agents=2, --max-per-agent=N (the
+// framework's bound on unfinished tasks per agent), --profile=DIR (each master and agent writes
+// a CPU profile, in markdown, to DIR when it stops).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +18,8 @@ const arg = (name: string, fallback: string) => process.argv.find((a) => a.start
 const TASKS = Number(arg("tasks", "10000"));
 const CMD = arg("cmd", "true");
 const AGENTS = Number(arg("agents", "2"));
+const MAX_PER_AGENT = arg("max-per-agent", "1024");
+const PROFILE = arg("profile", "");
 const TARGET_TASKS_PER_S = 500;
 const READY_MS = 60_000;
 
@@ -33,7 +37,8 @@ async function startCluster(base: string): Promise<{ servers: Server[]; leader_p
   const ports = await freePorts(3 + AGENTS);
   const masters = ports.slice(0, 3);
   const list = masters.map((p) => `127.0.0.1:${p}`).join(",");
-  const env = { PATH: process.env.PATH ?? "" };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
+  if (PROFILE !== "") env.BUN_OPTIONS = `--cpu-prof-md --cpu-prof-dir=${PROFILE}`;
   const servers = masters.map((port, i) => spawnServer([BINARY, "master", `--zk=zk://${zk.connect}/mesos`, "--quorum=2", `--masters=${list}`,
     `--work_dir=${join(base, `master-${i}`)}`, "--ip=127.0.0.1", `--port=${port}`, "--hostname=127.0.0.1", "--allocation_interval=100ms"],
   { cwd: base, env, log_path: join(base, `master-${i}.log`) }));
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
   try {
     // Started at a standby on purpose: the framework follows the 307 to the leader.
     const framework = Bun.spawn([process.execPath, join(ROOT, "scripts", "example_framework.ts"), `--master=127.0.0.1:${standby_port}`,
-      `--tasks=${TASKS}`, `--cmd=${CMD}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600"], { stdout: "pipe", stderr: "pipe" });
+      `--tasks=${TASKS}`, `--cmd=${CMD}`, `--max-per-agent=${MAX_PER_AGENT}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600"], { stdout: "pipe", stderr: "pipe" });
     const [out, err, status] = await Promise.all([new Response(framework.stdout).text(), new Response(framework.stderr).text(), framework.exited]);
     output = out;
     if (status !== 0) throw new Error(`the framework exited ${status}: ${err.slice(-1500)}`);
