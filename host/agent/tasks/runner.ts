@@ -12,7 +12,10 @@ import type { TaskInfo } from "../task_protocol.ts";
 
 // `trap : TERM` keeps the wrapper alive through the group's SIGTERM (the command still gets it, with
 // the default disposition, since traps are not inherited) so it can record how the command ended.
-const WRAPPER = 'trap : TERM INT HUP; f=$1; shift; "$@"; s=$?; echo $s > "$f.tmp" && mv -f "$f.tmp" "$f"; exit $s';
+// The status is written in place (no temporary file and `mv`, which cost a process per task): the
+// file is read only once the wrapper is gone (recordedExit), when the write is complete; a wrapper
+// killed mid-write leaves no number, read as an unknown status, as a wrapper killed earlier does.
+const WRAPPER = 'trap : TERM INT HUP; f=$1; shift; "$@"; s=$?; echo $s > "$f"; exit $s';
 
 export function sandboxPath(work_dir: string, agent_id: string, framework_id: string, task_id: string, run_id: string): string {
   return join(work_dir, "slaves", agent_id, "frameworks", framework_id, "executors", task_id, "runs", run_id);
