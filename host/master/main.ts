@@ -11,6 +11,7 @@ import { MESSAGE_MAX_BYTES } from "../codec/index.ts";
 import { PEER_PATH, type PeerSocketData, peerSocketLimits } from "../net/transport.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
 import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
+import { openFilesLimit, openFilesWarning } from "../limits.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import { resolveAdvertised } from "../net/advertise.ts";
 import { MASTER_FLAGS, type MasterFlags, parseMasterFlags } from "./flags.ts";
@@ -49,6 +50,8 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   const peers = new PeerLinks();
   const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master));
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
+  const files_warning = openFilesWarning(openFilesLimit());
+  if (files_warning !== null) log.warning(files_warning);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   if (flags.zk !== undefined) {
     const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal);
