@@ -3,9 +3,10 @@
 // restarted agent that finds it re-registers as itself. It is written to a temporary file,
 // fsynced, renamed over the old one and the directory fsynced, so a crash leaves either the
 // old file or the new one, never a torn one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SlaveInfo } from "../registry/types.ts";
+import { writeJsonAtomic } from "./tasks/checkpoint.ts";
 
 export interface SlaveMeta {
   id: string;
@@ -40,24 +41,7 @@ export function readSlaveMeta(work_dir: string): SlaveMeta | null {
 
 /** Writes the identity durably (see the header); throws on any I/O failure. */
 export function writeSlaveMeta(work_dir: string, meta: SlaveMeta): void {
-  const dir = join(work_dir, "meta");
-  mkdirSync(dir, { recursive: true });
-  const path = metaPath(work_dir);
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, "w", 0o644);
-  try {
-    writeSync(fd, JSON.stringify(meta, null, 2) + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const dirFd = openSync(dir, "r");
-  try {
-    fsyncSync(dirFd); // makes the rename itself durable
-  } finally {
-    closeSync(dirFd);
-  }
+  writeJsonAtomic(metaPath(work_dir), meta, 2);
 }
 
 /**

@@ -1,7 +1,8 @@
 // Proves the frameworks service on a fake clock with a TaskService double: ids <master id>-NNNN, SUBSCRIBED then HEARTBEATs, refusals as ERROR, failover of a connected framework, failover_timeout removal (and its cancellation by a re-subscription), recovered frameworks, TEARDOWN, completed bounds, metrics, bounded streams and RecordIO.
 import { describe, expect, test } from "bun:test";
 import { HttpEventStream } from "../../host/master/frameworks/event_stream.ts";
-import { validateFrameworkInfo, validateRole } from "../../host/master/frameworks/framework_info.ts";
+import { validateFrameworkInfo } from "../../host/master/frameworks/framework_info.ts";
+import { validateRole } from "../../host/master/weights.ts";
 import { Frameworks } from "../../host/master/frameworks/frameworks.ts";
 import { encodeRecord, RecordIODecoder } from "../../host/master/frameworks/recordio.ts";
 import { makeMasterInfo } from "../../host/master/info.ts";

@@ -2,6 +2,7 @@
 // framework::validate, common/roles.cpp, common/validation.cpp's validateID) with its error
 // texts, the roles a framework subscribes with (MULTI_ROLE: info.roles, else [info.role]), its
 // capabilities, and the fields a re-subscription may not change (preserveImmutableFields).
+import { validateRole } from "../weights.ts";
 import type { Framework } from "./types.ts";
 
 export type FrameworkInfo = Framework["info"];
@@ -10,7 +11,6 @@ export type FrameworkInfo = Framework["info"];
 const ID_BYTES_MAX = 255;
 /** Largest failover_timeout Duration::create accepts: int64 nanoseconds. */
 const FAILOVER_TIMEOUT_SECONDS_MAX = 9_223_372_036;
-const ROLE_INVALID = /[\x09\x0a\x0b\x0c\x0d\x20\x7f]/;
 
 export function hasCapability(info: FrameworkInfo, type: string): boolean {
   return (info.capabilities ?? []).some((c) => c?.type === type);
@@ -24,20 +24,6 @@ export function rolesOf(info: FrameworkInfo): string[] {
 /** Mesos's `stringify(set)`. */
 export const setText = (items: Iterable<string>) => `{ ${[...items].join(", ")} }`;
 
-export function validateRole(role: string): string | null {
-  if (role === "*") return null;
-  if (role.startsWith("/")) return `Role '${role}' cannot start with a slash`;
-  if (role.endsWith("/")) return `Role '${role}' cannot end with a slash`;
-  if (role.includes("//")) return `Role '${role}' cannot contain two adjacent slashes`;
-  const components = role.split("/").filter((c) => c !== "");
-  if (components.length === 0) return "Role names cannot be the empty string";
-  for (const component of components) {
-    if (component === "." || component === ".." || component === "*") return `Role '${role}' cannot include '${component}' as a component`;
-    if (component.startsWith("-")) return `Role component '${component}' is invalid because it starts with a dash`;
-    if (ROLE_INVALID.test(component)) return `Role component '${component}' is invalid because it contains backspace or whitespace`;
-  }
-  return null;
-}
 
 export function validateId(id: string): string | null {
   if (id === "") return "ID must not be empty";
