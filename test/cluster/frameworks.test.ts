@@ -1,33 +1,23 @@
 // Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks.
-import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
-import { Cluster, getJson, until } from "../helpers/agents.ts";
+import { getJson, until } from "../helpers/agents.ts";
 import { run } from "../helpers/process.ts";
 import { SchedulerClient } from "../helpers/scheduler.ts";
-import { groupProcesses, killTaskGroups, sandboxFile, type TaskCluster, taskCluster, taskGroup } from "../helpers/task_cluster.ts";
+import { groupProcesses, sandboxFile, type TaskCluster, taskCluster, taskGroup, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(60_000);
 
 const zk = useZooKeeper();
-let cluster: Cluster;
-let tc: TaskCluster | null = null;
-const clients: SchedulerClient[] = [];
-beforeEach(() => {
-  cluster = new Cluster();
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  if (tc !== null) killTaskGroups(tc.agents);
-  tc = null;
-  await cluster.destroy();
-});
+const t = useTaskClusters();
+let tc: TaskCluster;
 
 /** The cluster, and a framework subscribed at a standby master. */
 async function subscribed(options: { capabilities?: string[] } = {}): Promise<{ tc: TaskCluster; client: SchedulerClient }> {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const client = new SchedulerClient({ masters: [tc.standby, ...tc.masters], name: "e2e", failover_timeout: 60, ...options });
-  clients.push(client);
+  t.clients.push(client);
   await client.subscribe();
   return { tc, client };
 }
@@ -82,7 +72,7 @@ test("sleep 60 then KILL: TASK_KILLED, and the task's processes are gone", async
 });
 
 test("the example framework at a standby runs 20 tasks to 20/20 finished", async () => {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const root = join(import.meta.dir, "..", "..");
   const started = Date.now();
   const result = await run(["npm", "run", "--silent", "example:framework", "--", `--master=${tc.standby}`, "--tasks", "20", "--cmd", "echo hi", "--timeout-s=40"],

@@ -1,37 +1,27 @@
 // Proves frameworks keep track of their tasks through faults on three real masters (ZooKeeper) and two real agents (mesos-spec §5.2, §5.5, §6.5): a hung agent's running tasks are TASK_UNREACHABLE to a PARTITION_AWARE framework and TASK_LOST to another, and RUNNING again on reconciliation once it re-registers; after the leader's SIGKILL a framework re-subscribes with its id, reconciles its running tasks and sees them finish, and no acknowledged update comes back.
-import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Cluster, masterAt, until } from "../helpers/agents.ts";
+import { masterAt, until } from "../helpers/agents.ts";
 import { start } from "../helpers/process.ts";
 import { type Acknowledged, SchedulerClient } from "../helpers/scheduler.ts";
-import { killTaskGroups, sandboxFile, type TaskCluster, taskCluster } from "../helpers/task_cluster.ts";
+import { sandboxFile, type TaskCluster, taskCluster, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
 
 setDefaultTimeout(60_000);
 
 const zk = useZooKeeper();
-let cluster: Cluster;
-let tc: TaskCluster | null = null;
-const clients: SchedulerClient[] = [];
-beforeEach(() => {
-  cluster = new Cluster();
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  if (tc !== null) killTaskGroups(tc.agents);
-  tc = null;
-  await cluster.destroy();
-});
+const t = useTaskClusters();
+let tc: TaskCluster;
 
 function client(tc: TaskCluster, name: string, capabilities: string[] = []): SchedulerClient {
   const c = new SchedulerClient({ masters: [tc.standby, ...tc.masters], name, capabilities, failover_timeout: 60 });
-  clients.push(c);
+  t.clients.push(c);
   return c;
 }
 
 test("a hung agent: its running task is TASK_UNREACHABLE (PARTITION_AWARE) or TASK_LOST (not); once healed it re-registers and reconciles as TASK_RUNNING", async () => {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const [agent, agent_id] = [tc.agents[0]!, tc.agent_ids[0]!];
   const aware = client(tc, "aware", ["PARTITION_AWARE"]);
   const plain = client(tc, "plain");
@@ -69,11 +59,11 @@ test("a hung agent: its running task is TASK_UNREACHABLE (PARTITION_AWARE) or TA
 });
 
 test("SIGKILL of the leader mid-run: the framework re-subscribes with its id, reconciles its running tasks, sees them finish; no acknowledged update comes back", async () => {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const c = client(tc, "failover", ["PARTITION_AWARE"]);
   const first = await c.subscribe();
   const framework_id = c.framework_id!;
-  const go = join(mkdtempSync(join(cluster.dir, "go-")), "go");
+  const go = join(mkdtempSync(join(t.cluster.dir, "go-")), "go");
   const cmd = `while [ ! -e ${go} ]; do sleep 0.1; done; echo done`;
   const offers = await c.offersFrom(2);
   const tasks: string[] = [];
@@ -85,8 +75,8 @@ test("SIGKILL of the leader mid-run: the framework re-subscribes with its id, re
   await Promise.all(tasks.map((t) => c.expectStates(t, ["TASK_STARTING", "TASK_RUNNING"])));
   expect(c.acknowledged.length).toBe(8);
   // A 202 promises no more than the leader's receipt: wait until the agents have them too.
-  const agentOf = (i: number) => tc!.agents[Math.floor(i / 2)]!;
-  const acknowledgedAt = async (i: number) => await tc!.agents[i]!.metric("slave/status_updates_acknowledged");
+  const agentOf = (i: number) => tc.agents[Math.floor(i / 2)]!;
+  const acknowledgedAt = async (i: number) => await tc.agents[i]!.metric("slave/status_updates_acknowledged");
   await until(async () => (await acknowledgedAt(0)) === 4 && (await acknowledgedAt(1)) === 4, "every acknowledgement at the agents");
   const before: Acknowledged[] = [...c.acknowledged];
   const events_before = c.events.length;
@@ -140,15 +130,15 @@ test("SIGKILL of the leader mid-run: the framework re-subscribes with its id, re
 });
 
 test("a task that ends while there is no leader: its TASK_FAILED reaches the framework once it re-subscribes (the agent retries it)", async () => {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const c = client(tc, "no-leader", ["PARTITION_AWARE"]);
   await c.subscribe();
-  const go = join(mkdtempSync(join(cluster.dir, "go-")), "go");
+  const go = join(mkdtempSync(join(t.cluster.dir, "go-")), "go");
   await c.launch(await c.offerOn(tc.agent_ids[0]!), { t: `while [ ! -e ${go} ]; do sleep 0.1; done; exit 7` });
   await c.expectStates("t", ["TASK_STARTING", "TASK_RUNNING"]);
   await tc.ensemble.kill(tc.leader);
   writeFileSync(go, ""); // the task fails while the agent has no master
-  await until(() => tc!.agents[0]!.running.stderr().includes("Re-registered with master"), "the agent re-registered with the new leader");
+  await until(() => tc.agents[0]!.running.stderr().includes("Re-registered with master"), "the agent re-registered with the new leader");
   await c.subscribe(30_000);
   // The agent's first send reached the new leader before the framework was back (dropped, as in
   // Mesos); its retry (10 s) is forwarded on the new stream, which must have stayed open.
@@ -156,20 +146,20 @@ test("a task that ends while there is no leader: its TASK_FAILED reaches the fra
   expect(failed).toMatchObject({ source: "SOURCE_EXECUTOR", message: "Command exited with status 7", agent_id: { value: tc.agent_ids[0] } });
   await c.acknowledge(failed);
   expect(c.statuses("t").filter((s) => s.uuid !== undefined).map((s) => s.state)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED"]);
-  await until(async () => (await tc!.agents[0]!.metric("slave/status_updates_acknowledged")) === 3, "the acknowledgements at the agent");
+  await until(async () => (await tc.agents[0]!.metric("slave/status_updates_acknowledged")) === 3, "the acknowledgements at the agent");
   const leader = masterAt(Number(c.master.split(":")[1]), tc.ensemble.masters.find((m) => `127.0.0.1:${m.port}` === c.master)!.running!);
   const framework = (await leader.state()).frameworks.find((f: any) => f.id === c.framework_id);
   expect(framework.completed_tasks.map((t: any) => `${t.id}:${t.state}`)).toEqual(["t:TASK_FAILED"]);
 });
 
 test("the example framework lives through the leader's SIGKILL: it re-subscribes with its id and still finishes every task", async () => {
-  tc = await taskCluster(cluster, zk.connect);
+  tc = await taskCluster(t.cluster, zk.connect);
   const root = join(import.meta.dir, "..", "..");
-  const go = join(mkdtempSync(join(cluster.dir, "go-")), "go");
+  const go = join(mkdtempSync(join(t.cluster.dir, "go-")), "go");
   // bun itself (not npm run): the pid the cleanup kills is the framework's.
   const example = start([process.execPath, join(root, "scripts", "example_framework.ts"), `--master=${tc.standby}`, "--tasks", "6", "--cmd",
     `while [ ! -e ${go} ]; do sleep 0.1; done; echo hi`, "--timeout-s=45"], { cwd: root });
-  cluster.track(example);
+  t.cluster.track(example);
   const leader = tc.leaderProcess();
   await until(async () => (await leader.metric("master/tasks_running")) === 6, "six tasks running", 30_000);
   await tc.ensemble.kill(tc.leader);

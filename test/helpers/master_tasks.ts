@@ -3,23 +3,14 @@
 // event streams record what they are sent.
 import type { JsonObject, TaskStatus } from "../../host/agent/task_protocol.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
-import type { EventStream, Framework, SchedulerEvent } from "../../host/master/frameworks/types.ts";
+import type { Framework, SchedulerEvent } from "../../host/master/frameworks/types.ts";
+import { FakeStream } from "./frameworks.ts";
 import { Tasks } from "../../host/master/tasks.ts";
 import type { Operation } from "../../host/registry/types.ts";
 import { agentsFixture, FakeConnection, type Fixture, registerMessage, settle } from "./master_agents.ts";
 
-export class RecordingStream implements EventStream {
-  readonly stream_id = crypto.randomUUID();
-  events: SchedulerEvent[] = [];
-  closed = false;
-  send(event: SchedulerEvent): boolean {
-    if (this.closed) return false;
-    this.events.push(event);
-    return true;
-  }
-  close(): void {
-    this.closed = true;
-  }
+/** A framework's stream that keeps every event, with a filter by type. */
+export class RecordingStream extends FakeStream {
   of(type: string): SchedulerEvent[] {
     return this.events.filter((e) => e.type === type);
   }

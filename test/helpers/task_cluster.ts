@@ -4,9 +4,11 @@
 // agent, as in Mesos) read from the agents' logs so that cleanup can kill them too.
 import { Glob } from "bun";
 import { readFileSync } from "node:fs";
-import { type AgentProcess, type Cluster, FAST_HEALTH, type MasterProcess, masterAt, until } from "./agents.ts";
+import { afterEach, beforeEach } from "bun:test";
+import { type AgentProcess, Cluster, FAST_HEALTH, type MasterProcess, masterAt, until } from "./agents.ts";
 import { Ensemble } from "./ensemble.ts";
 import { run } from "./process.ts";
+import type { SchedulerClient } from "./scheduler.ts";
 
 export const TASK_MASTER_FLAGS = [...FAST_HEALTH, "--allocation_interval=100ms"];
 
@@ -23,6 +25,26 @@ export interface TaskCluster {
 }
 
 let clusters = 0;
+/** Task clusters of the running test: their task process groups are killed after it. */
+const live: TaskCluster[] = [];
+
+/**
+ * A file's per-test set-up and clean-up: a fresh Cluster before each test; after it, the
+ * scheduler clients pushed to `clients` closed, the task process groups of every task cluster
+ * killed (they outlive a killed agent), and every process of the cluster stopped.
+ */
+export function useTaskClusters(): { readonly cluster: Cluster; clients: SchedulerClient[] } {
+  const context = { cluster: null as unknown as Cluster, clients: [] as SchedulerClient[] };
+  beforeEach(() => {
+    context.cluster = new Cluster();
+  });
+  afterEach(async () => {
+    await Promise.all(context.clients.splice(0).map((c) => c.close()));
+    for (const tc of live.splice(0)) killTaskGroups(tc.agents);
+    await context.cluster.destroy();
+  });
+  return context;
+}
 
 /** Three masters (quorum 2) and two agents registered with the leader. */
 export async function taskCluster(cluster: Cluster, zk_connect: string, extra: string[] = []): Promise<TaskCluster> {
@@ -36,10 +58,12 @@ export async function taskCluster(cluster: Cluster, zk_connect: string, extra: s
   const master = masterAt(ensemble.masters[leader]!.port, ensemble.masters[leader]!.running!);
   await until(async () => (await master.agentIds()).length === 2, "both agents at the leader");
   const masters = ensemble.masters.map((m) => `127.0.0.1:${m.port}`);
-  return {
+  const tc: TaskCluster = {
     ensemble, masters, leader, standby: masters[(leader + 1) % 3]!, agents, agent_ids,
     leaderProcess: () => master,
   };
+  live.push(tc);
+  return tc;
 }
 
 /** The task's stdout in the agent's sandbox (slaves/<aid>/frameworks/<fid>/executors/<tid>/runs/<run>/stdout), or null. */
