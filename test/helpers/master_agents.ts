@@ -6,6 +6,8 @@ import { Metrics } from "../../host/metrics.ts";
 import type { AgentConnection } from "../../host/master/agent_types.ts";
 import { Agents } from "../../host/master/agents.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
+import { makeMasterInfo } from "../../host/master/info.ts";
+import { Master, type MasterOptions } from "../../host/master/master.ts";
 import type { AgentClock } from "../../host/master/rate_limiter.ts";
 import { Registrar } from "../../host/master/registrar.ts";
 import { MemoryStorage } from "../../host/registry/storage.ts";
@@ -144,4 +146,21 @@ export async function agentsFixture(argv: string[] = [], before: Operation[] = [
       };
     },
   };
+}
+
+/**
+ * An in-process Master on the in-memory registry (or `options.storage`), elected and
+ * recovered, with agent 0 registered over a FakeConnection; `track` collects it for stop().
+ */
+export async function leaderWithAgent(argv: string[], options: Partial<MasterOptions>, track: Master[]) {
+  const result = parseMasterFlags(["--registry=in_memory", "--ip=127.0.0.1", ...argv], {});
+  if (result.kind !== "flags") throw new Error("flags expected");
+  const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), ...options });
+  track.push(master);
+  master.detected(master.info);
+  for (let i = 0; i < 400 && !master.agents.ready(); i++) await Bun.sleep(5);
+  const conn = new FakeConnection();
+  master.agents.receive(conn, registerMessage(0));
+  await settle();
+  return { master, conn, agent_id: `${master.info.id}-S0` };
 }

@@ -1,14 +1,12 @@
 // Proves the JSON shapes of /slaves (and ?slave_id=), /state's agent fields, /state-summary and the v1 GET_AGENTS, DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT and MARK_AGENT_GONE calls on a recovered leader with registered and recovered agents.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
-import { parseMasterFlags } from "../../host/master/flags.ts";
-import { makeMasterInfo } from "../../host/master/info.ts";
 import { Master } from "../../host/master/master.ts";
 import { MemoryStorage } from "../../host/registry/storage.ts";
 import { Registrar } from "../../host/master/registrar.ts";
 import { Metrics } from "../../host/metrics.ts";
 import type { SlaveInfo } from "../../host/registry/types.ts";
-import { FakeClock, FakeConnection, registerMessage, settle, slaveInfo } from "../helpers/master_agents.ts";
+import { FakeClock, leaderWithAgent, slaveInfo } from "../helpers/master_agents.ts";
 
 const masters: Master[] = [];
 afterEach(() => masters.splice(0).forEach((m) => m.stop()));
@@ -20,16 +18,7 @@ async function leaderWithAgents() {
   await seed.recover({ id: "OLD" });
   await seed.apply({ type: "ADMIT_SLAVE", info: { ...slaveInfo(9), id: { value: "OLD-S9" } } as SlaveInfo });
   seed.stop();
-  const result = parseMasterFlags(["--registry=in_memory", "--ip=127.0.0.1", "--cluster=prod"], {});
-  if (result.kind !== "flags") throw new Error("flags expected");
-  const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), storage, agent_clock: new FakeClock() });
-  masters.push(master);
-  master.detected(master.info);
-  for (let i = 0; i < 400 && !master.agents.ready(); i++) await Bun.sleep(5);
-  const conn = new FakeConnection();
-  master.agents.receive(conn, registerMessage(0));
-  await settle();
-  const id = `${master.info.id}-S0`;
+  const { master, conn, agent_id: id } = await leaderWithAgent(["--cluster=prod"], { storage, agent_clock: new FakeClock() }, masters);
   expect(master.agents.registered.has(id)).toBe(true);
   return { master, app: createApp(master), id, conn };
 }

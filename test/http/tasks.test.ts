@@ -1,10 +1,8 @@
 // Proves the task endpoints on an in-process leader: /tasks paging (limit, offset, order, framework_id, task_id), /roles, /state frameworks[].tasks and /state-summary counts, the operator API's GET_TASKS, GET_ROLES and GET_STATE, and the task and resource metrics.
 import { afterEach, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
-import { parseMasterFlags } from "../../host/master/flags.ts";
-import { makeMasterInfo } from "../../host/master/info.ts";
 import { Master } from "../../host/master/master.ts";
-import { FakeClock, FakeConnection, registerMessage, settle } from "../helpers/master_agents.ts";
+import { FakeClock, leaderWithAgent } from "../helpers/master_agents.ts";
 import { launch, RecordingStream, taskInfo, uuid } from "../helpers/master_tasks.ts";
 
 const masters: Master[] = [];
@@ -12,17 +10,8 @@ afterEach(() => masters.splice(0).forEach((m) => m.stop()));
 
 /** A leader with one agent and one subscribed framework that launched `n` tasks (RUNNING), in one role with weight 2. */
 async function leaderWithTasks(n: number) {
-  const result = parseMasterFlags(["--registry=in_memory", "--ip=127.0.0.1", "--weights=web=2"], {});
-  if (result.kind !== "flags") throw new Error("flags expected");
   const clock = new FakeClock();
-  const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), agent_clock: clock, framework_clock: clock });
-  masters.push(master);
-  master.detected(master.info);
-  for (let i = 0; i < 400 && !master.agents.ready(); i++) await Bun.sleep(5);
-  const conn = new FakeConnection();
-  master.agents.receive(conn, registerMessage(0));
-  await settle();
-  const agent_id = `${master.info.id}-S0`;
+  const { master, conn, agent_id } = await leaderWithAgent(["--weights=web=2"], { agent_clock: clock, framework_clock: clock }, masters);
   const stream = new RecordingStream();
   const framework = master.frameworks.subscribe({ name: "web", roles: ["web"], capabilities: [{ type: "MULTI_ROLE" }] } as never, [], stream)!;
   master.tasks.allocate();
