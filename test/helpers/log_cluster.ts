@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, freePort, requireBinary, run, type Running, start } from "./process.ts";
+import { BINARY, freePorts, requireBinary, run, type Running, start } from "./process.ts";
 
 export interface Ack {
   position: number;
@@ -20,12 +20,7 @@ export class LogCluster {
 
   /** With `zk`, replicas find each other through the ZooKeeper group instead of --peers. */
   static async create(size = 3, quorum = 2, zk?: { servers: string; znode: string }): Promise<LogCluster> {
-    const ports: number[] = [];
-    while (ports.length < size) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    return new LogCluster(ports, quorum, zk);
+    return new LogCluster(await freePorts(size), quorum, zk);
   }
 
   path(i: number): string {

@@ -1,6 +1,5 @@
 // Real processes of the built binary on loopback: start, wait for health, collect stderr.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,18 +12,7 @@ export function requireBinary(): string {
   return BINARY;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, freePorts } from "../../scripts/bench/systems/ports.ts";
 
 export interface Running {
   pid: number;

@@ -9,7 +9,7 @@ import { clusterName } from "../../host/net/cluster.ts";
 import type { LearnedEntry } from "../../host/core.ts";
 import { Metrics } from "../../host/metrics.ts";
 import { servePeerLinks } from "../../host/log/serve.ts";
-import { freePort } from "./process.ts";
+import { freePorts } from "./process.ts";
 
 interface Replica {
   log: ReplicatedLog;
@@ -23,12 +23,7 @@ export class RegistryLogs {
   private constructor(readonly ports: number[], readonly quorum: number) {}
 
   static async create(size: number, quorum: number): Promise<RegistryLogs> {
-    const ports: number[] = [];
-    while (ports.length < size) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    return new RegistryLogs(ports, quorum);
+    return new RegistryLogs(await freePorts(size), quorum);
   }
 
   address(i: number): string {

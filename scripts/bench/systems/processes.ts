@@ -4,7 +4,7 @@
 // Servers are plain children of this process (no setsid): this is a script, not a bun test, so
 // no test runner kills them behind our back, and a terminal's Ctrl-C also reaches them.
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
-import { connect as tcpConnect, createServer } from "node:net";
+import { connect as tcpConnect } from "node:net";
 
 export interface Server {
   pid: number;
@@ -73,26 +73,7 @@ export function tail(log_path: string, chars = 3_000): string {
   return existsSync(log_path) ? readFileSync(log_path, "utf8").slice(-chars) : "(no log)";
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `count` distinct free ports (distinct even if the OS would hand one out twice). */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  for (let attempt = 0; attempt < count * 20 && ports.size < count; attempt++) ports.add(await freePort());
-  if (ports.size < count) throw new Error(`could not find ${count} free ports`);
-  return [...ports];
-}
+export { freePort, freePorts } from "./ports.ts";
 
 /**
  * Polls `ready` every interval_ms until it returns true or deadline_ms passes; `check` runs

@@ -1,0 +1,24 @@
+// Free loopback ports for benchmarks and tests, in a module with no side effects (processes.ts
+// installs exit and signal handlers when imported, which test processes must not get).
+import { createServer } from "node:net";
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `count` distinct free ports (distinct even if the OS would hand one out twice). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempt = 0; attempt < count * 20 && ports.size < count; attempt++) ports.add(await freePort());
+  if (ports.size < count) throw new Error(`could not find ${count} free ports`);
+  return [...ports];
+}
