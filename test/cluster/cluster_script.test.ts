@@ -3,7 +3,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { until } from "../helpers/log_cluster.ts";
-import { freePort, requireBinary, start } from "../helpers/process.ts";
+import { freePort, freePortBlock, requireBinary, start } from "../helpers/process.ts";
 
 setDefaultTimeout(90_000);
 
@@ -14,13 +14,18 @@ function alive(pattern: RegExp): number {
 
 test("npm run cluster: three masters, two agents and ZooKeeper, one leader, everything stopped on Ctrl-C", async () => {
   requireBinary();
-  const first = await freePort();
+  // The script numbers masters and agents from --port: that whole block must be free.
+  const first = await freePortBlock(6);
   const ports = [first, first + 1, first + 2];
   const agentPorts = [first + 4, first + 5];
-  const zkPort = await freePort();
+  let zkPort = await freePort();
+  while (zkPort >= first && zkPort < first + 6) zkPort = await freePort();
   const script = start([process.execPath, join(import.meta.dir, "..", "..", "scripts", "cluster.ts"), "--masters=3", "--agents=2", `--port=${first}`, `--zk-port=${zkPort}`]);
   try {
-    const line = await until(() => script.stdout().split("\n").find((l) => l.split(":LEADER").length === 2 && l.split(":standby").length === 3), "one leader and two standbys", 60_000);
+    const line = await until(() => script.stdout().split("\n").find((l) => l.split(":LEADER").length === 2 && l.split(":standby").length === 3), "one leader and two standbys", 60_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}; the script printed:\n${script.stdout().slice(-2000)}\n${script.stderr().slice(-2000)}`);
+      });
     for (const port of [...ports, ...agentPorts]) expect(script.stdout()).toContain(`http://127.0.0.1:${port}/`);
     expect(line).toMatch(new RegExp(`${ports.map((p) => `${p}:(LEADER|standby)`).join("  ")}`));
     const leader = Number(/(\d+):LEADER/.exec(line)![1]);

@@ -12,7 +12,7 @@ export function requireBinary(): string {
   return BINARY;
 }
 
-export { freePort, freePorts } from "../../scripts/bench/systems/ports.ts";
+export { freePort, freePortBlock, freePorts } from "../../scripts/bench/systems/ports.ts";
 
 export interface Running {
   pid: number;

@@ -22,3 +22,24 @@ export async function freePorts(count: number): Promise<number[]> {
   if (ports.size < count) throw new Error(`could not find ${count} free ports`);
   return [...ports];
 }
+
+/** True when `port` on 127.0.0.1 can be bound right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive ports that were all free a moment ago (for tools that number ports from a base). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base + count > 65536) continue;
+    let free = true;
+    for (let p = base + 1; p < base + count && free; p++) free = await bindable(p);
+    if (free) return base;
+  }
+  throw new Error(`could not find ${count} consecutive free ports`);
+}
