@@ -139,24 +139,27 @@ export function summaryAgentsJson(agents: Agents): unknown[] {
   });
 }
 
-/** GET_AGENTS (v1): registered agents as master.proto's Response.GetAgents.Agent, and recovered SlaveInfos. */
+/** master.proto's Response.GetAgents.Agent (GET_AGENTS, AGENT_ADDED). */
+export function v1AgentJson(agents: Agents, agent: Agent): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    agent_info: agent.info,
+    active: agent.active,
+    deactivated: agents.deactivated.has(agent.id),
+    version: agent.version,
+    pid: agent.pid,
+    registered_time: { nanoseconds: agent.registered_ms * 1e6 },
+  };
+  if (agent.reregistered_ms !== null) out.reregistered_time = { nanoseconds: agent.reregistered_ms * 1e6 };
+  const resources = resourcesOf(agent.info);
+  if (resources.length > 0) out.total_resources = resources;
+  if (agent.capabilities.length > 0) out.capabilities = agent.capabilities;
+  const drain = agents.draining.get(agent.id);
+  if (drain !== undefined) out.drain_info = drain;
+  return out;
+}
+
+/** GET_AGENTS (v1): registered agents, and recovered SlaveInfos. */
 export function getAgentsJson(agents: Agents): { agents: unknown[]; recovered_agents: unknown[] } {
-  const list = [...agents.registered.values()].map((agent) => {
-    const out: Record<string, unknown> = {
-      agent_info: agent.info,
-      active: agent.active,
-      deactivated: agents.deactivated.has(agent.id),
-      version: agent.version,
-      pid: agent.pid,
-      registered_time: { nanoseconds: agent.registered_ms * 1e6 },
-    };
-    if (agent.reregistered_ms !== null) out.reregistered_time = { nanoseconds: agent.reregistered_ms * 1e6 };
-    const resources = resourcesOf(agent.info);
-    if (resources.length > 0) out.total_resources = resources;
-    if (agent.capabilities.length > 0) out.capabilities = agent.capabilities;
-    const drain = agents.draining.get(agent.id);
-    if (drain !== undefined) out.drain_info = drain;
-    return out;
-  });
+  const list = [...agents.registered.values()].map((agent) => v1AgentJson(agents, agent));
   return { agents: list, recovered_agents: [...agents.recovered.values()] };
 }

@@ -15,6 +15,7 @@ import { type Agent, type AgentConnection, type AgentTaskHooks, canonical, COUNT
 import { resourceTotals } from "./agent_views.ts";
 import type { MasterFlags } from "./flags.ts";
 import { machineKey } from "./maintenance.ts";
+import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "./operator_events.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
 
 const log = logger("agents.ts");
@@ -58,6 +59,8 @@ export class Agents {
   private totals: ReturnType<typeof resourceTotals> | null = null;
   /** The task side (tasks.ts): told of agents added, deactivated and removed, and handed task messages. */
   tasks: AgentTaskHooks | null = null;
+  /** The operator event stream: AGENT_ADDED and AGENT_REMOVED. */
+  events: OperatorEventSink = NO_OPERATOR_EVENTS;
 
   constructor(readonly options: AgentsOptions) {
     this.clock = options.clock ?? REAL_CLOCK;
@@ -319,6 +322,7 @@ export class Agents {
     this.by_pid.set(agent.pid, agent.id);
     this.totals = null;
     this.bind(conn, agent);
+    this.events.agentAdded(agent);
     return agent;
   }
 
@@ -387,6 +391,7 @@ export class Agents {
     if (this.by_pid.get(agent.pid) === agent.id) this.by_pid.delete(agent.pid);
     this.health.remove(agent);
     this.totals = null;
+    this.events.agentRemoved(agent.id);
   }
 
   /**

@@ -25,11 +25,11 @@ const log = logger("main.ts");
 /** Largest HTTP request body the master reads (operator and scheduler JSON bodies are small). */
 const HTTP_BODY_BYTES_MAX = 8 << 20;
 /**
- * Routes whose answer may be a long-lived event stream (the scheduler API's SUBSCRIBE). Bun ends a
+ * Routes whose answer may be a long-lived event stream (SUBSCRIBE of the scheduler and operator APIs). Bun ends a
  * request idle for its idleTimeout (10 s by default), and such a stream is idle between events
  * (HEARTBEAT comes every 15 s): these requests get no idle timeout, as libprocess has none.
  */
-const STREAMING_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler"]);
+const STREAMING_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler", "/api/v1", "/master/api/v1"]);
 
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);

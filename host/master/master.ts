@@ -15,6 +15,11 @@ import { Agents } from "./agents.ts";
 import { Tasks } from "./tasks.ts";
 import type { AgentClock } from "./rate_limiter.ts";
 import { Frameworks } from "./frameworks/frameworks.ts";
+import { v1FrameworkJson } from "./frameworks/views.ts";
+import { v1AgentJson } from "./agent_views.ts";
+import { OperatorEvents } from "./operator_events.ts";
+import { getStateJson } from "./state.ts";
+import { v1TaskJson } from "./task_views.ts";
 
 const log = logger("master.ts");
 
@@ -32,7 +37,7 @@ export interface MasterOptions {
   agent_clock?: AgentClock;
   /** The frameworks service's clock (heartbeats, failover_timeout); tests use a fake one. */
   framework_clock?: AgentClock;
-  /** HEARTBEAT period of scheduler event streams (Mesos: 15 s); tests shorten it. */
+  /** HEARTBEAT period of scheduler and operator event streams (Mesos: 15 s); tests shorten it. */
   heartbeat_interval_ms?: number;
 }
 
@@ -50,6 +55,8 @@ export class Master {
   readonly frameworks: Frameworks;
   /** Offers, the allocator and tasks (host/master/tasks.ts): the frameworks' TaskService and the agents' task hooks. */
   readonly tasks: Tasks;
+  /** Operator API SUBSCRIBE streams (host/master/operator_events.ts). */
+  readonly operator_events: OperatorEvents;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;
@@ -99,6 +106,19 @@ export class Master {
     this.agents.tasks = this.tasks;
     this.frameworks.tasks = this.tasks;
     this.agents.whenReady(() => this.tasks.start());
+    this.operator_events = new OperatorEvents({
+      metrics: this.metrics,
+      max_subscribers: this.flags.max_operator_event_stream_subscribers,
+      ...(options.framework_clock ? { clock: options.framework_clock } : {}),
+      ...(options.heartbeat_interval_ms !== undefined ? { heartbeat_interval_ms: options.heartbeat_interval_ms } : {}),
+      views: {
+        state: () => getStateJson(this),
+        task: v1TaskJson,
+        agent: (agent) => v1AgentJson(this.agents, agent),
+        framework: (framework) => v1FrameworkJson(this.frameworks, framework),
+      },
+    });
+    this.agents.events = this.frameworks.events = this.tasks.events = this.operator_events;
   }
 
   elected(): boolean {
@@ -163,6 +183,7 @@ export class Master {
 
   /** Stops the master's timers (a clean shutdown). */
   stop(): void {
+    this.operator_events.stop();
     this.frameworks.stop();
     this.agents.stop();
     this.tasks.stop();

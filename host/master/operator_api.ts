@@ -6,6 +6,7 @@ import type { DurationInfo, MachineID, QuotaConfig, Schedule, WeightInfo } from 
 import { deactivateAgent, drainAgent, machinesDown, markAgentGone, reactivateAgent } from "./agent_operator.ts";
 import { getAgentsJson } from "./agent_views.ts";
 import { getRolesJson, getTasksJson } from "./task_views.ts";
+import { getStateJson } from "./state.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
 import type { Master } from "./master.ts";
@@ -132,9 +133,7 @@ const HANDLERS: Record<string, Handler> = {
   GET_TASKS: (master) => answer("GET_TASKS", getTasksJson(master.tasks)),
   GET_ROLES: (master) => answer("GET_ROLES", getRolesJson(master.tasks)),
   GET_EXECUTORS: () => answer("GET_EXECUTORS", {}),
-  GET_STATE: (master) => answer("GET_STATE", {
-    get_tasks: getTasksJson(master.tasks), get_executors: {}, get_frameworks: getFrameworksJson(master.frameworks), get_agents: getAgentsJson(master.agents),
-  }),
+  GET_STATE: (master) => answer("GET_STATE", getStateJson(master)),
   MARK_AGENT_GONE: (master, call) => markAgentGone(master.agents, call.slave_id!),
   DRAIN_AGENT: (master, call) => drainAgent(master.agents, call.slave_id!, call.max_grace_period, call.mark_gone ?? false),
   DEACTIVATE_AGENT: (master, call) => deactivateAgent(master.agents, call.slave_id!),

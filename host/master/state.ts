@@ -3,8 +3,16 @@
 import { buildInfo, MESOS_VERSION } from "../version.ts";
 import { MASTER_CAPABILITIES, type MasterInfo } from "./info.ts";
 import type { Master } from "./master.ts";
-import { agentJson, recoveredJson, SUMMARY_STATES, summaryAgentsJson } from "./agent_views.ts";
-import { frameworkJson, frameworksJson } from "./frameworks/views.ts";
+import { agentJson, getAgentsJson, recoveredJson, SUMMARY_STATES, summaryAgentsJson } from "./agent_views.ts";
+import { frameworkJson, frameworksJson, getFrameworksJson } from "./frameworks/views.ts";
+import { getTasksJson } from "./task_views.ts";
+
+/** The v1 GET_STATE body (also the operator stream's SUBSCRIBED; no executors exist in this build). */
+export function getStateJson(master: Master): Record<string, unknown> {
+  return {
+    get_tasks: getTasksJson(master.tasks), get_executors: {}, get_frameworks: getFrameworksJson(master.frameworks), get_agents: getAgentsJson(master.agents),
+  };
+}
 
 export function stateJson(master: Master): Record<string, unknown> {
   const build = buildInfo();

@@ -14,6 +14,7 @@ import type { Agents } from "./agents.ts";
 import type { MasterFlags } from "./flags.ts";
 import type { Framework, FrameworkView, Offer, Task, TaskService } from "./frameworks/types.ts";
 import { type HeldOffer, OfferBook, offerJson, OFFERS_PER_FRAMEWORK_PER_ROUND, OUTSTANDING_OFFERS_MAX } from "./offers.ts";
+import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "./operator_events.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
 import { addQuantities, allocationRole, Resources } from "./resources.ts";
 import * as hooks from "./task_agents.ts";
@@ -74,6 +75,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
   readonly role_used = new Map<string, Record<string, number>>();
   readonly role_offered = new Map<string, Record<string, number>>();
   readonly clock: AgentClock;
+  /** The operator event stream: TASK_ADDED and TASK_UPDATED. */
+  events: OperatorEventSink = NO_OPERATOR_EVENTS;
   private readonly state_counts = new Map<TaskState, number>();
   private timer: unknown = null;
   private rotation = 0;
@@ -303,6 +306,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
     set.add(entry);
     this.track(entry.state, 1);
     if (!TERMINAL_STATES.has(entry.state) && entry.state !== "TASK_UNREACHABLE") this.hold(rec, entry, true);
+    this.events.taskAdded(entry);
     return entry;
   }
 
@@ -338,6 +342,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
     else task.statuses.push(kept);
     if (task.statuses.length > STATUSES_PER_TASK_MAX) task.statuses.splice(1, 1);
     if (TERMINAL_STATES.has(task.state) || task.state === "TASK_UNREACHABLE") this.hold(rec, task, false);
+    if (last?.state !== status.state) this.events.taskUpdated(task, status);
   }
 
   /** Removes a task from the active ones: to the unreachable cache or to the completed ones (bounded). */

@@ -1,7 +1,8 @@
 // POST /api/v1, the v1 operator API (mesos-spec §6.4), in Mesos's order of checks: redirect
 // (leader-only), 503 while the registry is not recovered, 405 for other methods, the
 // Content-Type (400 missing, 415 unsupported; JSON only), the body (400), the Accept header
-// (406), then the call (host/master/operator_api.ts).
+// (406), then the call (host/master/operator_api.ts). SUBSCRIBE answers 200 with a chunked
+// RecordIO body of operator events that stays open.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import {
@@ -11,6 +12,14 @@ import { bodyText } from "../../host/master/registry_requests.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { text } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
+
+/** SUBSCRIBE: 200 and a RecordIO stream of operator events, SUBSCRIBED first (host/master/operator_events.ts). */
+function subscribe(master: Master, signal: AbortSignal): Response {
+  const stream = master.operator_events.subscribe();
+  if (stream === null) return text("Operator event stream subscriptions are disabled or the master is stopping", 503);
+  stream.watch(signal);
+  return new Response(stream.body, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache" } });
+}
 
 export const operator = (master: Master) =>
   new Elysia().use(leaderOnly(master)).all("/api/v1", async ({ request }) => {
@@ -23,5 +32,6 @@ export const operator = (master: Master) =>
     const call = parseCall(body);
     if (!("arguments" in call)) return replyResponse(call, request);
     if (!acceptsJson(request.headers.get("accept"))) return text(NOT_ACCEPTABLE, 406);
+    if (call.type === "SUBSCRIBE") return subscribe(master, request.signal);
     return replyResponse(await dispatchCall(master, call), request);
   }, { parse: "none" });

@@ -1,8 +1,9 @@
-// Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks.
+// Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks; an operator API SUBSCRIBE stream at the leader sees the task added and each new state, and stays open through its idle 15 s to a HEARTBEAT.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { getJson, until } from "../helpers/agents.ts";
 import { run } from "../helpers/process.ts";
+import { EventReader } from "../helpers/frameworks.ts";
 import { SchedulerClient } from "../helpers/scheduler.ts";
 import { groupProcesses, sandboxFile, type TaskCluster, taskCluster, taskGroup, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
@@ -12,6 +13,19 @@ setDefaultTimeout(60_000);
 const zk = useZooKeeper();
 const t = useTaskClusters();
 let tc: TaskCluster;
+
+/** An operator API SUBSCRIBE stream at `master`, its SUBSCRIBED event read. */
+async function operatorStream(master: string): Promise<{ reader: EventReader; state: any }> {
+  const response = await fetch(`http://${master}/api/v1`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "SUBSCRIBE" }),
+  });
+  expect(response.status).toBe(200);
+  const reader = new EventReader(response.body!);
+  t.clients.push({ close: () => reader.cancel() });
+  const first = (await reader.next(5000))!;
+  expect(first.type).toBe("SUBSCRIBED");
+  return { reader, state: (first.subscribed as any).get_state };
+}
 
 /** The cluster, and a framework subscribed at a standby master. */
 async function subscribed(options: { capabilities?: string[] } = {}): Promise<{ tc: TaskCluster; client: SchedulerClient }> {
@@ -27,6 +41,9 @@ test("subscribe at a standby (307 to the leader), offers from both agents, echo:
   const leader = tc.masters[tc.leader]!;
   expect(client.master).toBe(leader); // the standby's 307 was followed
   expect(client.framework_id).toMatch(/^[-0-9a-f]+-0000$/);
+  const operator = await operatorStream(leader);
+  expect(operator.state.get_frameworks.frameworks.map((f: any) => f.framework_info.id.value)).toEqual([client.framework_id]);
+  expect(operator.state.get_agents.agents.map((a: any) => a.agent_info.id.value).sort()).toEqual([...tc.agent_ids].sort());
   const offers = await client.offersFrom(2);
   expect([...offers.keys()].sort()).toEqual([...tc.agent_ids].sort());
   const [agent_id, offer] = [...offers.entries()].find(([id]) => id === tc.agent_ids[0])!;
@@ -37,6 +54,17 @@ test("subscribe at a standby (307 to the leader), offers from both agents, echo:
   expect(statuses[2]!.message).toBe("Command exited with status 0");
   expect(client.statuses("echo-1").map((s) => s.state)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]); // nothing re-sent
   expect(sandboxFile(tc.agents[0]!, client.framework_id!, "echo-1")).toBe("hello\n");
+  // The operator's event stream saw the task added, then each status with a new state.
+  const seen: string[] = [];
+  while (!seen.at(-1)?.startsWith("TASK_FINISHED")) {
+    const event = (await operator.reader.next(5000))!;
+    if (event.type === "TASK_ADDED") seen.push(`added ${(event.task_added as any).task.task_id.value} ${(event.task_added as any).task.state}`);
+    if (event.type === "TASK_UPDATED") seen.push(`${(event.task_updated as any).status.state} ${(event.task_updated as any).state}`);
+  }
+  // Each TASK_UPDATED carries its status and the task's latest state, which may be ahead (the agent had more to send).
+  expect(seen.map((s) => s.split(" ")[0])).toEqual(["added", "TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+  expect(seen[0]).toBe("added echo-1 TASK_STAGING");
+  expect(seen.at(-1)).toBe("TASK_FINISHED TASK_FINISHED");
   // The operator sees the same: the task finished on that agent.
   await until(async () => (await getJson(`http://${leader}/tasks`)).tasks.some((t: any) => t.id === "echo-1" && t.state === "TASK_FINISHED"), "the finished task in the leader's /tasks");
   const task = (await getJson(`http://${leader}/tasks`)).tasks.find((t: any) => t.id === "echo-1");
@@ -87,8 +115,9 @@ test("the example framework at a standby runs 20 tasks to 20/20 finished", async
   await until(async () => (await leader.state()).completed_frameworks.length === 1, "the example framework completed");
 });
 
-test("an idle subscription stays open: nothing for 14 s after the offers (Bun's default idle timeout is 10 s), then the 15 s HEARTBEAT", async () => {
+test("an idle subscription stays open: nothing for 14 s after the offers (Bun's default idle timeout is 10 s), then the 15 s HEARTBEAT; an operator stream too", async () => {
   const { tc, client } = await subscribed();
+  const operator = await operatorStream(tc.masters[tc.leader]!);
   await client.offersFrom(2); // held, not declined: the allocator has nothing more to offer
   const idle_from = client.events.length;
   const heartbeat = await client.next("HEARTBEAT", () => true, 20_000);
@@ -98,4 +127,6 @@ test("an idle subscription stays open: nothing for 14 s after the offers (Bun's 
   expect(await tc.leaderProcess().metric("master/frameworks_connected")).toBe(1);
   expect(tc.leaderProcess().running.stderr()).not.toContain("disconnected");
   expect((await client.call("REVIVE")).status).toBe(202); // the same stream id still works
+  expect((await operator.reader.next(5000))!.type).toBe("HEARTBEAT");
+  expect(await tc.leaderProcess().metric("master/operator_event_stream_subscribers")).toBe(1);
 });

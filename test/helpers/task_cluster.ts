@@ -30,11 +30,11 @@ const live: TaskCluster[] = [];
 
 /**
  * A file's per-test set-up and clean-up: a fresh Cluster before each test; after it, the
- * scheduler clients pushed to `clients` closed, the task process groups of every task cluster
+ * scheduler clients (and event streams) pushed to `clients` closed, the task process groups of every task cluster
  * killed (they outlive a killed agent), and every process of the cluster stopped.
  */
-export function useTaskClusters(): { readonly cluster: Cluster; clients: SchedulerClient[] } {
-  const context = { cluster: null as unknown as Cluster, clients: [] as SchedulerClient[] };
+export function useTaskClusters(): { readonly cluster: Cluster; clients: { close(): Promise<void> }[] } {
+  const context = { cluster: null as unknown as Cluster, clients: [] as { close(): Promise<void> }[] };
   beforeEach(() => {
     context.cluster = new Cluster();
   });

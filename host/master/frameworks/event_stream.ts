@@ -70,7 +70,12 @@ export class HttpEventStream implements EventStream {
 
   send(event: SchedulerEvent): boolean {
     if (this.ended !== null) return false;
-    const record = encodeRecord(JSON.stringify(event));
+    return this.sendRecord(encodeRecord(JSON.stringify(event)));
+  }
+
+  /** Queues an encoded record (one event encoded once for many streams); it is not modified. */
+  sendRecord(record: Uint8Array): boolean {
+    if (this.ended !== null) return false;
     if (this.queue.length + 1 > this.events_max || this.queued_bytes + record.length > this.bytes_max) {
       this.end("overflow");
       return false;

@@ -11,6 +11,7 @@ import { type AgentClock, REAL_CLOCK } from "../rate_limiter.ts";
 import { errorEvent, heartbeatEvent, HttpEventStream, type StreamEnd, subscribedEvent } from "./event_stream.ts";
 import { failoverTimeoutMs, type FrameworkInfo, hasCapability, rolesOf, updateInfo, validateFrameworkInfo, validateSuppressedRoles } from "./framework_info.ts";
 import type { EventStream, Framework, SchedulerEvent, TaskService } from "./types.ts";
+import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "../operator_events.ts";
 
 const log = logger("frameworks.ts");
 
@@ -58,6 +59,8 @@ export class Frameworks {
   private next_id = 0;
   private task_service: TaskService;
   private stopped = false;
+  /** The operator event stream: FRAMEWORK_ADDED, FRAMEWORK_UPDATED and FRAMEWORK_REMOVED. */
+  events: OperatorEventSink = NO_OPERATOR_EVENTS;
 
   constructor(private readonly options: FrameworksOptions) {
     this.clock = options.clock ?? REAL_CLOCK;
@@ -137,10 +140,12 @@ export class Frameworks {
       const framework = this.create({ ...info, id: { value: this.newId() } }, stream, now);
       log.info(`Subscribed framework ${framework.id} (${info.name})`);
       this.connect(framework, stream, suppressed_roles);
+      this.events.frameworkAdded(framework);
       return framework;
     }
     let framework = this.registered.get(id);
-    if (framework === undefined) framework = this.recover(info);
+    const known = framework !== undefined;
+    if (framework === undefined) framework = this.recover(info, false);
     const updated = updateInfo(framework.info, info);
     if ("error" in updated) return refuse(updated.error);
     this.setInfo(framework, updated.info);
@@ -158,14 +163,17 @@ export class Frameworks {
     }
     log.info(`Re-subscribed framework ${framework.id} (${info.name})`);
     this.connect(framework, stream, suppressed_roles);
+    if (known) this.events.frameworkUpdated(framework);
+    else this.events.frameworkAdded(framework);
     return framework;
   }
 
   /**
    * A framework the task side learned from a re-registering agent (Mesos's recoverFramework):
-   * inactive and disconnected until it subscribes; no failover timeout runs for it.
+   * inactive and disconnected until it subscribes; no failover timeout runs for it. With
+   * `announce` false the caller sends FRAMEWORK_ADDED (a subscription, once connected).
    */
-  recover(info: FrameworkInfo): Framework {
+  recover(info: FrameworkInfo, announce = true): Framework {
     const id = info.id?.value ?? "";
     const known = this.registered.get(id);
     if (known !== undefined) return known;
@@ -173,6 +181,7 @@ export class Frameworks {
     framework.active = false;
     this.recovered_ids.add(id);
     log.info(`Recovered framework ${id} (${info.name})`);
+    if (announce) this.events.frameworkAdded(framework);
     return framework;
   }
 
@@ -269,6 +278,7 @@ export class Frameworks {
       if (this.completed.size <= this.options.max_completed_frameworks) break;
       this.completed.delete(oldest);
     }
+    this.events.frameworkRemoved(framework);
   }
 
   private timersOf(id: string): Timers {

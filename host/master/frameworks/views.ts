@@ -85,8 +85,8 @@ export function frameworksJson(frameworks: Frameworks, framework_id: string | nu
 /** v1 TimeInfo, absent for 0 (as model() leaves it unset). */
 const timeInfo = (ms: number | undefined) => (ms === undefined || ms === 0 ? undefined : { nanoseconds: Math.round(ms * 1e6) });
 
-/** mesos.v1.master.Response.GetFrameworks.Framework. */
-function v1FrameworkJson(frameworks: Frameworks, framework: Framework): JsonObject {
+/** mesos.v1.master.Response.GetFrameworks.Framework (GET_FRAMEWORKS, FRAMEWORK_ADDED and _UPDATED). */
+export function v1FrameworkJson(frameworks: Frameworks, framework: Framework): JsonObject {
   const view = viewOf(frameworks, framework);
   const out: JsonObject = {
     framework_info: framework.info,

@@ -1,0 +1,170 @@
+// The operator event stream (v1 operator API SUBSCRIBE, mesos-spec §6.4; master.cpp's
+// Subscribers): each subscriber gets SUBSCRIBED with the whole GET_STATE first, then
+// TASK_ADDED, TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED, FRAMEWORK_UPDATED and
+// FRAMEWORK_REMOVED as they happen, and HEARTBEAT every 15 s. At most
+// --max_operator_event_stream_subscribers streams are open: a new one closes the oldest, as
+// Mesos's bounded map does. The services report changes through OperatorEventSink; an event is
+// built only when someone listens.
+import type { TaskStatus } from "../agent/task_protocol.ts";
+import { logger } from "../logging.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Agent } from "./agent_types.ts";
+import { HttpEventStream } from "./frameworks/event_stream.ts";
+import { encodeRecord } from "./frameworks/recordio.ts";
+import type { Framework, SchedulerEvent } from "./frameworks/types.ts";
+import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
+import type { TaskEntry } from "./tasks.ts";
+
+const log = logger("operator_events.ts");
+
+/** Mesos's DEFAULT_HEARTBEAT_INTERVAL for operator streams. */
+export const OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** What the agents, frameworks and tasks services report (Mesos sends an event at each). */
+export interface OperatorEventSink {
+  /** Master::addTask, and tasks learned from a re-registering agent. */
+  taskAdded(task: TaskEntry): void;
+  /** Master::updateTask, when the status's state differs from the previous status's. */
+  taskUpdated(task: TaskEntry, status: TaskStatus): void;
+  /** Master::addSlave: registered, or re-registered after a failover or unreachability. */
+  agentAdded(agent: Agent): void;
+  /** The agent left the registered ones (removed, unreachable or gone). */
+  agentRemoved(agent_id: string): void;
+  /** A new subscription, or a framework recovered from an agent's report. */
+  frameworkAdded(framework: Framework): void;
+  /** A re-subscription (failover, or the first subscription of a recovered framework). */
+  frameworkUpdated(framework: Framework): void;
+  frameworkRemoved(framework: Framework): void;
+}
+
+export const NO_OPERATOR_EVENTS: OperatorEventSink = {
+  taskAdded: () => {},
+  taskUpdated: () => {},
+  agentAdded: () => {},
+  agentRemoved: () => {},
+  frameworkAdded: () => {},
+  frameworkUpdated: () => {},
+  frameworkRemoved: () => {},
+};
+
+/** The v1 JSON the events carry, built by the master's views. */
+export interface OperatorViews {
+  state(): Record<string, unknown>;
+  task(task: TaskEntry): Record<string, unknown>;
+  agent(agent: Agent): Record<string, unknown>;
+  framework(framework: Framework): Record<string, unknown>;
+}
+
+export interface OperatorEventsOptions {
+  metrics: Metrics;
+  views: OperatorViews;
+  max_subscribers: number;
+  clock?: AgentClock;
+  heartbeat_interval_ms?: number;
+  /** Bounds of each stream's queue (see event_stream.ts). */
+  stream_events_max?: number;
+  stream_bytes_max?: number;
+}
+
+interface Subscriber {
+  stream: HttpEventStream;
+  heartbeat: unknown;
+}
+
+export class OperatorEvents implements OperatorEventSink {
+  /** Open streams by stream id, oldest first. */
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly clock: AgentClock;
+  private readonly heartbeat_ms: number;
+  private stopped = false;
+
+  constructor(private readonly options: OperatorEventsOptions) {
+    if (!(options.max_subscribers >= 0)) throw new Error(`max_subscribers must be ≥ 0, got ${options.max_subscribers}`);
+    this.clock = options.clock ?? REAL_CLOCK;
+    this.heartbeat_ms = options.heartbeat_interval_ms ?? OPERATOR_HEARTBEAT_INTERVAL_MS;
+    options.metrics.gauge("master/operator_event_stream_subscribers", () => this.subscribers.size);
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /**
+   * A new stream: SUBSCRIBED with the state, then every event. Null when the master is stopping
+   * or no subscriber is allowed (--max_operator_event_stream_subscribers=0).
+   */
+  subscribe(): HttpEventStream | null {
+    if (this.stopped || this.options.max_subscribers === 0) return null;
+    while (this.subscribers.size >= this.options.max_subscribers) {
+      const [oldest_id, oldest] = this.subscribers.entries().next().value!;
+      log.info(`Reached the maximum number of operator event stream subscribers (${this.options.max_subscribers}) so the oldest connection (${oldest_id}) will be closed`);
+      this.drop(oldest_id);
+      oldest.stream.close();
+    }
+    const stream = new HttpEventStream({
+      events_max: this.options.stream_events_max,
+      bytes_max: this.options.stream_bytes_max,
+      onEnd: (ended, why) => {
+        if (this.drop(ended.stream_id)) log.info(`Removed subscriber ${ended.stream_id} from the list of active subscribers (${why})`);
+      },
+    });
+    const heartbeat_interval_seconds = this.heartbeat_ms / 1000;
+    stream.send({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(), heartbeat_interval_seconds } });
+    const heartbeat = this.clock.setInterval(() => stream.send({ type: "HEARTBEAT" }), this.heartbeat_ms);
+    this.subscribers.set(stream.stream_id, { stream, heartbeat });
+    log.info(`Added subscriber ${stream.stream_id} to the list of active subscribers`);
+    return stream;
+  }
+
+  /** Ends every stream (the master stops). */
+  stop(): void {
+    this.stopped = true;
+    for (const [id, subscriber] of [...this.subscribers]) {
+      this.drop(id);
+      subscriber.stream.close();
+    }
+  }
+
+  taskAdded(task: TaskEntry): void {
+    this.publish(() => ({ type: "TASK_ADDED", task_added: { task: this.options.views.task(task) } }));
+  }
+
+  taskUpdated(task: TaskEntry, status: TaskStatus): void {
+    this.publish(() => ({ type: "TASK_UPDATED", task_updated: { framework_id: { value: task.framework_id }, status, state: task.state } }));
+  }
+
+  agentAdded(agent: Agent): void {
+    this.publish(() => ({ type: "AGENT_ADDED", agent_added: { agent: this.options.views.agent(agent) } }));
+  }
+
+  agentRemoved(agent_id: string): void {
+    this.publish(() => ({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent_id } } }));
+  }
+
+  frameworkAdded(framework: Framework): void {
+    this.publish(() => ({ type: "FRAMEWORK_ADDED", framework_added: { framework: this.options.views.framework(framework) } }));
+  }
+
+  frameworkUpdated(framework: Framework): void {
+    this.publish(() => ({ type: "FRAMEWORK_UPDATED", framework_updated: { framework: this.options.views.framework(framework) } }));
+  }
+
+  frameworkRemoved(framework: Framework): void {
+    this.publish(() => ({ type: "FRAMEWORK_REMOVED", framework_removed: { framework_info: framework.info } }));
+  }
+
+  /** Builds the event once, only when someone listens; a stream that overflows ends itself. */
+  private publish(build: () => SchedulerEvent): void {
+    if (this.subscribers.size === 0) return;
+    const record = encodeRecord(JSON.stringify(build()));
+    for (const { stream } of [...this.subscribers.values()]) stream.sendRecord(record);
+  }
+
+  private drop(id: string): boolean {
+    const subscriber = this.subscribers.get(id);
+    if (subscriber === undefined) return false;
+    this.subscribers.delete(id);
+    this.clock.clearInterval(subscriber.heartbeat);
+    return true;
+  }
+}
