@@ -11,7 +11,7 @@
 //     while it knows no leader (Mesos's "master-less" agent).
 import type { SlaveInfo } from "../registry/types.ts";
 import {
-  type Id, type JsonObject, type ReportedTask, TASK_GROUP_TASKS_MAX, TASK_STATES, type TaskAgentMessage, type TaskInfo,
+  type Id, type JsonObject, RECONCILE_STATUSES_MAX, type ReportedTask, TASK_GROUP_TASKS_MAX, TASK_STATES, type TaskAgentMessage, type TaskInfo,
   type TaskMasterMessage, type TaskState, type TaskStatus, TASKS_PER_AGENT_MAX,
 } from "./task_protocol.ts";
 
@@ -205,6 +205,13 @@ function parseTaskMasterMessage(m: Record<string, unknown>, master_id: string): 
       };
     case "SHUTDOWN_FRAMEWORK":
       return { type: "SHUTDOWN_FRAMEWORK", master_id, framework_id: field(m, "framework_id", isId, "a framework id") };
+    case "RECONCILE_TASKS": {
+      const isStatus = (v: unknown): v is { task_id: Id; state: TaskState } => object(v) && isId(v.task_id) && isState(v.state);
+      return {
+        type: "RECONCILE_TASKS", master_id, framework: field(m, "framework", isFrameworkInfo, "a FrameworkInfo with an id"),
+        statuses: field(m, "statuses", listOf(isStatus, RECONCILE_STATUSES_MAX), `at most ${RECONCILE_STATUSES_MAX} task statuses`),
+      };
+    }
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(m.type)}`);
   }

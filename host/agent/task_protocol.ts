@@ -82,7 +82,14 @@ export type TaskMasterMessage =
   | { type: "RUN_TASK_GROUP"; master_id: string; framework: JsonObject & { id: Id }; task_group: { tasks: TaskInfo[] } }
   | { type: "KILL_TASK"; master_id: string; framework_id: Id; task_id: Id; kill_policy?: TaskInfo["kill_policy"] }
   | { type: "STATUS_UPDATE_ACKNOWLEDGEMENT"; master_id: string; framework_id: Id; task_id: Id; uuid: string }
-  | { type: "SHUTDOWN_FRAMEWORK"; master_id: string; framework_id: Id };
+  | { type: "SHUTDOWN_FRAMEWORK"; master_id: string; framework_id: Id }
+  | { type: "RECONCILE_TASKS"; master_id: string; framework: JsonObject & { id: Id }; statuses: { task_id: Id; state: TaskState }[] };
+
+/**
+ * Statuses in one RECONCILE_TASKS (Mesos's ReconcileTasksMessage, which a re-registered agent
+ * gets for the tasks the master knows there and the agent did not report); more go in more messages.
+ */
+export const RECONCILE_STATUSES_MAX = 1024;
 
 /**
  * Agent -> master. REREGISTER_SLAVE also carries `tasks: ReportedTask[]` and `frameworks: FrameworkInfo[]` (protocol.ts).

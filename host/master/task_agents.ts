@@ -1,6 +1,6 @@
 // What happens to tasks when agents change (mesos-spec §5.2, §5.5, §5.7) and the status
 // updates agents send: the AgentTaskHooks half of the Tasks service (tasks.ts).
-import type { Id, JsonObject, ReportedTask, TaskAgentMessage, TaskState, TaskStatus } from "../agent/task_protocol.ts";
+import { type Id, type JsonObject, RECONCILE_STATUSES_MAX, type ReportedTask, type TaskAgentMessage, type TaskState, type TaskStatus } from "../agent/task_protocol.ts";
 import { logger } from "../logging.ts";
 import type { Agent, Reregistration } from "./agent_types.ts";
 import { isUuid, parseReported, parseStatusUpdate } from "./task_messages.ts";
@@ -19,14 +19,41 @@ export function added(tasks: Tasks, agent: Agent, re: Reregistration | null): vo
     rec.framework = tasks.options.recoverFramework?.(info as JsonObject & { id: Id; name: string }) ?? null;
   }
   const shut = new Set<string>();
+  const reported_ids = new Set<string>();
   for (const reported of parseReported(re.tasks)) {
     const fid = reported.framework_id.value;
+    reported_ids.add(JSON.stringify([fid, reported.task_id.value]));
     if (tasks.completed_frameworks.has(fid)) {
       if (!shut.has(fid)) tasks.sendAgent(agent, { type: "SHUTDOWN_FRAMEWORK", framework_id: { value: fid } });
       shut.add(fid);
       continue;
     }
     readd(tasks, agent, tasks.record(fid), reported, re.previously);
+  }
+  if (re.previously === "registered") reconcileUnreported(tasks, agent, reported_ids);
+}
+
+/**
+ * Mesos's reconcileKnownSlave: tasks the master holds on a registered agent that re-registered
+ * without them (a launch lost with its broken socket, a wiped agent) are sent back in
+ * RECONCILE_TASKS with their latest state; the agent answers TASK_DROPPED or TASK_LOST, through
+ * its status updates, for each it does not know.
+ */
+function reconcileUnreported(tasks: Tasks, agent: Agent, reported_ids: Set<string>): void {
+  const missing = new Map<string, { task_id: Id; state: TaskState }[]>();
+  for (const task of tasks.agent_tasks.get(agent.id) ?? []) {
+    if (reported_ids.has(JSON.stringify([task.framework_id, task.info.task_id.value]))) continue;
+    log.warning(`Task ${task.info.task_id.value} of framework ${task.framework_id} unknown to the agent ${agent.id} during re-registration: reconciling with the agent`);
+    const list = missing.get(task.framework_id) ?? [];
+    list.push({ task_id: task.info.task_id, state: task.unacknowledged?.state ?? task.state });
+    missing.set(task.framework_id, list);
+  }
+  for (const [framework_id, statuses] of missing) {
+    const rec = tasks.record(framework_id);
+    const framework = { ...(rec.framework?.info ?? rec.info), id: { value: framework_id } };
+    for (let i = 0; i < statuses.length; i += RECONCILE_STATUSES_MAX) {
+      tasks.sendAgent(agent, { type: "RECONCILE_TASKS", framework, statuses: statuses.slice(i, i + RECONCILE_STATUSES_MAX) });
+    }
   }
 }
 

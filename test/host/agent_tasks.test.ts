@@ -1,4 +1,4 @@
-// Proves the agent's task side in process: the status update manager (order, one update on the wire per task, retry on the doubling schedule with an injected clock, ack by uuid only, pause/resume, checkpoint and reload, bounds), the command runner (sandbox, stdout/stderr, environment, process group, recorded exit status) and AgentTasks (launch, exit statuses, kill with escalation, unknown task, invalid tasks, recovery after an agent restart).
+// Proves the agent's task side in process: the status update manager (order, one update on the wire per task, retry on the doubling schedule with an injected clock, ack by uuid only, pause/resume, checkpoint and reload, bounds), the command runner (sandbox, stdout/stderr, environment, process group, recorded exit status) and AgentTasks (launch, exit statuses, kill with escalation, unknown task, RECONCILE_TASKS of unknown tasks, invalid tasks, recovery after an agent restart).
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -238,6 +238,21 @@ describe("AgentTasks", () => {
     expect(tasks.reported().tasks.map((t) => [t.task_id.value, t.state]).sort()).toEqual([["nope", "TASK_LOST"], ["t2", "TASK_FAILED"], ["t3", "TASK_ERROR"], ["t4", "TASK_ERROR"]]);
   });
 
+  test("RECONCILE_TASKS: a task the agent does not know is TASK_LOST (TASK_DROPPED when partition-aware), REASON_RECONCILIATION, retried until acknowledged; a known one sends nothing", async () => {
+    const { tasks, sent, states } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("t1", "sleep 30") });
+    const before = sent.length;
+    tasks.handle({ type: "RECONCILE_TASKS", master_id: "M", framework, statuses: [{ task_id: tid("t1"), state: "TASK_RUNNING" }, { task_id: tid("gone"), state: "TASK_STAGING" }] });
+    expect(sent.slice(before).map((u) => [u.status.task_id.value, u.status.state])).toEqual([["gone", "TASK_LOST"]]);
+    expect(sent.at(-1)!.status).toMatchObject({ reason: "REASON_RECONCILIATION", message: "Reconciliation: task unknown to the agent", source: "SOURCE_AGENT" });
+    expect(tasks.updates.pending("F1", "gone").map((u) => u.status.state)).toEqual(["TASK_LOST"]); // held until acknowledged
+    const aware = { ...framework, id: tid("F2"), capabilities: [{ type: "PARTITION_AWARE" }] };
+    tasks.handle({ type: "RECONCILE_TASKS", master_id: "M", framework: aware, statuses: [{ task_id: tid("gone2"), state: "TASK_STAGING" }] });
+    expect(states("gone2")).toEqual(["TASK_DROPPED"]);
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: tid("F1"), task_id: tid("t1"), kill_policy: { grace_period: { nanoseconds: 0 } } });
+  });
+
   test("KILL_TASK: KILLING, SIGTERM, SIGKILL after the grace period, KILLED; SHUTDOWN_FRAMEWORK kills the rest", async () => {
     const { tasks, sent, states, ackUntil } = setup();
     tasks.registered();
@@ -301,6 +316,8 @@ describe("task messages", () => {
       { type: "RUN_TASK_GROUP", master_id: "M", framework: { id: { value: "F" } }, task_group: { tasks: [] } },
       { type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F" }, task_id: { value: "t" } },
       { type: "KILL_TASK", master_id: "M", framework_id: { value: "F" }, task_id: { value: "t" }, kill_policy: { grace_period: { nanoseconds: "x" } } },
+      { type: "RECONCILE_TASKS", master_id: "M", framework: { id: { value: "F" } }, statuses: [{ task_id: { value: "t" }, state: "RUNNING" }] },
+      { type: "RECONCILE_TASKS", master_id: "M", framework: { id: { value: "F" } }, statuses: Array.from({ length: 1025 }, () => ({ task_id: { value: "t" }, state: "TASK_RUNNING" })) },
     ]) expect(() => parseMasterMessage(JSON.stringify(bad))).toThrow(ProtocolError);
   });
 });

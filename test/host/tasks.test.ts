@@ -1,4 +1,4 @@
-// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), re-registration restoring tasks, gone, and removeFramework.
+// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), re-registration restoring tasks (and RECONCILE_TASKS for those a registered agent did not report), gone, and removeFramework.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TaskState } from "../../host/agent/task_protocol.ts";
 import { markAgentGone } from "../../host/master/agent_operator.ts";
@@ -35,6 +35,19 @@ function statusUpdate(f: TaskFixture, conn: FakeConnection, task: string, state:
     type: "STATUS_UPDATE",
     update: { framework_id: { value: framework }, status: { task_id: { value: task }, state, source: "SOURCE_EXECUTOR", uuid: u, timestamp: 1000 + n }, timestamp: 1000 + n, uuid: u },
   });
+}
+
+/** Agent 0 re-registers on a new connection, reporting T1 of F1 as TASK_RUNNING. */
+async function reregisterWithT1(f: TaskFixture, agent_id: string, framework: Framework): Promise<FakeConnection> {
+  const conn = new FakeConnection();
+  const message = reregisterMessage(0, agent_id);
+  Object.assign(message, {
+    tasks: [{ task_id: { value: "T1" }, framework_id: { value: "F1" }, name: "task T1", agent_id: { value: agent_id }, state: "TASK_RUNNING", resources: taskInfo("T1", agent_id).resources }],
+    frameworks: [framework.info],
+  });
+  f.agents.receive(conn, message);
+  await settle();
+  return conn;
 }
 
 const taskOf = (f: TaskFixture, id: string) => f.tasks.frameworks.get("F1")?.tasks.get(id);
@@ -167,19 +180,28 @@ describe("agents", () => {
       f.tasks.reconcile(framework, [{ task_id: { value: "T1" }, agent_id: { value: agent.id } }]);
       expect(lastUpdate(stream)).toMatchObject({ state: aware ? "TASK_UNREACHABLE" : "TASK_LOST", message: "Reconciliation: Task is unreachable" });
 
-      const conn = new FakeConnection();
-      const message = reregisterMessage(0, agent.id);
-      Object.assign(message, {
-        tasks: [{ task_id: { value: "T1" }, framework_id: { value: "F1" }, name: "task T1", agent_id: { value: agent.id }, state: "TASK_RUNNING", resources: taskInfo("T1", agent.id).resources }],
-        frameworks: [framework.info],
-      });
-      f.agents.receive(conn, message);
-      await settle();
+      await reregisterWithT1(f, agent.id, framework);
       expect(taskOf(f, "T1")!.state).toBe("TASK_RUNNING");
       expect(lastUpdate(stream)).toMatchObject({ state: "TASK_RUNNING", reason: "REASON_SLAVE_REREGISTERED", message: "Unreachable agent re-reregistered" });
       expect([rec.unreachable.size, f.metric("master/cpus_used"), f.metric("master/tasks_running")]).toEqual([0, 1, 1]);
     });
   }
+
+  test("a registered agent that re-registers without a task the master holds there gets RECONCILE_TASKS for it (after SLAVE_REREGISTERED); its TASK_LOST frees it", async () => {
+    const { f, agent, framework, stream } = await withRunningTask();
+    await f.clock.advance(5_000);
+    f.tasks.allocate();
+    const offer = stream.offers().at(-1)!.id.value;
+    expect(f.tasks.accept(framework, [offer], [launch(taskInfo("T2", agent.id))])).toBeNull(); // its RUN_TASK is lost with the socket
+    f.agents.disconnected(agent.conn);
+    const conn = await reregisterWithT1(f, agent.id, framework);
+    expect(conn.sent.map((m) => m.type)).toEqual(["SLAVE_REREGISTERED", "RECONCILE_TASKS"]);
+    expect(conn.of("RECONCILE_TASKS")[0]).toMatchObject({ master_id: "M1", framework: { id: { value: "F1" }, name: "fw-F1" }, statuses: [{ task_id: { value: "T2" }, state: "TASK_STAGING" }] });
+    expect(f.metric("master/cpus_used")).toBe(2);
+    statusUpdate(f, conn, "T2", "TASK_LOST", 2);
+    expect(lastUpdate(stream)).toMatchObject({ task_id: { value: "T2" }, state: "TASK_LOST" });
+    expect([taskOf(f, "T1")!.state, taskOf(f, "T2")!.state, f.metric("master/cpus_used")]).toEqual(["TASK_RUNNING", "TASK_LOST", 1]);
+  });
 
   test("MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR for partition-aware frameworks; removal (UNREGISTER) is TASK_LOST", async () => {
     const { f, agent, stream } = await withRunningTask({ partition_aware: true });

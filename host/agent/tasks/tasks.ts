@@ -9,6 +9,8 @@
 //   TASK_FAILED (REASON_CONTAINER_LAUNCH_FAILED); an invalid TaskInfo: TASK_ERROR
 //   (REASON_TASK_INVALID); a launch for a framework being shut down: TASK_DROPPED
 //   (PARTITION_AWARE) or TASK_LOST; a kill of a task the agent does not know: TASK_LOST;
+//   a task the master reconciles (RECONCILE_TASKS) that the agent does not know: TASK_DROPPED
+//   (PARTITION_AWARE) or TASK_LOST, REASON_RECONCILIATION;
 //   a launch beyond TASKS_PER_AGENT_MAX: TASK_DROPPED, sent once and not retried. A launch
 //   reusing the id of a task the agent still holds is dropped with a warning and no update (an
 //   update on that id would speak for the task that is running).
@@ -180,6 +182,8 @@ export class AgentTasks {
       }
       case "SHUTDOWN_FRAMEWORK":
         return this.shutdownFramework(message.framework_id.value);
+      case "RECONCILE_TASKS":
+        return this.reconcile(message.framework, message.statuses);
     }
   }
 
@@ -470,20 +474,9 @@ export class AgentTasks {
   private kill(framework_id: string, task_id: string, policy: TaskInfo["kill_policy"] | undefined): void {
     const task = this.frameworks.get(framework_id)?.tasks.get(task_id);
     if (task === undefined) {
-      const bad_id = invalidId("Framework", framework_id) ?? invalidId("Task", task_id);
-      if (bad_id !== null) return this.sendOnce({ value: framework_id }, { value: task_id }, "TASK_LOST", "REASON_EXECUTOR_TERMINATED", bad_id);
-      if (this.taskCount() >= TASKS_PER_AGENT_MAX) {
-        return this.sendOnce({ value: framework_id }, { value: task_id }, "TASK_LOST", "REASON_EXECUTOR_TERMINATED", "Cannot find the task on this agent");
-      }
       log.warning(`Cannot kill task ${task_id} of framework ${framework_id}: the agent does not know it; sending TASK_LOST`);
       const info = this.frameworks.get(framework_id)?.info ?? { id: { value: framework_id } };
-      const agent_id = this.agentId();
-      const meta_dir = join(this.options.work_dir, "meta", "slaves", agent_id.value, "frameworks", framework_id, "executors", task_id, "runs", randomUUID());
-      const record: Task = {
-        framework_id, task: { name: "", task_id: { value: task_id }, agent_id, resources: [], command: {} }, run_id: "", sandbox: "", pid: null,
-        start_time: null, state: "TASK_STAGING", killing: null, statuses: [], meta_dir, process: null, kill_timer: null,
-      };
-      return this.refuse(this.framework(info), record, "TASK_LOST", "REASON_EXECUTOR_TERMINATED", "Cannot find the task (or its executor) on this agent");
+      return this.unknownTask(info, task_id, "TASK_LOST", "REASON_EXECUTOR_TERMINATED", "Cannot find the task (or its executor) on this agent");
     }
     if (TERMINAL_STATES.has(task.state)) return log.info(`Ignoring a kill of task ${task_id} of framework ${framework_id}: it is ${task.state}`);
     if (task.killing !== null) return log.info(`Task ${task_id} of framework ${framework_id} is being killed already`);
@@ -498,6 +491,40 @@ export class AgentTasks {
     if (capabilities(info).includes("TASK_KILLING_STATE")) this.status(task, "TASK_KILLING", "SOURCE_EXECUTOR");
     else this.persist(task);
     this.signalKill(task);
+  }
+
+  /**
+   * A terminal update for a task the agent does not know (a kill, a reconciliation): held, and
+   * retried, until acknowledged like any other; sent once when its ids are no directory names
+   * or the agent is full.
+   */
+  private unknownTask(info: FrameworkInfo, task_id: string, state: TaskState, reason: string, message: string): void {
+    const framework_id = info.id.value;
+    const bad_id = invalidId("Framework", framework_id) ?? invalidId("Task", task_id);
+    if (bad_id !== null) return this.sendOnce(info.id, { value: task_id }, state, reason, bad_id);
+    if (this.taskCount() >= TASKS_PER_AGENT_MAX) return this.sendOnce(info.id, { value: task_id }, state, reason, message);
+    const agent_id = this.agentId();
+    const meta_dir = join(this.options.work_dir, "meta", "slaves", agent_id.value, "frameworks", framework_id, "executors", task_id, "runs", randomUUID());
+    const record: Task = {
+      framework_id, task: { name: "", task_id: { value: task_id }, agent_id, resources: [], command: {} }, run_id: "", sandbox: "", pid: null,
+      start_time: null, state: "TASK_STAGING", killing: null, statuses: [], meta_dir, process: null, kill_timer: null,
+    };
+    this.refuse(this.framework(info), record, state, reason, message);
+  }
+
+  /**
+   * RECONCILE_TASKS (Mesos's reconciliations in SlaveReregisteredMessage): each task the master
+   * holds here that the agent does not know ends TASK_DROPPED (PARTITION_AWARE) or TASK_LOST,
+   * so the master frees it; a task the agent knows needs nothing (its updates follow).
+   */
+  private reconcile(info: FrameworkInfo, statuses: { task_id: Id }[]): void {
+    const framework = this.frameworks.get(info.id.value);
+    const state: TaskState = capabilities(info).includes("PARTITION_AWARE") ? "TASK_DROPPED" : "TASK_LOST";
+    for (const { task_id } of statuses) {
+      if (framework?.tasks.has(task_id.value)) continue;
+      log.warning(`Agent reconciling task ${task_id.value} of framework ${info.id.value} in state ${state}: task unknown to the agent`);
+      this.unknownTask(info, task_id.value, state, "REASON_RECONCILIATION", "Reconciliation: task unknown to the agent");
+    }
   }
 
   /** SIGTERM to the group now, SIGKILL after the grace period. */
