@@ -30,19 +30,23 @@
 // SOURCE_AGENT, REASON_EXECUTOR_TERMINATED). Updates not yet acknowledged go out again once
 // the agent is re-registered.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../../logging.ts";
 import {
   DEFAULT_KILL_GRACE_PERIOD_MS, type Id, type JsonObject, type ReportedTask, type StatusUpdate, type TaskInfo, type TaskMasterMessage,
   TASKS_PER_AGENT_MAX, type TaskState, type TaskStatus, TERMINAL_STATES,
 } from "../task_protocol.ts";
-import { readJson } from "./checkpoint.ts";
-import { type CheckpointStore, fileStore, Journal } from "./journal.ts";
+import type { CheckpointStore } from "./journal.ts";
+import { CheckpointLayout } from "./layout.ts";
 import {
   adopt, commandArgv, describeExit, type Exit, isRunning, launch, recordedExit, sandboxPath, signalGroup, taskEnvironment, type TaskProcess,
 } from "./runner.ts";
-import { type Clock, type NewStatus, newUuid, parseStreamCheckpoint, StatusUpdateManager, systemClock } from "./status_updates.ts";
+import { readFileCheckpoints, readJournalCheckpoints } from "./recovery.ts";
+import { type Clock, type NewStatus, newUuid, StatusUpdateManager, type StreamCheckpoint, systemClock } from "./status_updates.ts";
+import { capabilities, durationMs, invalidId, invalidTask } from "./validation.ts";
+import type { Framework, FrameworkInfo, Task, TaskCheckpoint } from "./types.ts";
+import { metricsJson, stateJson } from "./views.ts";
 
 const log = logger("tasks.ts");
 
@@ -53,36 +57,7 @@ const STARTS_PER_TURN = 32;
 /** Statuses kept per task (its history in /state). */
 const STATUSES_PER_TASK_MAX = 16;
 
-type FrameworkInfo = JsonObject & { id: Id };
 type Source = NonNullable<TaskStatus["source"]>;
-
-/** What task.json holds. */
-export interface TaskCheckpoint {
-  framework_id: string;
-  task: TaskInfo;
-  run_id: string;
-  sandbox: string;
-  /** The wrapper's pid (= process group id) once spawned. */
-  pid: number | null;
-  start_time: string | null;
-  state: TaskState;
-  /** Set once a kill began: the grace period before SIGKILL. */
-  killing: { grace_ms: number } | null;
-  statuses: TaskStatus[];
-}
-
-interface Task extends TaskCheckpoint {
-  meta_dir: string;
-  process: TaskProcess | null;
-  kill_timer: ReturnType<typeof setTimeout> | null;
-}
-
-interface Framework {
-  info: FrameworkInfo;
-  tasks: Map<string, Task>;
-  /** SHUTDOWN_FRAMEWORK received and some of its tasks still run. */
-  terminating: boolean;
-}
 
 export interface AgentTasksOptions {
   work_dir: string;
@@ -108,57 +83,18 @@ export class AgentTasks {
   private readonly completed: { framework: FrameworkInfo; task: TaskCheckpoint }[] = [];
   private readonly clock: Clock;
   private stopped = false;
-  private journal: Journal | null = null;
-  /** The agent whose checkpoints these are (the registered one, or the one recovered). */
-  private meta_agent: string | null = null;
   /** Launches whose checkpoints are durable, waiting to be spawned (journal only). */
   private readonly starting: Task[] = [];
-  private status_dir: string | null = null;
+  /** Where checkpoints go (layout.ts). */
+  private readonly layout: CheckpointLayout;
 
   constructor(private readonly options: AgentTasksOptions) {
     this.clock = options.clock ?? systemClock;
-    const store: CheckpointStore = { write: (location, value) => this.store().write(location, value), whenDurable: (fn) => this.store().whenDurable(fn) };
+    this.layout = new CheckpointLayout(options.work_dir, options.checkpoints === "journal", options.agent_id);
+    const store: CheckpointStore = { write: (location, value) => this.layout.store().write(location, value), whenDurable: (fn) => this.layout.store().whenDurable(fn) };
     this.updates = new StatusUpdateManager({
       send: (update) => options.send(update), ended: (f, t) => this.ended(f, t), clock: this.clock, retry_ms: options.retry_ms, store,
     });
-  }
-
-  private get journaled(): boolean {
-    return this.options.checkpoints === "journal";
-  }
-
-  /** The checkpoint store of the current agent (its journal opened on first use). */
-  private store(): CheckpointStore {
-    if (!this.journaled) return fileStore;
-    const agent_id = this.options.agent_id() ?? this.meta_agent ?? "";
-    if (this.journal === null || this.meta_agent !== agent_id) {
-      this.journal?.close();
-      this.meta_agent = agent_id;
-      this.journal = new Journal(join(this.options.work_dir, "meta", "slaves", agent_id, "tasks.journal"));
-    }
-    return this.journal;
-  }
-
-  private frameworkLocation(framework_id: string): string {
-    if (this.journaled) return JSON.stringify(["framework", framework_id]);
-    return join(this.options.work_dir, "meta", "slaves", this.agentId().value, "frameworks", framework_id, "framework.json");
-  }
-
-  /** Where the runner's wrapper records how the task's command ended. */
-  private statusFile(task: Task): string {
-    if (this.journaled) return join(this.options.work_dir, "meta", "slaves", this.meta_agent ?? "", "exit_statuses", task.run_id);
-    return join(task.meta_dir, "exit_status");
-  }
-
-  /** The run's checkpoints outside the store go (journal: the exit status; files: the run's meta directory). */
-  private removeRun(task: Task): void {
-    if (!this.journaled) return rmSync(task.meta_dir, { recursive: true, force: true });
-    if (task.run_id !== "") rmSync(this.statusFile(task), { force: true });
-  }
-
-  private taskLocation(task: Task, file: "task.json" | "task.updates"): string {
-    if (this.journaled) return JSON.stringify([file === "task.json" ? "task" : "stream", task.framework_id, task.task.task_id.value]);
-    return join(task.meta_dir, "tasks", task.task.task_id.value, file);
   }
 
   // ---- Agent events
@@ -229,76 +165,23 @@ export class AgentTasks {
     this.stopped = true;
     this.updates.stop();
     for (const framework of this.frameworks.values()) for (const task of framework.tasks.values()) this.clearKillTimer(task);
-    this.journal?.close(); // what is pending is committed; nothing more is sent or spawned
+    this.layout.close(); // what is pending is committed; nothing more is sent or spawned
   }
 
   // ---- Recovery
 
   /** Reads the checkpoints of agent `agent_id` (a restarted agent); see the header. */
   recover(agent_id: string): void {
-    this.meta_agent = agent_id;
-    if (this.journaled) return this.recoverJournal(agent_id);
-    const root = join(this.options.work_dir, "meta", "slaves", agent_id, "frameworks");
-    for (const framework_id of list(root)) {
-      const info = readJson(join(root, framework_id, "framework.json")) as FrameworkInfo | null;
-      if (info === null || info.id?.value !== framework_id) continue;
-      const executors = join(root, framework_id, "executors");
-      for (const executor of list(executors)) {
-        for (const run of list(join(executors, executor, "runs"))) {
-          const meta_dir = join(executors, executor, "runs", run);
-          for (const task_id of list(join(meta_dir, "tasks"))) this.recoverTask(info, meta_dir, join(meta_dir, "tasks", task_id));
-        }
-      }
-    }
+    this.layout.meta_agent = agent_id;
+    const journal = this.layout.journal();
+    const found = journal === null ? readFileCheckpoints(this.options.work_dir, agent_id) : readJournalCheckpoints(this.options.work_dir, agent_id, journal);
+    for (const t of found.tasks) this.recoverCheckpoint(t.info, t.meta_dir, t.checkpoint, t.stream);
+    for (const framework_id of found.frameworks) if (!this.frameworks.has(framework_id)) journal?.write(this.layout.frameworkLocation(framework_id), null);
     const count = [...this.frameworks.values()].reduce((n, f) => n + f.tasks.size, 0);
-    if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks`);
+    if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks${journal === null ? "" : ` from ${journal.path}`}`);
   }
 
-  private recoverJournal(agent_id: string): void {
-    const journal = this.store() as Journal;
-    const entries = journal.entries();
-    const infos = new Map<string, FrameworkInfo>();
-    for (const [k, value] of entries) {
-      const [kind, framework_id] = JSON.parse(k) as string[];
-      if (kind === "framework" && (value as FrameworkInfo | null)?.id?.value === framework_id) infos.set(framework_id!, value as FrameworkInfo);
-    }
-    for (const [k, value] of entries) {
-      const [kind, framework_id, task_id] = JSON.parse(k) as string[];
-      if (kind !== "task") continue;
-      const info = infos.get(framework_id!);
-      const checkpoint = value as TaskCheckpoint | null;
-      if (info === undefined || checkpoint === null || checkpoint.task?.task_id?.value !== task_id || typeof checkpoint.run_id !== "string") {
-        log.warning(`Skipping the checkpoint of task ${task_id} of framework ${framework_id}: ${info === undefined ? "its framework is unknown" : "it holds no task"}`);
-        journal.write(k, null);
-        continue;
-      }
-      const meta_dir = join(this.options.work_dir, "meta", "slaves", agent_id, "frameworks", framework_id!, "executors", task_id!, "runs", checkpoint.run_id);
-      const stream = parseStreamCheckpoint(entries.get(JSON.stringify(["stream", framework_id, task_id])) ?? null);
-      this.recoverCheckpoint(info, meta_dir, checkpoint, stream);
-    }
-    for (const framework_id of infos.keys()) if (!this.frameworks.has(framework_id)) journal.write(this.frameworkLocation(framework_id), null);
-    const count = [...this.frameworks.values()].reduce((n, f) => n + f.tasks.size, 0);
-    if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks from ${journal.path}`);
-  }
-
-  private recoverTask(info: FrameworkInfo, meta_dir: string, task_dir: string): void {
-    let checkpoint: TaskCheckpoint | null;
-    let stream;
-    try {
-      checkpoint = readJson(join(task_dir, "task.json")) as TaskCheckpoint | null;
-      stream = parseStreamCheckpoint(readJson(join(task_dir, "task.updates")));
-    } catch (error) {
-      log.warning(`Skipping the unreadable checkpoint ${task_dir}: ${(error as Error).message}`);
-      return;
-    }
-    if (checkpoint === null || checkpoint.task?.task_id?.value === undefined) {
-      log.warning(`Skipping ${task_dir}: it holds no task`);
-      return;
-    }
-    this.recoverCheckpoint(info, meta_dir, checkpoint, stream);
-  }
-
-  private recoverCheckpoint(info: FrameworkInfo, meta_dir: string, checkpoint: TaskCheckpoint, stream: ReturnType<typeof parseStreamCheckpoint>): void {
+  private recoverCheckpoint(info: FrameworkInfo, meta_dir: string, checkpoint: TaskCheckpoint, stream: StreamCheckpoint | null): void {
     const task: Task = { ...checkpoint, meta_dir, process: null, kill_timer: null };
     const latest = stream?.updates[stream.updates.length - 1];
     if (latest !== undefined && latest.status.state !== task.state) {
@@ -308,17 +191,17 @@ export class AgentTasks {
     const terminal = TERMINAL_STATES.has(task.state);
     if (terminal && (stream === null || stream.updates.length === 0)) {
       this.remember(info, task);
-      if (this.journaled) {
-        this.store().write(this.taskLocation(task, "task.json"), null);
-        this.store().write(this.taskLocation(task, "task.updates"), null);
+      if (this.layout.journaled) {
+        this.layout.store().write(this.layout.taskLocation(task, "task.json"), null);
+        this.layout.store().write(this.layout.taskLocation(task, "task.updates"), null);
       }
-      this.removeRun(task);
+      this.layout.removeRun(task);
       return;
     }
     this.framework(info).tasks.set(task.task.task_id.value, task);
-    if (stream !== null) this.updates.recover(stream, this.taskLocation(task, "task.updates"));
+    if (stream !== null) this.updates.recover(stream, this.layout.taskLocation(task, "task.updates"));
     if (terminal) return;
-    const status_file = this.statusFile(task);
+    const status_file = this.layout.statusFile(task);
     if (task.pid !== null && isRunning(task.pid, task.start_time)) {
       log.info(`Re-adopting task ${task.task.task_id.value} of framework ${checkpoint.framework_id} (process group ${task.pid})`);
       this.watch(task, adopt(task.pid, task.start_time, status_file, this.options.poll_ms));
@@ -369,16 +252,16 @@ export class AgentTasks {
     }
     framework.tasks.set(task_id, record);
     try {
-      this.store().write(this.frameworkLocation(framework_id), info);
-      this.store().write(this.taskLocation(record, "task.json"), checkpointOf(record));
-      if (this.journaled) this.statusDirectory(); // for the wrapper's exit status
+      this.layout.store().write(this.layout.frameworkLocation(framework_id), info);
+      this.layout.store().write(this.layout.taskLocation(record, "task.json"), checkpointOf(record));
+      if (this.layout.journaled) this.layout.statusDirectory(); // for the wrapper's exit status
     } catch (error) {
       framework.tasks.delete(task_id);
       log.error(`Failed to checkpoint task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.refuse(framework, record, "TASK_FAILED", "REASON_CONTAINER_LAUNCH_FAILED", `Failed to checkpoint the task: ${(error as Error).message}`);
     }
     // Spawned once the task's checkpoint is durable (a restarted agent knows every process it started).
-    this.store().whenDurable(() => this.queueStart(record));
+    this.layout.store().whenDurable(() => this.queueStart(record));
   }
 
   /**
@@ -386,7 +269,7 @@ export class AgentTasks {
    * that the first ones' updates are committed and sent while the rest are still spawning.
    */
   private queueStart(record: Task): void {
-    if (!this.journaled) return this.start(record);
+    if (!this.layout.journaled) return this.start(record);
     this.starting.push(record);
     if (this.starting.length === 1) setImmediate(() => this.drainStarts());
   }
@@ -395,14 +278,6 @@ export class AgentTasks {
     const batch = this.starting.splice(0, STARTS_PER_TURN);
     for (const record of batch) this.start(record);
     if (this.starting.length > 0) setImmediate(() => this.drainStarts());
-  }
-
-  /** Makes the journal's exit status directory (once per agent). */
-  private statusDirectory(): void {
-    const dir = join(this.options.work_dir, "meta", "slaves", this.meta_agent ?? "", "exit_statuses");
-    if (this.status_dir === dir) return;
-    mkdirSync(dir, { recursive: true });
-    this.status_dir = dir;
   }
 
   private start(record: Task): void {
@@ -414,7 +289,7 @@ export class AgentTasks {
     let process: TaskProcess;
     try {
       const env = taskEnvironment(task.command, { sandbox: record.sandbox, task_id, framework_id, agent_id });
-      process = launch(argv, record.sandbox, env, this.statusFile(record));
+      process = launch(argv, record.sandbox, env, this.layout.statusFile(record));
     } catch (error) {
       log.warning(`Failed to launch task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.status(record, "TASK_FAILED", "SOURCE_AGENT", { reason: "REASON_CONTAINER_LAUNCH_FAILED", message: `Failed to launch the command: ${(error as Error).message}` });
@@ -444,7 +319,7 @@ export class AgentTasks {
     log.warning(`Task ${record.task.task_id.value} of framework ${record.framework_id} is ${state}: ${message}`);
     framework.tasks.set(record.task.task_id.value, record);
     try {
-      this.store().write(this.frameworkLocation(record.framework_id), framework.info);
+      this.layout.store().write(this.layout.frameworkLocation(record.framework_id), framework.info);
     } catch {
       // the status below fails the same way and says so
     }
@@ -553,7 +428,7 @@ export class AgentTasks {
     const status: NewStatus = { task_id: task.task.task_id, state, source, agent_id: this.agentId(), ...extra };
     let update: StatusUpdate | null;
     try {
-      update = this.updates.add(task.framework_id, status, this.taskLocation(task, "task.updates"));
+      update = this.updates.add(task.framework_id, status, this.layout.taskLocation(task, "task.updates"));
     } catch (error) {
       log.error(`Failed to checkpoint status update ${state} of task ${task.task.task_id.value}: ${(error as Error).message}`);
       return;
@@ -568,7 +443,7 @@ export class AgentTasks {
 
   private persist(task: Task): void {
     try {
-      this.store().write(this.taskLocation(task, "task.json"), checkpointOf(task));
+      this.layout.store().write(this.layout.taskLocation(task, "task.json"), checkpointOf(task));
     } catch (error) {
       log.error(`Failed to checkpoint task ${task.task.task_id.value}: ${(error as Error).message}`);
     }
@@ -581,11 +456,11 @@ export class AgentTasks {
     if (framework === undefined || task === undefined) return;
     framework.tasks.delete(task_id);
     this.remember(framework.info, task);
-    if (this.journaled) this.store().write(this.taskLocation(task, "task.json"), null);
-    this.removeRun(task);
+    if (this.layout.journaled) this.layout.store().write(this.layout.taskLocation(task, "task.json"), null);
+    this.layout.removeRun(task);
     if (framework.tasks.size === 0) {
       this.frameworks.delete(framework_id);
-      if (this.journaled) this.store().write(this.frameworkLocation(framework_id), null);
+      if (this.layout.journaled) this.layout.store().write(this.layout.frameworkLocation(framework_id), null);
       else rmSync(join(task.meta_dir, "..", "..", "..", ".."), { recursive: true, force: true });
     }
   }
@@ -621,124 +496,18 @@ export class AgentTasks {
 
   /** Gauges of live tasks by state and counters of terminal ones (Mesos's slave/tasks_*). */
   metrics(): Record<string, number> {
-    const gauges: Record<string, number> = { staging: 0, starting: 0, running: 0, killing: 0 };
-    for (const framework of this.frameworks.values()) {
-      for (const task of framework.tasks.values()) {
-        const name = task.state.slice("TASK_".length).toLowerCase();
-        if (name in gauges) gauges[name]!++;
-      }
-    }
-    const out: Record<string, number> = {};
-    for (const [name, value] of Object.entries(gauges)) out[`slave/tasks_${name}`] = value;
-    for (const [name, value] of Object.entries(this.counters)) out[`slave/${name}`] = value;
-    out["slave/status_updates_sent"] = this.updates.counters.sent;
-    out["slave/status_update_retries"] = this.updates.counters.retried;
-    out["slave/status_updates_acknowledged"] = this.updates.counters.acknowledged;
-    out["slave/unexpected_status_update_acknowledgements"] = this.updates.counters.unexpected_acknowledgements;
-    return out;
+    const live = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()]);
+    return metricsJson(live, this.counters, this.updates.counters);
   }
 
   /** /state's frameworks and completed_frameworks, roughly in Mesos's shape. */
   state(): { frameworks: JsonObject[]; completed_frameworks: JsonObject[] } {
-    const completedBy = new Map<string, { framework: FrameworkInfo; tasks: TaskCheckpoint[] }>();
-    for (const c of this.completed) {
-      const entry = completedBy.get(c.framework.id.value) ?? { framework: c.framework, tasks: [] };
-      entry.tasks.push(c.task);
-      completedBy.set(c.framework.id.value, entry);
-    }
-    const frameworks: JsonObject[] = [];
-    for (const [id, framework] of this.frameworks) {
-      const executors = [...framework.tasks.values()].map((t) => executorJson(t, TERMINAL_STATES.has(t.state) ? [] : [t], TERMINAL_STATES.has(t.state) ? [t] : []));
-      frameworks.push({ ...frameworkJson(framework.info), executors, completed_executors: (completedBy.get(id)?.tasks ?? []).map((t) => executorJson(t, [], [t])) });
-      completedBy.delete(id);
-    }
-    const completed_frameworks = [...completedBy.values()].map((c) => ({
-      ...frameworkJson(c.framework), executors: [], completed_executors: c.tasks.map((t) => executorJson(t, [], [t])),
-    }));
-    return { frameworks, completed_frameworks };
+    const live = [...this.frameworks.values()].map((f) => ({ info: f.info, tasks: [...f.tasks.values()].map(checkpointOf) }));
+    return stateJson(live, this.completed);
   }
 }
 
 function checkpointOf(task: Task): TaskCheckpoint {
   const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
   return checkpoint;
-}
-
-function frameworkJson(info: FrameworkInfo): JsonObject {
-  const roles = Array.isArray(info.roles) ? info.roles : [typeof info.role === "string" ? info.role : "*"];
-  return {
-    id: info.id.value, name: info.name ?? "", user: info.user ?? "", hostname: info.hostname ?? "", role: roles[0] ?? "*", roles,
-    capabilities: capabilities(info), checkpoint: info.checkpoint ?? false, failover_timeout: info.failover_timeout ?? 0,
-  };
-}
-
-function executorJson(t: TaskCheckpoint, tasks: TaskCheckpoint[], completed_tasks: TaskCheckpoint[]): JsonObject {
-  return {
-    id: t.task.task_id.value, name: `Command Executor (Task: ${t.task.task_id.value}) (Command: ${commandText(t.task)})`,
-    source: t.task.task_id.value, container: t.run_id, directory: t.sandbox, type: "COMMAND", resources: summarize(t.task.resources ?? []),
-    tasks: tasks.map(taskJson), queued_tasks: [], completed_tasks: completed_tasks.map(taskJson),
-  };
-}
-
-function taskJson(t: TaskCheckpoint): JsonObject {
-  return {
-    id: t.task.task_id.value, name: t.task.name, framework_id: t.framework_id, executor_id: "", slave_id: t.task.agent_id.value,
-    state: t.state, resources: summarize(t.task.resources ?? []), pid: t.pid,
-    statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp, ...(s.message === undefined ? {} : { message: s.message }) })),
-  };
-}
-
-function commandText(task: TaskInfo): string {
-  const argv = commandArgv(task.command);
-  return argv === null ? "" : argv.map((a) => (/^[\w./=-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(" ");
-}
-
-/** Scalar resources summed by name (cpus, mem, disk, gpus), ranges as Mesos prints them. */
-export function summarize(resources: JsonObject[]): Record<string, number | string> {
-  const out: Record<string, number | string> = { cpus: 0, mem: 0, disk: 0, gpus: 0 };
-  for (const r of resources) {
-    const name = typeof r.name === "string" ? r.name : "";
-    const scalar = (r.scalar as { value?: unknown } | undefined)?.value;
-    const ranges = (r.ranges as { range?: { begin: number; end: number }[] } | undefined)?.range;
-    if (typeof scalar === "number") out[name] = (typeof out[name] === "number" ? (out[name] as number) : 0) + scalar;
-    else if (Array.isArray(ranges)) out[name] = `[${ranges.map((x) => `${x.begin}-${x.end}`).join(", ")}]`;
-  }
-  return out;
-}
-
-function capabilities(info: JsonObject): string[] {
-  const list = Array.isArray(info.capabilities) ? info.capabilities : [];
-  return list.map((c) => (typeof c === "object" && c !== null ? (c as { type?: unknown }).type : c)).filter((t): t is string => typeof t === "string");
-}
-
-/** Mesos's ID rules (printable, no '/', '\\' or whitespace, not '.' or '..'): the reason, or null when valid. */
-export function invalidId(kind: string, id: string): string | null {
-  if (id === "." || id === ".." || /[/\\\s\x00-\x1f\x7f]/.test(id) || id.length > 255) {
-    return `${kind} ID '${id}' is invalid: it must be printable, without '/', '\\' or whitespace, and not '.' or '..'`;
-  }
-  return null;
-}
-
-/** What this build can run; null when it can run the task (its ids are checked already). */
-export function invalidTask(task: TaskInfo, agent_id: string): string | null {
-  const id = task.task_id.value;
-  if (task.agent_id.value !== agent_id) return `Task ${id} names agent ${task.agent_id.value}, but this is agent ${agent_id}`;
-  if (task.executor !== undefined || task.container !== undefined) return "Only command tasks (no executor, no container) are supported";
-  if (commandArgv(task.command) === null) return "The task has no command value to run";
-  return null;
-}
-
-function durationMs(nanoseconds: number | string | undefined): number | null {
-  if (nanoseconds === undefined) return null;
-  const n = Number(nanoseconds);
-  return Number.isFinite(n) && n >= 0 ? Math.min(n / 1e6, 24 * 3600_000) : null;
-}
-
-function list(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  try {
-    return readdirSync(dir).filter((name) => !name.endsWith(".tmp"));
-  } catch {
-    return [];
-  }
 }
