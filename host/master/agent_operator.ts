@@ -47,7 +47,7 @@ export function markAgentGone(agents: Agents, id: string): Promise<Reply> {
       agents.send(agent.conn, { type: "SHUTDOWN", message: "Agent has been marked gone" });
       agents.forget(agent);
     }
-    agents.tasks?.removed(id, "gone", time_ns);
+    agents.tasks?.removed(id, "gone", time_ns, agent !== undefined);
     log.info(`Marked agent ${id} as gone`);
     return ok();
   });

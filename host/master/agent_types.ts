@@ -55,8 +55,11 @@ export interface AgentTaskHooks {
   added(agent: Agent, re: Reregistration | null): void;
   /** No offers for it any more (socket broke, deactivated, draining). */
   deactivated(agent_id: string): void;
-  /** The agent left (after the registry stored it); `time_ns` is the registry's timestamp. */
-  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void;
+  /**
+   * The agent left (after the registry stored it); `time_ns` is the registry's timestamp.
+   * `lost` (default: all but pruned): frameworks are told with a FAILURE event (Mesos's sendSlaveLost).
+   */
+  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number, lost?: boolean): void;
   /** A task message from an agent connection; `agent` is undefined when the connection speaks for no registered agent. */
   message(agent: Agent | undefined, message: TaskAgentMessage): void;
   used(agent_id: string): unknown[];

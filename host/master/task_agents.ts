@@ -1,6 +1,8 @@
 // What happens to tasks when agents change (mesos-spec §5.2, §5.5, §5.7) and the status
 // updates agents send: the AgentTaskHooks half of the Tasks service (tasks.ts).
-import { type Id, type JsonObject, RECONCILE_STATUSES_MAX, type ReportedTask, type TaskAgentMessage, type TaskState, type TaskStatus } from "../agent/task_protocol.ts";
+import {
+  type Id, type JsonObject, RECONCILE_STATUSES_MAX, type ReportedTask, type TaskAgentMessage, type TaskState, type TaskStatus, TERMINAL_STATES,
+} from "../agent/task_protocol.ts";
 import { logger } from "../logging.ts";
 import type { Agent, Reregistration } from "./agent_types.ts";
 import { isUuid, parseReported, parseStatusUpdate } from "./task_messages.ts";
@@ -20,9 +22,12 @@ export function added(tasks: Tasks, agent: Agent, re: Reregistration | null): vo
   }
   const shut = new Set<string>();
   const reported_ids = new Set<string>();
+  const alive_ids = new Set<string>();
   for (const reported of parseReported(re.tasks)) {
     const fid = reported.framework_id.value;
-    reported_ids.add(JSON.stringify([fid, reported.task_id.value]));
+    const key = JSON.stringify([fid, reported.task_id.value]);
+    reported_ids.add(key);
+    if (!TERMINAL_STATES.has(reported.state)) alive_ids.add(key);
     if (tasks.completed_frameworks.has(fid)) {
       if (!shut.has(fid)) tasks.sendAgent(agent, { type: "SHUTDOWN_FRAMEWORK", framework_id: { value: fid } });
       shut.add(fid);
@@ -30,7 +35,19 @@ export function added(tasks: Tasks, agent: Agent, re: Reregistration | null): vo
     }
     readd(tasks, agent, tasks.record(fid), reported, re.previously);
   }
-  if (re.previously === "registered") reconcileUnreported(tasks, agent, reported_ids);
+  if (re.previously !== "registered") return;
+  reconcileUnreported(tasks, agent, reported_ids);
+  resendKills(tasks, agent, alive_ids);
+}
+
+/** Kills that could not reach the disconnected agent go again for the tasks it still runs (Mesos's reconcileKnownSlave). */
+function resendKills(tasks: Tasks, agent: Agent, alive_ids: Set<string>): void {
+  for (const [key, kill] of tasks.pending_kills.get(agent.id) ?? []) {
+    if (!alive_ids.has(key)) continue;
+    log.info(`Re-sending the kill of task ${kill.task_id} of framework ${kill.framework_id} to re-registered agent ${agent.id}`);
+    const { framework_id, task_id, kill_policy } = kill;
+    tasks.sendAgent(agent, { type: "KILL_TASK", framework_id: { value: framework_id }, task_id: { value: task_id }, ...(kill_policy ? { kill_policy } : {}) });
+  }
 }
 
 /**
@@ -84,8 +101,9 @@ export function deactivated(tasks: Tasks, agent_id: string): void {
 }
 
 /** Mesos's __removeSlave / _removeSlave: the agent's tasks become UNREACHABLE, GONE_BY_OPERATOR or LOST; offers rescinded. */
-export function removed(tasks: Tasks, agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void {
+export function removed(tasks: Tasks, agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number, lost: boolean): void {
   for (const offer of tasks.offers.ofAgent(agent_id)) tasks.rescind(offer);
+  tasks.pending_kills.delete(agent_id);
   if (how === "pruned" || how === "gone") forgetUnreachable(tasks, agent_id, how === "gone");
   const message = how === "unreachable" ? "Agent was marked unreachable" : how === "gone" ? "Agent has been marked gone" : "Agent was removed";
   for (const task of [...(tasks.agent_tasks.get(agent_id) ?? [])]) {
@@ -104,6 +122,9 @@ export function removed(tasks: Tasks, agent_id: string, how: "unreachable" | "go
   tasks.agent_tasks.delete(agent_id);
   tasks.agent_used.delete(agent_id);
   tasks.agent_offered.delete(agent_id);
+  // Mesos's sendSlaveLost: every connected framework hears FAILURE for the agent.
+  if (!lost) return;
+  for (const rec of tasks.frameworks.values()) tasks.send(rec, { type: "FAILURE", failure: { agent_id: { value: agent_id } } });
 }
 
 /** Unreachable tasks of an agent the registry forgot (later reconciliation: TASK_UNKNOWN) or marked gone. */

@@ -191,8 +191,21 @@ export function kill(tasks: Tasks, framework: Framework, task_id: string, agent_
     tasks.sendAgent(agent, { type: "KILL_TASK", framework_id: { value: framework.id }, task_id: { value: task_id }, ...(kill_policy ? { kill_policy } : {}) });
   } else {
     log.warning(`Cannot kill task ${task_id} of framework ${framework.id} because the agent ${task.agent_id} is disconnected. Kill will be retried if the agent reregisters`);
+    let pending = tasks.pending_kills.get(task.agent_id);
+    if (pending === undefined) tasks.pending_kills.set(task.agent_id, (pending = new Map()));
+    pending.set(JSON.stringify([framework.id, task_id]), { framework_id: framework.id, task_id, ...(kill_policy ? { kill_policy } : {}) });
   }
   return null;
+}
+
+/** SHUTDOWN: a command task's executor is the task (same id); shutting it down kills it. An unknown executor is ignored, as an agent does. */
+export function shutdownExecutor(tasks: Tasks, framework: Framework, executor_id: string, agent_id: string): string | null {
+  const task = tasks.frameworks.get(framework.id)?.tasks.get(executor_id);
+  if (task === undefined || task.agent_id !== agent_id) {
+    log.warning(`Ignoring SHUTDOWN of executor ${executor_id} on agent ${agent_id} of framework ${framework.id}: no such command task`);
+    return null;
+  }
+  return kill(tasks, framework, executor_id, agent_id);
 }
 
 export function acknowledge(tasks: Tasks, framework: Framework, agent_id: string, task_id: string, uuid: string): string | null {

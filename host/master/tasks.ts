@@ -74,6 +74,12 @@ export class Tasks implements TaskService, AgentTaskHooks {
   readonly agent_offered = new Map<string, Resources>();
   readonly role_used = new Map<string, Record<string, number>>();
   readonly role_offered = new Map<string, Record<string, number>>();
+  /**
+   * Kills the master could not deliver because the agent was disconnected (Mesos's
+   * Slave::killedTasks), by agent then `[framework, task]`; re-sent when the agent re-registers
+   * still holding the task, dropped when the task or the agent goes.
+   */
+  readonly pending_kills = new Map<string, Map<string, { framework_id: string; task_id: string; kill_policy?: Task["info"]["kill_policy"] }>>();
   readonly clock: AgentClock;
   /** The operator event stream: TASK_ADDED and TASK_UPDATED. */
   events: OperatorEventSink = NO_OPERATOR_EVENTS;
@@ -149,14 +155,25 @@ export class Tasks implements TaskService, AgentTaskHooks {
     return stream !== null && stream !== undefined && !stream.closed;
   }
 
+  /** (Re-)subscribed or updated: the framework's info; offers in roles it no longer has are rescinded. */
   frameworkActivated(framework: Framework): void {
     const rec = this.record(framework.id, framework.info);
     rec.framework = framework;
     rec.info = framework.info;
+    for (const offer of this.offers.ofFramework(framework.id)) if (!framework.roles.includes(offer.role)) this.rescind(offer);
   }
 
   frameworkDeactivated(framework: Framework): void {
     for (const offer of this.offers.ofFramework(framework.id)) this.rescind(offer);
+  }
+
+  /** Mesos's failoverFramework: the offers the old stream got are removed, their resources offered again. */
+  frameworkFailedOver(framework: Framework): void {
+    for (const offer of this.offers.ofFramework(framework.id)) this.dropOffer(offer);
+  }
+
+  shutdownExecutor(framework: Framework, executor_id: string, agent_id: string): string | null {
+    return calls.shutdownExecutor(this, framework, executor_id, agent_id);
   }
 
   removeFramework(framework: Framework): void {
@@ -348,6 +365,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
   /** Removes a task from the active ones: to the unreachable cache or to the completed ones (bounded). */
   removeTask(task: TaskEntry, unreachable = false): void {
     const rec = this.record(task.framework_id);
+    this.pending_kills.get(task.agent_id)?.delete(JSON.stringify([task.framework_id, task.info.task_id.value]));
     this.hold(rec, task, false);
     if (rec.tasks.get(task.info.task_id.value) === task) rec.tasks.delete(task.info.task_id.value);
     this.agent_tasks.get(task.agent_id)?.delete(task);
@@ -391,8 +409,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
   deactivated(agent_id: string): void {
     hooks.deactivated(this, agent_id);
   }
-  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number): void {
-    hooks.removed(this, agent_id, how, time_ns);
+  removed(agent_id: string, how: "unreachable" | "gone" | "removed" | "pruned", time_ns: number, lost = how !== "pruned"): void {
+    hooks.removed(this, agent_id, how, time_ns, lost);
   }
   message(agent: Agent | undefined, m: TaskAgentMessage): void {
     hooks.message(this, agent, m);

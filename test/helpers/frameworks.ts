@@ -36,6 +36,10 @@ export class RecordingTasks implements TaskService {
     this.record("kill", framework, task_id, agent_id, kill_policy);
     return this.refusal;
   }
+  shutdownExecutor(framework: Framework, executor_id: string, agent_id: string) {
+    this.record("shutdownExecutor", framework, executor_id, agent_id);
+    return this.refusal;
+  }
   acknowledge(framework: Framework, agent_id: string, task_id: string, uuid: string) {
     this.record("acknowledge", framework, agent_id, task_id, uuid);
     return this.refusal;
@@ -51,6 +55,9 @@ export class RecordingTasks implements TaskService {
   }
   frameworkDeactivated(framework: Framework) {
     this.record("frameworkDeactivated", framework);
+  }
+  frameworkFailedOver(framework: Framework) {
+    this.record("frameworkFailedOver", framework);
   }
   frameworkView(): FrameworkView {
     return this.view ?? { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };

@@ -106,7 +106,7 @@ describe("failover", () => {
     // Heartbeats go to the new stream only.
     await clock.advance(15_000);
     expect([old.types().length, fresh.types()]).toEqual([2, ["SUBSCRIBED", "HEARTBEAT"]]);
-    expect(tasks.names()).toEqual(["frameworkActivated", "frameworkActivated"]);
+    expect(tasks.names()).toEqual(["frameworkActivated", "frameworkFailedOver", "frameworkActivated"]);
   });
 
   test("a changed principal is refused", () => {

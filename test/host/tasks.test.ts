@@ -1,4 +1,4 @@
-// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), re-registration restoring tasks (and RECONCILE_TASKS for those a registered agent did not report), gone, and removeFramework.
+// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), FAILURE to frameworks for a lost agent, re-registration restoring tasks (and RECONCILE_TASKS for those a registered agent did not report, kills it missed sent again), SHUTDOWN of an executor, gone, and removeFramework.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TaskState } from "../../host/agent/task_protocol.ts";
 import { markAgentGone } from "../../host/master/agent_operator.ts";
@@ -174,6 +174,7 @@ describe("agents", () => {
       expect(update).toMatchObject({ task_id: { value: "T1" }, state: aware ? "TASK_UNREACHABLE" : "TASK_LOST", reason: "REASON_SLAVE_REMOVED", source: "SOURCE_MASTER" });
       expect(update.unreachable_time?.nanoseconds).toBe(f.agents.unreachable.get(agent.id)!);
       expect(stream.of("RESCIND")).toEqual([{ type: "RESCIND", rescind: { offer_id: { value: offer } } }]);
+      expect(stream.of("FAILURE")).toEqual([{ type: "FAILURE", failure: { agent_id: { value: agent.id } } }]);
       expect(f.metric("master/cpus_used")).toBe(0);
       const rec = f.tasks.frameworks.get("F1")!;
       expect([rec.unreachable.size, rec.completed.length]).toEqual(aware ? [1, 0] : [0, 1]);
@@ -201,6 +202,22 @@ describe("agents", () => {
     statusUpdate(f, conn, "T2", "TASK_LOST", 2);
     expect(lastUpdate(stream)).toMatchObject({ task_id: { value: "T2" }, state: "TASK_LOST" });
     expect([taskOf(f, "T1")!.state, taskOf(f, "T2")!.state, f.metric("master/cpus_used")]).toEqual(["TASK_RUNNING", "TASK_LOST", 1]);
+  });
+
+  test("a kill the disconnected agent could not get is sent again when it re-registers still running the task; SHUTDOWN of a task's executor kills it", async () => {
+    const { f, agent, framework } = await withRunningTask();
+    f.agents.disconnected(agent.conn);
+    expect(f.tasks.kill(framework, "T1", agent.id, { grace_period: { nanoseconds: 1e9 } })).toBeNull();
+    expect(agent.conn.of("KILL_TASK")).toEqual([]);
+    const conn = await reregisterWithT1(f, agent.id, framework);
+    expect(conn.of("KILL_TASK")).toMatchObject([{ framework_id: { value: "F1" }, task_id: { value: "T1" }, kill_policy: { grace_period: { nanoseconds: 1e9 } } }]);
+    expect(f.tasks.shutdownExecutor(framework, "T1", agent.id)).toBeNull();
+    expect(conn.of("KILL_TASK")).toHaveLength(2);
+    expect(f.tasks.shutdownExecutor(framework, "no-such-executor", agent.id)).toBeNull();
+    expect(conn.of("KILL_TASK")).toHaveLength(2);
+    statusUpdate(f, conn, "T1", "TASK_KILLED", 2);
+    f.tasks.acknowledge(framework, agent.id, "T1", uuid(2));
+    expect(f.tasks.pending_kills.get(agent.id)?.size ?? 0).toBe(0);
   });
 
   test("MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR for partition-aware frameworks; removal (UNREGISTER) is TASK_LOST", async () => {

@@ -116,7 +116,7 @@ describe("SUBSCRIBE", () => {
     const revive = callOf(old.id, "REVIVE");
     expect((await post(app, revive, { ...JSON_TYPE, "mesos-stream-id": old.stream_id })).status).toBe(400);
     expect((await post(app, revive, { ...JSON_TYPE, "mesos-stream-id": fresh.stream_id })).status).toBe(202);
-    expect(tasks.names()).toEqual(["frameworkActivated", "frameworkActivated", "revive"]);
+    expect(tasks.names()).toEqual(["frameworkActivated", "frameworkFailedOver", "frameworkActivated", "revive"]);
   });
 
   test("a framework id this master does not know (its tasks' master failed over) is accepted", async () => {
@@ -189,7 +189,7 @@ describe("every 4xx path", () => {
     expect(await post(app, sub, { ...JSON_TYPE, "mesos-stream-id": crypto.randomUUID() })).toMatchObject({ status: 400, text: "Subscribe calls should not include the 'Mesos-Stream-Id' header" });
   });
 
-  test("the framework and its stream: unknown 400, not subscribed 403, Mesos-Stream-Id missing or wrong 400; task side refusals 400; unserved calls 501", async () => {
+  test("the framework and its stream: unknown 400, not subscribed 403, Mesos-Stream-Id missing or wrong 400; task side and UPDATE_FRAMEWORK refusals 400; UNKNOWN 501", async () => {
     const { app, tasks, master } = await leader();
     const { id, stream_id } = await subscribe(app, { ...INFO, failover_timeout: 60 });
     const headers = { ...JSON_TYPE, "mesos-stream-id": stream_id };
@@ -202,7 +202,12 @@ describe("every 4xx path", () => {
     tasks.refusal = "Offer o-1 is no longer valid";
     expect(await post(app, callOf(id, "ACCEPT", { offer_ids: [{ value: "o-1" }] }), headers)).toMatchObject({ status: 400, text: "Offer o-1 is no longer valid" });
     tasks.refusal = null;
-    expect((await post(app, callOf(id, "UPDATE_FRAMEWORK", { framework_info: { ...INFO, id: { value: id } } }), headers)).status).toBe(501);
+    const update = (info: Record<string, unknown>, extra: Record<string, unknown> = {}) => post(app, callOf(id, "UPDATE_FRAMEWORK", { framework_info: { ...INFO, id: { value: id }, ...info }, ...extra }), headers);
+    expect(await update({ id: { value: "other" } })).toMatchObject({ status: 400, text: "Failed to validate scheduler::Call: 'framework_id' differs from 'update_framework.framework_info.id'" });
+    expect(await update({ user: "bob" })).toMatchObject({ status: 400, text: "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'alice' to 'bob'" });
+    expect(await update({ checkpoint: true })).toMatchObject({ status: 400, text: "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from 'false' to 'true'" });
+    expect(await update({ roles: ["a"] })).toMatchObject({ status: 400, text: "Supplied FrameworkInfo is not valid: 'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable" });
+    expect(await update({}, { suppressed_roles: ["x"] })).toMatchObject({ status: 400, text: "'UpdateFramework' call is not valid: Suppressed roles { x } are not contained in the set of roles" });
     expect((await post(app, callOf(id, "UNKNOWN"), headers)).status).toBe(501);
     // Disconnected (its stream ended; failover_timeout 60 s keeps it): 403.
     master.frameworks.get(id)!.stream!.close();
@@ -247,6 +252,7 @@ describe("calls", () => {
       ["revive", id, []],
       ["suppress", id, ["b"]],
       ["kill", id, "t1", "s1", { grace_period: { nanoseconds: 5 } }],
+      ["shutdownExecutor", id, "e", "s1"],
       ["acknowledge", id, "s1", "t1", uuid],
       ["reconcile", id, [{ task_id: { value: "t1" }, agent_id: { value: "s1" } }]],
       ["reconcile", id, []],

@@ -80,6 +80,18 @@ export function updateInfo(old: FrameworkInfo, next: FrameworkInfo): { info: Fra
   return { info };
 }
 
+/** validateUpdate for UPDATE_FRAMEWORK (no fields preserved): principal, user and checkpoint may not change. */
+export function validateUpdate(old: FrameworkInfo, next: FrameworkInfo): string | null {
+  if (old.principal !== next.principal) return "Changing framework's principal is not allowed.";
+  if ((next.user ?? "") !== (old.user ?? "")) {
+    return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${old.user ?? ""}' to '${next.user ?? ""}'`;
+  }
+  if ((next.checkpoint ?? false) !== (old.checkpoint ?? false)) {
+    return `Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${old.checkpoint ?? false}' to '${next.checkpoint ?? false}'`;
+  }
+  return null;
+}
+
 /** failover_timeout in milliseconds (negative: 0). */
 export function failoverTimeoutMs(info: FrameworkInfo): number {
   return Math.max(0, (info.failover_timeout ?? 0) * 1000);

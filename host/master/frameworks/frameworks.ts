@@ -9,7 +9,9 @@ import type { Metrics } from "../../metrics.ts";
 import type { MasterInfo } from "../info.ts";
 import { type AgentClock, REAL_CLOCK } from "../rate_limiter.ts";
 import { errorEvent, heartbeatEvent, HttpEventStream, type StreamEnd, subscribedEvent } from "./event_stream.ts";
-import { failoverTimeoutMs, type FrameworkInfo, hasCapability, rolesOf, updateInfo, validateFrameworkInfo, validateSuppressedRoles } from "./framework_info.ts";
+import {
+  failoverTimeoutMs, type FrameworkInfo, hasCapability, rolesOf, updateInfo, validateFrameworkInfo, validateSuppressedRoles, validateUpdate,
+} from "./framework_info.ts";
 import type { EventStream, Framework, SchedulerEvent, TaskService } from "./types.ts";
 import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "../operator_events.ts";
 
@@ -159,6 +161,7 @@ export class Frameworks {
         framework.stream = null; // its end is not a disconnection of the framework
         old.send(errorEvent("Framework failed over"));
         old.close();
+        this.tasks.frameworkFailedOver(framework);
       }
     }
     log.info(`Re-subscribed framework ${framework.id} (${info.name})`);
@@ -183,6 +186,27 @@ export class Frameworks {
     log.info(`Recovered framework ${id} (${info.name})`);
     if (announce) this.events.frameworkAdded(framework);
     return framework;
+  }
+
+  /**
+   * UPDATE_FRAMEWORK (Mesos's updateFramework): a subscribed framework's new FrameworkInfo and
+   * suppressed roles. Null once applied; else the 400 text, and nothing changed. Offers in roles
+   * it left are rescinded; FRAMEWORK_UPDATED goes to operators when the info changed.
+   */
+  update(framework: Framework, info: FrameworkInfo, suppressed_roles: readonly string[]): string | null {
+    log.info(`Processing UPDATE_FRAMEWORK call for framework ${framework.id}`);
+    const invalid = validateFrameworkInfo(info);
+    if (invalid !== null) return `Supplied FrameworkInfo is not valid: ${invalid}`;
+    const change = validateUpdate(framework.info, info);
+    if (change !== null) return `FrameworkInfo update is not valid: ${change}`;
+    const suppressed = validateSuppressedRoles(rolesOf(info), suppressed_roles);
+    if (suppressed !== null) return `'UpdateFramework' call is not valid: ${suppressed}`;
+    const changed = !Bun.deepEquals(framework.info, { ...info, id: { value: framework.id } });
+    this.setInfo(framework, info);
+    framework.suppressed = new Set(suppressed_roles);
+    this.tasks.frameworkActivated(framework);
+    if (changed) this.events.frameworkUpdated(framework);
+    return null;
   }
 
   /** TEARDOWN (scheduler, /teardown, operator API): false when no registered framework has the id. */
@@ -314,9 +338,11 @@ export const NO_TASKS: TaskService = {
   revive: () => undefined,
   suppress: () => undefined,
   kill: () => null,
+  shutdownExecutor: () => null,
   acknowledge: (_f, _agent, task_id) => `Task ${task_id} is not known to this master`,
   reconcile: () => undefined,
   removeFramework: () => undefined,
   frameworkActivated: () => undefined,
   frameworkDeactivated: () => undefined,
+  frameworkFailedOver: () => undefined,
 };

@@ -3,8 +3,9 @@
 // missing, 415 protobuf or other: JSON only here), the body (400), call validation (400),
 // Accept for SUBSCRIBE (406), then SUBSCRIBE (200 and a RecordIO stream) or, for other calls:
 // the framework (400 unknown), subscribed (403), Mesos-Stream-Id (400 missing or wrong), and
-// the call dispatched to the frameworks service or the task side (202; a refusal of the task
-// side is 400 with its reason; what happens later arrives on the stream).
+// the call dispatched to the frameworks service or the task side (202, or 200 for
+// UPDATE_FRAMEWORK once applied; a refusal is 400 with its reason; what happens later arrives
+// on the stream).
 import { acceptsJson, contentTypeRefusal, NOT_ACCEPTABLE } from "../operator_api.ts";
 import { parseJson, type Reply, refuse } from "../registry_requests.ts";
 import type { HttpEventStream } from "./event_stream.ts";
@@ -17,7 +18,7 @@ export const SCHEDULER_BODY_BYTES_MAX = 4 << 20;
 export const STREAM_ID_HEADER = "Mesos-Stream-Id";
 
 /** A refusal, 202 (an empty body), or 200 with the SUBSCRIBE event stream. */
-export type SchedulerReply = Reply | { status: 202 } | { status: 200; stream: HttpEventStream };
+export type SchedulerReply = Reply | { status: 200 | 202 } | { status: 200; stream: HttpEventStream };
 
 export interface SchedulerRequest {
   method: string;
@@ -68,6 +69,10 @@ async function dispatch(frameworks: Frameworks, call: SchedulerCall, headers: He
     return refuse(`The stream ID '${stream_id}' included in this request didn't match the stream ID currently associated with framework ID ${framework.id}`);
   }
   if (IGNORED.has(call.type)) return { status: 202 };
+  if (call.type === "UPDATE_FRAMEWORK") {
+    const refused = frameworks.update(framework, call.arguments.framework_info!, call.arguments.suppressed_roles ?? []);
+    return refused === null ? { status: 200 } : refuse(refused);
+  }
   const handler = HANDLERS[call.type];
   if (handler === undefined) return refuse(call.type === "UNKNOWN" ? "Unknown call" : `Call ${call.type} is not implemented by this master`, 501);
   const [counter, run] = handler;
@@ -86,8 +91,8 @@ const HANDLERS: Partial<Record<SchedulerCall["type"], Handler>> = {
   REVIVE: ["master/messages_revive_offers", (f, framework, a) => f.tasks.revive(framework, a.roles ?? [])],
   SUPPRESS: ["master/messages_suppress_offers", (f, framework, a) => f.tasks.suppress(framework, a.roles ?? [])],
   KILL: ["master/messages_kill_task", (f, framework, a) => f.tasks.kill(framework, a.task_id!, a.agent_id, a.kill_policy)],
-  // Command tasks only: no executor of a framework exists to shut down.
-  SHUTDOWN: [null, () => null],
+  // A command task's executor is the task itself: shutting it down kills the task.
+  SHUTDOWN: [null, (f, framework, a) => f.tasks.shutdownExecutor(framework, a.executor_id!, a.agent_id!)],
   ACKNOWLEDGE: ["master/messages_status_update_acknowledgement", (f, framework, a) => f.tasks.acknowledge(framework, a.agent_id!, a.task_id!, a.uuid!)],
   // Empty tasks: implicit reconciliation (every task of the framework).
   RECONCILE: ["master/messages_reconcile_tasks", (f, framework, a) => f.tasks.reconcile(framework, a.tasks ?? [])],

@@ -35,6 +35,7 @@ export interface CallArguments {
   roles?: string[];
   task_id?: string;
   agent_id?: string;
+  executor_id?: string;
   kill_policy?: TaskInfo["kill_policy"];
   uuid?: string;
   tasks?: { task_id: Id; agent_id?: Id }[];
@@ -91,6 +92,7 @@ function readArguments(type: string, message: JsonObject): CallArguments {
   const path = `${field(type)}.`;
   switch (type) {
     case "SUBSCRIBE":
+    case "UPDATE_FRAMEWORK":
       return { framework_info: frameworkInfoOf(message, path), suppressed_roles: stringsOf(message, "suppressed_roles") };
     case "ACCEPT":
     case "DECLINE": {
@@ -113,8 +115,7 @@ function readArguments(type: string, message: JsonObject): CallArguments {
     }
     case "SHUTDOWN":
       requireFields(message, path, ["executor_id", "agent_id"]);
-      idOf(message, "executor_id", path);
-      return { agent_id: idOf(message, "agent_id", path)! };
+      return { executor_id: idOf(message, "executor_id", path)!, agent_id: idOf(message, "agent_id", path)! };
     case "ACKNOWLEDGE":
       requireFields(message, path, ["agent_id", "task_id", "uuid"]);
       return { agent_id: idOf(message, "agent_id", path)!, task_id: idOf(message, "task_id", path)!, uuid: stringField(message, "uuid")! };
@@ -162,6 +163,9 @@ export function readSchedulerCall(json: unknown): { call: SchedulerCall } | { er
   if (NEEDS_MESSAGE.has(type) && message === undefined) return invalid(`Expecting '${field(type)}' to be present`);
   if (type === "SUBSCRIBE" && (parsed.arguments.framework_info?.id?.value ?? "") !== (framework_id ?? "")) {
     return invalid("'framework_id' differs from 'subscribe.framework_info.id'");
+  }
+  if (type === "UPDATE_FRAMEWORK" && parsed.arguments.framework_info?.id?.value !== framework_id) {
+    return invalid("'framework_id' differs from 'update_framework.framework_info.id'");
   }
   if (type === "ACKNOWLEDGE" && !validUuid(parsed.arguments.uuid!)) return invalid("Not a valid UUID");
   return { call: { type: type as SchedulerCallType, ...(framework_id !== undefined ? { framework_id } : {}), arguments: parsed.arguments } };

@@ -65,6 +65,8 @@ export interface TaskService {
   revive(framework: Framework, roles: string[]): void;
   suppress(framework: Framework, roles: string[]): void;
   kill(framework: Framework, task_id: string, agent_id?: string, kill_policy?: TaskInfo["kill_policy"]): string | null;
+  /** SHUTDOWN of an executor: a command task's executor id is its task id. */
+  shutdownExecutor(framework: Framework, executor_id: string, agent_id: string): string | null;
   acknowledge(framework: Framework, agent_id: string, task_id: string, uuid: string): string | null;
   reconcile(framework: Framework, tasks: { task_id: Id; agent_id?: Id }[]): void;
   /** The framework is gone (TEARDOWN, failover_timeout): kill its tasks, rescind its offers. */
@@ -72,6 +74,8 @@ export interface TaskService {
   /** A framework (re)subscribed or its stream broke: offers follow on the next allocation. */
   frameworkActivated(framework: Framework): void;
   frameworkDeactivated(framework: Framework): void;
+  /** The framework re-subscribed over a stream that was still open: what was offered on the old one is withdrawn silently. */
+  frameworkFailedOver(framework: Framework): void;
   /**
    * What /frameworks and GET_FRAMEWORKS show of a framework's tasks and offers; also asked for
    * completed frameworks. Without it the lists are empty and the resources zero.
