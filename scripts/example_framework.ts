@@ -3,7 +3,9 @@
 // redirects to the leader, retrying 503), the RecordIO event stream, ACCEPT with LAUNCH of
 // command tasks packed into each offer, DECLINE of what is not needed, ACKNOWLEDGE of every
 // status update that carries a uuid, and TEARDOWN once every task is terminal. A broken stream
-// (a master failover) re-subscribes with the framework id; tasks in flight are reconciled.
+// (a master failover) re-subscribes with the framework id; tasks in flight are reconciled. So
+// does a silent one: nothing (no event, no HEARTBEAT) for 5 heartbeat intervals means the
+// master hangs, and the connection is dropped (the watchdog, as §6.5 advises).
 // Flags: --master=HOST:PORT[,HOST:PORT...] (default 127.0.0.1:5050, any masters: a lost leader
 // sends the next subscription back to them in turn), --tasks=N (10), --cmd=CMD
 // ("echo hi"), --cpus=0.1, --mem=32, --name=NAME, --timeout-s=600, --max-per-agent=1024 (tasks
@@ -30,6 +32,8 @@ const state = {
   master: MASTERS[0]!,
   framework_id: null as string | null,
   stream_id: null as string | null,
+  /** Aborts every request of the current subscription: its stream and the calls still out. */
+  connection: new AbortController(),
   pending: Array.from({ length: TASKS }, (_, i) => `task-${i}`),
   launched_ms: new Map<string, number>(),
   /** Tasks launched and not yet terminal, by agent id. */
@@ -45,7 +49,7 @@ async function post(body: Json, stream = false): Promise<Response> {
   for (let hop = 0; hop < 5; hop++) {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     if (!stream && state.stream_id !== null) headers["mesos-stream-id"] = state.stream_id;
-    const response = await fetch(`http://${state.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" });
+    const response = await fetch(`http://${state.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual", signal: state.connection.signal });
     if (response.status !== 307) return response;
     const location = response.headers.get("location") ?? "";
     state.master = location.replace(/^(https?:)?\/\//, "").split("/")[0]!; // Location: //leader:port/api/v1/scheduler
@@ -56,8 +60,14 @@ async function post(body: Json, stream = false): Promise<Response> {
 async function call(type: string, field: string | null, value: Json = {}): Promise<void> {
   const body: Json = { type, framework_id: { value: state.framework_id } };
   if (field !== null) body[field] = value;
-  const response = await post(body);
-  if (response.status !== 202 && response.status !== 200) console.error(`${type} answered ${response.status}: ${await response.text()}`);
+  try {
+    const response = await post(body);
+    if (response.status !== 202 && response.status !== 200) console.error(`${type} answered ${response.status}: ${await response.text()}`);
+  } catch (error) {
+    // The master died or hung (the watchdog aborted): no crash; the re-subscription's RECONCILE
+    // tells where the tasks are.
+    console.error(`${type} failed: ${(error as Error).message}`);
+  }
 }
 
 /** Reads RecordIO records ("<length>\n<json>") from the stream, whatever the chunking. */
@@ -130,37 +140,69 @@ async function bounded(work: Promise<void>): Promise<void> {
   while (in_flight.size >= IN_FLIGHT_MAX) await Promise.race(in_flight);
 }
 
-/** One subscription: its events until the stream ends (false) or every task is terminal (true). */
+/** Heartbeat intervals of silence after which the master is taken for hung (mesos-spec §6.5). */
+const MISSED_HEARTBEATS_MAX = 5;
+
+/**
+ * Aborts `connection` once nothing arrived for MISSED_HEARTBEATS_MAX intervals: a hung master
+ * keeps its socket open, so only silence tells it from a live one. Armed by SUBSCRIBED (which
+ * names the interval); every record after it, HEARTBEAT or event, starts the count again.
+ */
+function watchdog(connection: AbortController) {
+  let silence_ms: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const heard = (interval_s?: number) => {
+    if (interval_s !== undefined) silence_ms = MISSED_HEARTBEATS_MAX * interval_s * 1000;
+    if (silence_ms === null) return;
+    clearTimeout(timer);
+    const message = `nothing from ${state.master} for ${silence_ms / 1000} s (${MISSED_HEARTBEATS_MAX} heartbeat intervals): dropping the connection`;
+    timer = setTimeout(() => connection.abort(new Error(message)), silence_ms);
+  };
+  return { heard, stop: () => clearTimeout(timer) };
+}
+
+/** One subscription: its events until the stream ends or goes silent (false) or every task is terminal (true). */
 async function subscribe(): Promise<boolean> {
   const framework_info: Json = { user: process.env.USER ?? "root", name: NAME, roles: ["*"], failover_timeout: 60, capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }] };
   if (state.framework_id !== null) framework_info.id = { value: state.framework_id };
   // A re-subscription names the id in the call too: Mesos refuses a framework_info.id that differs from it.
   const subscription: Json = { type: "SUBSCRIBE", subscribe: { framework_info } };
   if (state.framework_id !== null) subscription.framework_id = { value: state.framework_id };
+  state.connection = new AbortController();
   const response = await post(subscription, true);
   if (response.status === 503) return false;
   if (response.status !== 200 || response.body === null) throw new Error(`SUBSCRIBE answered ${response.status}: ${await response.text()}`);
   state.stream_id = response.headers.get("mesos-stream-id");
-  for await (const event of records(response.body)) {
-    if (event.type === "SUBSCRIBED") {
-      const resubscribed = state.framework_id !== null;
-      state.framework_id = event.subscribed.framework_id.value;
-      console.error(`subscribed as ${state.framework_id} on ${state.master}`);
-      if (resubscribed) await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything?
-    } else if (event.type === "OFFERS") {
-      for (const o of event.offers.offers ?? []) await bounded(offer(o));
-    } else if (event.type === "UPDATE") {
-      await update(event.update.status);
-    } else if (event.type === "ERROR") {
-      throw new Error(`the master says: ${event.error.message}`);
+  const silence = watchdog(state.connection);
+  try {
+    for await (const event of records(response.body)) {
+      silence.heard(event.subscribed?.heartbeat_interval_seconds);
+      if (await handle(event)) return true;
     }
-    if (state.final.size === TASKS) {
-      await Promise.all(in_flight);
-      await call("TEARDOWN", null); // while subscribed: the framework and its stream end here
-      return true;
-    }
+  } finally {
+    silence.stop();
   }
   return false;
+}
+
+/** Acts on one event; true once every task is terminal and the framework is torn down. */
+async function handle(event: Json): Promise<boolean> {
+  if (event.type === "SUBSCRIBED") {
+    const resubscribed = state.framework_id !== null;
+    state.framework_id = event.subscribed.framework_id.value;
+    console.error(`subscribed as ${state.framework_id} on ${state.master}`);
+    if (resubscribed) await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything?
+  } else if (event.type === "OFFERS") {
+    for (const o of event.offers.offers ?? []) await bounded(offer(o));
+  } else if (event.type === "UPDATE") {
+    await update(event.update.status);
+  } else if (event.type === "ERROR") {
+    throw new Error(`the master says: ${event.error.message}`);
+  }
+  if (state.final.size < TASKS) return false;
+  await Promise.all(in_flight);
+  await call("TEARDOWN", null); // while subscribed: the framework and its stream end here
+  return true;
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,7 @@
-// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights, quota limits and guarantees, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
+// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
 import { afterEach, describe, expect, test } from "bun:test";
+import { RegistryWriter } from "../../host/master/registry_requests.ts";
+import { WeightsService } from "../../host/master/weights.ts";
 import type { Operation } from "../../host/registry/types.ts";
 import { type TaskFixture, tasksFixture } from "../helpers/master_tasks.ts";
 
@@ -50,6 +52,22 @@ describe("allocation", () => {
     const b = f.framework("FB", { roles: ["b"] });
     f.tasks.allocate();
     expect([a.stream.offers().length, b.stream.offers().length]).toEqual([3, 1]);
+  });
+
+  test("weights written to the registry (UPDATE_WEIGHTS a=3, no --weights) take effect at the next round: two agents each before, then three to one", async () => {
+    const f = await fixture(4);
+    const a = f.framework("FA", { roles: ["a"] });
+    const b = f.framework("FB", { roles: ["b"] });
+    f.tasks.allocate();
+    expect([a.stream.offers().length, b.stream.offers().length]).toEqual([2, 2]);
+    // The operator's path: /weights and UPDATE_WEIGHTS both go through the WeightsService.
+    const weights = new WeightsService(new RegistryWriter(() => f.registrar), () => undefined);
+    expect(await weights.update([{ role: "a", weight: 3 }])).toMatchObject({ status: 200 });
+    expect(f.registrar.current().weights?.map((w) => w.info)).toEqual([{ role: "a", weight: 3 }]);
+    // Every offer back, unfiltered: the next round divides all four agents again.
+    for (const { framework, stream } of [a, b]) f.tasks.decline(framework, stream.offers().map((o) => o.id.value), { refuse_seconds: 0 });
+    f.tasks.allocate();
+    expect([a.stream.offers().length - 2, b.stream.offers().length - 2]).toEqual([3, 1]);
   });
 
   test("a quota limit is never exceeded; a guarantee is served first", async () => {
