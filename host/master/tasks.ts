@@ -235,9 +235,11 @@ export class Tasks implements TaskService, AgentTaskHooks {
     return q;
   }
 
+  /** The registry's weights, or --weights while the registry has none (as /weights shows them); 1 otherwise. */
   weight(role: string): number {
-    const stored = this.options.registrar.current().weights?.find((w) => w.info.role === role)?.info.weight;
-    return stored ?? this.options.flags.weights?.[role] ?? 1;
+    const stored = this.options.registrar.current().weights ?? [];
+    if (stored.length > 0) return stored.find((w) => w.info.role === role)?.info.weight ?? 1;
+    return this.options.flags.weights?.[role] ?? 1;
   }
 
   /** One allocation round (also run by tests directly). */
