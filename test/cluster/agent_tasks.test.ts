@@ -1,4 +1,4 @@
-// Proves the built mesos-agent runs command tasks for a fake master: echo -> STARTING, RUNNING, FINISHED each only after the previous ack with "hi" in the sandbox's stdout; exit 3 -> FAILED with the status; KILL_TASK -> KILLING then KILLED within the grace period with the process group gone; an unacked update is resent on re-registration; after SIGKILL and restart the agent re-registers carrying its running task and resends its unacknowledged update.
+// Proves the built mesos-agent runs command tasks for a fake master: echo -> STARTING, RUNNING, FINISHED each only after the previous ack with "hi" in the sandbox's stdout; exit 3 -> FAILED with the status; KILL_TASK -> KILLING then KILLED within the grace period with the process group gone; a task group one of whose tasks fails has its other task killed, and a command killed by SIGKILL is FAILED naming the signal; an unacked update is resent on re-registration; after SIGKILL and restart the agent re-registers carrying its running task and resends its unacknowledged update.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,10 +40,10 @@ function updates(fake: FakeMaster, task_id: string, after = 0): StatusUpdate[] {
   return fake.received.slice(after).flatMap((r) => (r.message.type === "STATUS_UPDATE" && r.message.update.status.task_id.value === task_id ? [r.message.update] : []));
 }
 
-const run = (fake: FakeMaster, task_id: string, value: string, extra: object = {}) => fake.send({
-  type: "RUN_TASK", framework: FRAMEWORK,
-  task: { name: task_id, task_id: { value: task_id }, agent_id: { value: `${fake.id}-S0` }, command: { value }, resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.1 } }, { name: "mem", type: "SCALAR", scalar: { value: 16 } }], ...extra },
+const taskInfo = (fake: FakeMaster, task_id: string, value: string, extra: object = {}) => ({
+  name: task_id, task_id: { value: task_id }, agent_id: { value: `${fake.id}-S0` }, command: { value }, resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.1 } }, { name: "mem", type: "SCALAR", scalar: { value: 16 } }], ...extra,
 });
+const run = (fake: FakeMaster, task_id: string, value: string, extra: object = {}) => fake.send({ type: "RUN_TASK", framework: FRAMEWORK, task: taskInfo(fake, task_id, value, extra) });
 const ack = (fake: FakeMaster, u: StatusUpdate) => fake.send({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", framework_id: u.framework_id, task_id: u.status.task_id, uuid: u.uuid });
 
 /** Waits for update n (0-based) of the task; checks that it came only after update n-1 was acknowledged, then acknowledges it unless told not to. */
@@ -114,6 +114,26 @@ describe("mesos-agent command tasks", () => {
     expect(Date.now() - killed_at).toBeLessThan(1000 + 1000);
     await until(() => !groupAlive(pid), "the task's process group gone", 2000);
     expect((await getJson(`${base}/metrics/snapshot`))["slave/tasks_killed"]).toBe(1);
+  });
+
+  test("a task group: the task that exits 3 is FAILED and kills its sibling (KILLING, KILLED); a command killed by SIGKILL is FAILED naming the signal", async () => {
+    const fake = new FakeMaster(cleanup);
+    const { base } = await registered(fake);
+    fake.send({ type: "RUN_TASK_GROUP", framework: FRAMEWORK, task_group: { tasks: [taskInfo(fake, "g1", "sleep 60"), taskInfo(fake, "g2", "sleep 0.5; exit 3")] } });
+    await step(fake, "g1", 0, "TASK_STARTING");
+    await step(fake, "g1", 1, "TASK_RUNNING");
+    const pid = await pidOf(base, "g1");
+    groups.push(pid);
+    await step(fake, "g2", 0, "TASK_STARTING");
+    await step(fake, "g2", 1, "TASK_RUNNING");
+    expect((await step(fake, "g2", 2, "TASK_FAILED")).status.message).toBe("Command exited with status 3");
+    await step(fake, "g1", 2, "TASK_KILLING");
+    await step(fake, "g1", 3, "TASK_KILLED");
+    await until(() => !groupAlive(pid), "g1's process group gone", 2000);
+    run(fake, "s1", "kill -9 $$");
+    await step(fake, "s1", 0, "TASK_STARTING");
+    await step(fake, "s1", 1, "TASK_RUNNING");
+    expect((await step(fake, "s1", 2, "TASK_FAILED")).status.message).toBe("Command terminated with signal Killed");
   });
 
   test("a KILL_TASK for a task the agent does not know is answered TASK_LOST", async () => {

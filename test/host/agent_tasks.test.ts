@@ -1,10 +1,10 @@
-// Proves the agent's task side in process: the status update manager (order, one update on the wire per task, retry on the doubling schedule with an injected clock, ack by uuid only, pause/resume, checkpoint and reload, bounds), the command runner (sandbox, stdout/stderr, environment, process group, recorded exit status) and AgentTasks (launch, exit statuses, kill with escalation, unknown task, RECONCILE_TASKS of unknown tasks, invalid tasks, recovery after an agent restart).
+// Proves the agent's task side in process: the status update manager (order, one update on the wire per task, retry on the doubling schedule with an injected clock, ack by uuid only, pause/resume, checkpoint and reload, bounds), the command runner (sandbox, stdout/stderr, environment, process group, recorded exit status or killing signal) and AgentTasks (launch, exit statuses, death by signal, kill with escalation, unknown task, RECONCILE_TASKS of unknown tasks, invalid tasks, task groups failing together, recovery after an agent restart).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseMasterMessage, ProtocolError } from "../../host/agent/protocol.ts";
-import { commandArgv, groupAlive, launch, recordedExit, signalGroup, taskEnvironment } from "../../host/agent/tasks/runner.ts";
+import { commandArgv, describeExit, groupAlive, launch, recordedExit, signalGroup, taskEnvironment } from "../../host/agent/tasks/runner.ts";
 import { type Clock, StatusUpdateManager } from "../../host/agent/tasks/status_updates.ts";
 import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
 import type { StatusUpdate, TaskInfo, TaskState } from "../../host/agent/task_protocol.ts";
@@ -175,6 +175,26 @@ describe("runner", () => {
     expect((await p.exited).signal).toBe("SIGKILL");
     await until(() => !groupAlive(p.pid), "the group to be gone");
   });
+
+  test("a command a signal killed is recorded as that signal, not as exit 128+N; its stderr stays its own; old status files still read", async () => {
+    const env = { PATH: process.env.PATH ?? "/bin:/usr/bin" };
+    const killed = launch(["/bin/sh", "-c", "echo dying >&2; kill -KILL $$"], join(scratch, "sandbox3"), env, join(scratch, "exit3"));
+    groups.push(killed.pid);
+    expect(await killed.exited).toEqual({ code: null, signal: "SIGKILL" });
+    expect(describeExit(await killed.exited)).toBe("Command terminated with signal Killed");
+    expect(recordedExit(join(scratch, "exit3"))).toEqual({ code: null, signal: "SIGKILL" });
+    expect(readFileSync(join(scratch, "sandbox3", "stderr"), "utf8")).toBe("dying\n"); // no word from the wrapper's shell
+    const exited = launch(["/bin/sh", "-c", "exit 137"], join(scratch, "sandbox4"), env, join(scratch, "exit4"));
+    groups.push(exited.pid);
+    expect(await exited.exited).toEqual({ code: 137, signal: null });
+    expect(describeExit({ code: 137, signal: null })).toBe("Command exited with status 137");
+    const child_killed = launch(["/bin/sh", "-c", "sleep 30 & kill -KILL $!; wait $!"], join(scratch, "sandbox5"), env, join(scratch, "exit5"));
+    groups.push(child_killed.pid);
+    expect(await child_killed.exited).toEqual({ code: 137, signal: null }); // the command's shell exited; only its child was killed
+    writeFileSync(join(scratch, "exit6"), "143\n"); // written by an agent of before
+    expect(recordedExit(join(scratch, "exit6"))).toEqual({ code: 143, signal: null });
+    expect(describeExit({ code: null, signal: "SIGTERM" })).toBe("Command terminated with signal Terminated");
+  });
 });
 
 describe("AgentTasks", () => {
@@ -238,6 +258,14 @@ describe("AgentTasks", () => {
     expect(tasks.reported().tasks.map((t) => [t.task_id.value, t.state]).sort()).toEqual([["nope", "TASK_LOST"], ["t2", "TASK_FAILED"], ["t3", "TASK_ERROR"], ["t4", "TASK_ERROR"]]);
   });
 
+  test("a command killed by a signal is TASK_FAILED naming the signal", async () => {
+    const { tasks, sent, ackUntil } = setup();
+    tasks.registered();
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("s1", "kill -9 $$") });
+    await ackUntil("s1", "TASK_FAILED");
+    expect(sent.at(-1)!.status).toMatchObject({ message: "Command terminated with signal Killed", reason: "REASON_COMMAND_EXECUTOR_FAILED", source: "SOURCE_EXECUTOR" });
+  });
+
   test("RECONCILE_TASKS: a task the agent does not know is TASK_LOST (TASK_DROPPED when partition-aware), REASON_RECONCILIATION, retried until acknowledged; a known one sends nothing", async () => {
     const { tasks, sent, states } = setup();
     tasks.registered();
@@ -274,6 +302,62 @@ describe("AgentTasks", () => {
     expect(states("k3")).toEqual(["TASK_LOST"]); // launched while its framework shuts down (not PARTITION_AWARE)
     await ackUntil("k2", "TASK_KILLED");
     expect(tasks.metrics()["slave/tasks_killed"]).toBe(2);
+    const message = (id: string) => sent.filter((u) => u.status.task_id.value === id).at(-1)!.status.message;
+    expect([message("k1"), message("k2")]).toEqual(["Command terminated with signal Killed", "Command terminated with signal Terminated"]);
+  });
+
+  const runGroup = (tasks: AgentTasks, ...members: TaskInfo[]) => tasks.handle({ type: "RUN_TASK_GROUP", master_id: "M", framework, task_group: { tasks: members } });
+  const pidOf = (tasks: AgentTasks, id: string): number =>
+    (tasks.state().frameworks[0] as any).executors.find((e: any) => e.id === id).tasks[0].pid;
+
+  test("a task group: one task failing kills the others (KILLING, then KILLED by SIGTERM); its processes are gone", async () => {
+    const { tasks, sent, states, ackUntil } = setup();
+    tasks.registered();
+    runGroup(tasks, task("g-sleep", "sleep 30"), task("g-fail", "sleep 0.3; exit 3"));
+    expect(states("g-sleep")).toEqual(["TASK_STARTING"]); // started together
+    expect(states("g-fail")).toEqual(["TASK_STARTING"]);
+    await ackUntil("g-sleep", "TASK_RUNNING");
+    const pid = pidOf(tasks, "g-sleep");
+    groups.push(pid);
+    await ackUntil("g-fail", "TASK_FAILED");
+    expect(sent.filter((u) => u.status.task_id.value === "g-fail").at(-1)!.status.message).toBe("Command exited with status 3");
+    await ackUntil("g-sleep", "TASK_KILLED");
+    expect(states("g-sleep")).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]);
+    expect(sent.filter((u) => u.status.task_id.value === "g-sleep").at(-1)!.status.message).toBe("Command terminated with signal Terminated");
+    await until(() => !groupAlive(pid), "g-sleep's process group gone");
+  });
+
+  test("a task group whose tasks all finish: each TASK_FINISHED, none killed", async () => {
+    const { tasks, states, ackUntil } = setup();
+    tasks.registered();
+    runGroup(tasks, task("f-true", "true"), task("f-sleep", "sleep 0.5"));
+    await ackUntil("f-true", "TASK_FINISHED");
+    await ackUntil("f-sleep", "TASK_FINISHED");
+    expect(states("f-true")).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    expect(states("f-sleep")).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    expect(tasks.metrics()["slave/tasks_killed"]).toBe(0);
+  });
+
+  test("KILL_TASK of one task of a group kills the whole group; a plain task beside it runs on", async () => {
+    const { tasks, states, ackUntil } = setup();
+    tasks.registered();
+    runGroup(tasks, task("x1", "sleep 30"), task("x2", "sleep 30"), task("x3", "sleep 30"));
+    tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("alone", "sleep 30") });
+    for (const id of ["x1", "x2", "x3", "alone"]) await ackUntil(id, "TASK_RUNNING");
+    groups.push(...["x1", "x2", "x3", "alone"].map((id) => pidOf(tasks, id)));
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: tid("F1"), task_id: tid("x2") });
+    for (const id of ["x2", "x1", "x3"]) await ackUntil(id, "TASK_KILLED");
+    expect(states("alone")).toEqual(["TASK_STARTING", "TASK_RUNNING"]);
+    tasks.handle({ type: "KILL_TASK", master_id: "M", framework_id: tid("F1"), task_id: tid("alone"), kill_policy: { grace_period: { nanoseconds: 0 } } });
+  });
+
+  test("a task group one of whose tasks is invalid does not run: that one is TASK_ERROR, the others TASK_KILLED unstarted", async () => {
+    const { tasks, sent, states } = setup();
+    tasks.registered();
+    runGroup(tasks, task("v-ok", "sleep 30"), task("v-bad", ""));
+    expect(states("v-bad")).toEqual(["TASK_ERROR"]);
+    expect(states("v-ok")).toEqual(["TASK_KILLED"]);
+    expect(sent.find((u) => u.status.task_id.value === "v-ok")!.status.message).toBe("Another task of its task group could not be launched");
   });
 
   test("an agent restart re-adopts a running task, fails one whose process is gone, and resends unacknowledged updates once registered", async () => {
@@ -303,7 +387,27 @@ describe("AgentTasks", () => {
     expect(second.sent.at(-1)!.status).toMatchObject({ reason: "REASON_EXECUTOR_TERMINATED", source: "SOURCE_AGENT" });
     signalGroup(p1, "SIGTERM"); // the re-adopted task ends: its recorded status is read
     await second.ackUntil("r1", "TASK_FAILED");
-    expect(second.sent.at(-1)!.status.message).toMatch(/Command (exited with status 143|terminated)/);
+    expect(second.sent.at(-1)!.status.message).toBe("Command terminated with signal Terminated"); // as the wrapper recorded it
+  });
+
+  test("a task group survives an agent restart: a task that died while the agent was down kills its sibling once recovered", async () => {
+    const first = setup();
+    first.tasks.registered();
+    runGroup(first.tasks, task("a1", "sleep 60"), task("a2", "sleep 60"));
+    await first.ackUntil("a1", "TASK_RUNNING");
+    await first.ackUntil("a2", "TASK_RUNNING");
+    const [p1, p2] = [pidOf(first.tasks, "a1"), pidOf(first.tasks, "a2")];
+    groups.push(p1, p2);
+    first.tasks.stop();
+    signalGroup(p2, "SIGKILL");
+    await until(() => !groupAlive(p2), "a2 gone");
+    const second = setup(first.work_dir);
+    second.tasks.recover("A1");
+    second.tasks.registered();
+    await second.ackUntil("a2", "TASK_FAILED");
+    await second.ackUntil("a1", "TASK_KILLED");
+    expect(second.states("a1")).toEqual(["TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]); // its RUNNING was never acknowledged
+    await until(() => !groupAlive(p1), "a1's process group gone");
   });
 });
 

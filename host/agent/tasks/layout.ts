@@ -1,7 +1,15 @@
-// Where an agent's task checkpoints go (tasks.ts's header describes both layouts): the store
-// ("files": Mesos's meta directories, written synchronously; "journal": one group-committed
-// journal per agent), each framework's and task's location in it, and the exit status file the
-// runner's wrapper writes for a run.
+// Where an agent's task checkpoints go: the store, each framework's and task's location in it,
+// and the exit status file the runner's wrapper writes for a run. Two layouts (the agent's
+// `checkpoints` option):
+//  - "files" (the default) writes, synchronously, Mesos's meta layout under
+//    <work_dir>/meta/slaves/<agent>/frameworks/<framework>/: framework.json, and per run
+//    executors/<task>/runs/<run>/tasks/<task>/task.json and task.updates; the exit status is the
+//    run's meta directory's exit_status.
+//  - "journal" keeps the framework, each task (and its process) and each task's update stream as
+//    keys of one group-committed log per agent, <work_dir>/meta/slaves/<agent>/tasks.journal
+//    (journal.ts): everything a turn of the event loop produced is made durable with one
+//    fdatasync before any of it is sent and before the commands it launches are spawned; the
+//    exit status is <work_dir>/meta/slaves/<agent>/exit_statuses/<run> (no directory per task).
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type CheckpointStore, fileStore, Journal } from "./journal.ts";
@@ -56,9 +64,10 @@ export class CheckpointLayout {
     this.status_dir = dir;
   }
 
-  /** The run's checkpoints outside the store go (journal: the exit status; files: the run's meta directory). */
-  removeRun(task: Task): void {
+  /** The run's checkpoints go: files, the run's meta directory; journal, the task's `keys` and its exit status. */
+  removeRun(task: Task, keys: ("task.json" | "task.updates")[]): void {
     if (!this.journaled) return rmSync(task.meta_dir, { recursive: true, force: true });
+    for (const key of keys) this.store().write(this.taskLocation(task, key), null);
     if (task.run_id !== "") rmSync(this.statusFile(task), { force: true });
   }
 

@@ -1,4 +1,4 @@
-// Reading a restarted agent's task checkpoints (tasks.ts's header has both layouts): each task
+// Reading a restarted agent's task checkpoints (layout.ts's header has both layouts): each task
 // with its framework, its run's meta directory and its update stream. What the agent then does
 // with each (re-adopt, end, resend) is AgentTasks.recover's business. An unreadable or orphan
 // checkpoint is skipped with a warning; in the journal it is also erased.

@@ -4,18 +4,33 @@
 // `stdout` and `stderr`. The command runs with `sh -c value` (shell unset or true) or as
 // value + arguments, in its own session and process group (setsid), so signals to the group
 // reach its children. It is started through a small sh wrapper in the same group that outlives
-// SIGTERM and writes the command's exit status to a file when it ends: a restarted agent, no longer the parent,
-// learns how a task it re-adopted ended from that file.
+// SIGTERM and writes how the command ended to a file (its exit status N, or "signal N" when a
+// signal killed it): a restarted agent, no longer the parent, learns how a task it re-adopted
+// ended from that file, and a running agent what the wrapper's own exit status cannot say.
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TaskInfo } from "../task_protocol.ts";
+import { signalDescription, signalName } from "./signals.ts";
 
-// `trap : TERM` keeps the wrapper alive through the group's SIGTERM (the command still gets it, with
-// the default disposition, since traps are not inherited) so it can record how the command ended.
+// The wrapper. `trap : TERM INT HUP` keeps it alive through the group's SIGTERM (the command still
+// gets it, with the default disposition, since traps are not inherited) so it can record how the
+// command ended. sh's $? is 128+N both for a command a signal N killed and for one that exited
+// 128+N, which Mesos reports differently ("terminated with signal Killed", "exited with status
+// 137"); but the shell itself tells them apart: for a foreground command a signal killed (other
+// than SIGINT and SIGPIPE) dash and bash print the signal's name to their own stderr.
+// So the wrapper's stderr is the status file while the command runs (the command's is the
+// sandbox's, through fd 3, applied inside the subshell it is exec'd from, as dash would otherwise
+// hold the redirection in the wrapper while it waits), and a status above 128 with that file no
+// longer empty is recorded as "signal N". A command SIGINT or SIGPIPE killed is recorded as
+// 128+N, as an exit status.
 // The status is written in place (no temporary file and `mv`, which cost a process per task): the
 // file is read only once the wrapper is gone (recordedExit), when the write is complete; a wrapper
-// killed mid-write leaves no number, read as an unknown status, as a wrapper killed earlier does.
-const WRAPPER = 'trap : TERM INT HUP; f=$1; shift; "$@"; s=$?; echo $s > "$f"; exit $s';
+// killed earlier leaves no status (the file is empty, or holds only the shell's word for the
+// signal), read as an unknown one.
+const WRAPPER = [
+  'trap : TERM INT HUP; f=$1; shift; exec 3>&2 2>"$f"; (exec "$@" 2>&3 3>&-); s=$?; r=$s;',
+  'if [ $s -gt 128 ] && [ -s "$f" ]; then r="signal $((s - 128))"; fi; echo "$r" > "$f"; exit $s',
+].join(" ");
 
 export function sandboxPath(work_dir: string, agent_id: string, framework_id: string, task_id: string, run_id: string): string {
   return join(work_dir, "slaves", agent_id, "frameworks", framework_id, "executors", task_id, "runs", run_id);
@@ -67,7 +82,11 @@ export function launch(argv: string[], sandbox: string, env: Record<string, stri
     const child = Bun.spawn(["/bin/sh", "-c", WRAPPER, "mesos-task", status_file, ...argv], {
       cwd: sandbox, env, stdin: "ignore", stdout, stderr, detached: true,
     });
-    const exited = child.exited.then((): Exit => child.signalCode ? { code: null, signal: String(child.signalCode) } : { code: child.exitCode ?? 0, signal: null });
+    const exited = child.exited.then((): Exit => {
+      const recorded = recordedExit(status_file); // the command's own end, which the wrapper's status cannot tell from exit 128+N
+      if (recorded.code !== null || recorded.signal !== null) return recorded;
+      return child.signalCode ? { code: null, signal: String(child.signalCode) } : { code: child.exitCode ?? 0, signal: null };
+    });
     return { pid: child.pid, start_time: processStartTime(child.pid), exited };
   } finally {
     closeSync(stdout);
@@ -122,14 +141,17 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** The exit status the wrapper recorded, or null when it recorded none. */
+/** How the wrapper recorded the command ended ("N", or "signal N"); unknown when it recorded nothing. */
 export function recordedExit(status_file: string): Exit {
+  let text: string;
   try {
-    const code = Number.parseInt(readFileSync(status_file, "utf8").trim(), 10);
-    return Number.isInteger(code) ? { code, signal: null } : { code: null, signal: null };
+    text = readFileSync(status_file, "utf8").trim();
   } catch {
     return { code: null, signal: null };
   }
+  const signal = /^signal (\d+)$/.exec(text);
+  if (signal !== null) return { code: null, signal: signalName(Number(signal[1])) };
+  return /^\d+$/.test(text) ? { code: Number(text), signal: null } : { code: null, signal: null };
 }
 
 /**
@@ -150,6 +172,6 @@ export function adopt(pid: number, start_time: string | null, status_file: strin
 /** Mesos's wording for how a command ended. */
 export function describeExit(exit: Exit): string {
   if (exit.code !== null) return `Command exited with status ${exit.code}`;
-  if (exit.signal !== null) return `Command terminated with signal ${exit.signal}`;
+  if (exit.signal !== null) return `Command terminated with signal ${signalDescription(exit.signal)}`;
   return "Command terminated (its exit status is unknown)";
 }

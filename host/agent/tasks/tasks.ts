@@ -4,26 +4,23 @@
 // becomes a status update through the status update manager (status_updates.ts), as Mesos's
 // command executor and agent send them:
 //   launched: TASK_STARTING, TASK_RUNNING; exit 0: TASK_FINISHED; other exits: TASK_FAILED
-//   ("Command exited with status N"); killed: TASK_KILLING (only for frameworks with the
-//   TASK_KILLING_STATE capability, as Mesos) then TASK_KILLED; sandbox or spawn failure:
-//   TASK_FAILED (REASON_CONTAINER_LAUNCH_FAILED); an invalid TaskInfo: TASK_ERROR
-//   (REASON_TASK_INVALID); a launch for a framework being shut down: TASK_DROPPED
-//   (PARTITION_AWARE) or TASK_LOST; a kill of a task the agent does not know: TASK_LOST;
+//   ("Command exited with status N", "Command terminated with signal Killed"); killed:
+//   TASK_KILLING (only for frameworks with the TASK_KILLING_STATE capability, as Mesos) then
+//   TASK_KILLED; sandbox or spawn failure: TASK_FAILED (REASON_CONTAINER_LAUNCH_FAILED); an
+//   invalid TaskInfo: TASK_ERROR (REASON_TASK_INVALID); a launch for a framework being shut down:
+//   TASK_DROPPED (PARTITION_AWARE) or TASK_LOST; a kill of a task the agent does not know: TASK_LOST;
 //   a task the master reconciles (RECONCILE_TASKS) that the agent does not know: TASK_DROPPED
 //   (PARTITION_AWARE) or TASK_LOST, REASON_RECONCILIATION;
 //   a launch beyond TASKS_PER_AGENT_MAX: TASK_DROPPED, sent once and not retried. A launch
 //   reusing the id of a task the agent still holds is dropped with a warning and no update (an
 //   update on that id would speak for the task that is running).
-// Checkpoints (`checkpoints` option): "journal" (the agent's) keeps the framework, each task (and
-// its process) and each task's update stream as keys of one group-committed log per agent,
-// <work_dir>/meta/slaves/<agent>/tasks.journal (journal.ts): everything a turn of the event loop
-// produced is made durable with one fdatasync before any of it is sent and before the commands
-// it launches are spawned. "files" (the default) writes, synchronously, Mesos's meta layout under
-// <work_dir>/meta/slaves/<agent>/frameworks/<framework>/: framework.json, and per run
-// executors/<task>/runs/<run>/tasks/<task>/task.json and task.updates. The exit status the
-// runner's wrapper writes is the run's meta directory's exit_status (files) or
-// <work_dir>/meta/slaves/<agent>/exit_statuses/<run> (journal: no directory per task). When a terminal update is acknowledged the run's checkpoints go (the sandbox stays)
-// and the task is kept, bounded, as completed for /state.
+// A task group (RUN_TASK_GROUP) runs as Mesos's default executor runs one (groups.ts): its tasks
+// are spawned together; one TASK_FAILED or TASK_KILLED kills the group's other live tasks as a
+// KILL_TASK would. A group one of whose tasks cannot be launched does not run: the others end
+// TASK_KILLED before they start.
+// Checkpoints (`checkpoints` option: "files", Mesos's meta layout, or "journal"; layout.ts) are
+// durable before what depends on them is sent or spawned. When a terminal update is acknowledged
+// the run's checkpoints go (the sandbox stays) and the task is kept, bounded, as completed for /state.
 // Agent restart: checkpointed tasks are recovered; a task whose process is still running is
 // re-adopted (watched until it ends, its exit status read from exit_status); one whose process
 // is gone ends as exit_status says, else TASK_FAILED "Executor terminated" (source
@@ -45,15 +42,14 @@ import {
 import { readFileCheckpoints, readJournalCheckpoints } from "./recovery.ts";
 import { type Clock, type NewStatus, newUuid, StatusUpdateManager, type StreamCheckpoint, systemClock } from "./status_updates.ts";
 import { capabilities, durationMs, invalidId, invalidTask } from "./validation.ts";
-import type { Framework, FrameworkInfo, Task, TaskCheckpoint } from "./types.ts";
-import { metricsJson, stateJson } from "./views.ts";
+import { siblingsToKill, StartQueue } from "./groups.ts";
+import { checkpointOf, type Framework, type FrameworkInfo, type Task, type TaskCheckpoint } from "./types.ts";
+import { metricsJson, reportedJson, stateJson } from "./views.ts";
 
 const log = logger("tasks.ts");
 
 /** Completed tasks kept for /state (Mesos keeps a bounded history too). */
 export const COMPLETED_TASKS_MAX = 1000;
-/** Commands spawned per event-loop turn in a burst of launches (journal only). */
-const STARTS_PER_TURN = 32;
 /** Statuses kept per task (its history in /state). */
 const STATUSES_PER_TASK_MAX = 16;
 
@@ -84,7 +80,7 @@ export class AgentTasks {
   private readonly clock: Clock;
   private stopped = false;
   /** Launches whose checkpoints are durable, waiting to be spawned (journal only). */
-  private readonly starting: Task[] = [];
+  private readonly starting = new StartQueue<Task>((task) => this.start(task));
   /** Where checkpoints go (layout.ts). */
   private readonly layout: CheckpointLayout;
 
@@ -102,10 +98,9 @@ export class AgentTasks {
   handle(message: TaskMasterMessage): void {
     switch (message.type) {
       case "RUN_TASK":
-        return this.run(message.framework, message.task);
+        return this.launchTasks(message.framework, [message.task], false);
       case "RUN_TASK_GROUP":
-        for (const task of message.task_group.tasks) this.run(message.framework, task);
-        return;
+        return this.launchTasks(message.framework, message.task_group.tasks, true);
       case "KILL_TASK":
         return this.kill(message.framework_id.value, message.task_id.value, message.kill_policy);
       case "STATUS_UPDATE_ACKNOWLEDGEMENT": {
@@ -135,29 +130,12 @@ export class AgentTasks {
 
   /** What REREGISTER_SLAVE carries. */
   reported(): { tasks: ReportedTask[]; frameworks: FrameworkInfo[] } {
-    const tasks: ReportedTask[] = [];
-    const frameworks: FrameworkInfo[] = [];
-    for (const [framework_id, framework] of this.frameworks) {
-      if (framework.tasks.size === 0) continue;
-      frameworks.push(framework.info);
-      for (const task of framework.tasks.values()) {
-        const reported: ReportedTask = {
-          task_id: task.task.task_id, framework_id: { value: framework_id }, name: task.task.name, agent_id: task.task.agent_id,
-          state: task.state, resources: task.task.resources ?? [],
-        };
-        const status = task.statuses[task.statuses.length - 1];
-        if (status !== undefined) reported.status = status;
-        tasks.push(reported);
-      }
-    }
-    return { tasks, frameworks };
+    return reportedJson([...this.frameworks.values()].map((f) => ({ info: f.info, tasks: f.tasks.values() })));
   }
 
   /** The master told the agent to shut down: every task's process group is killed at once. */
   killAll(): void {
-    for (const framework of this.frameworks.values()) {
-      for (const task of framework.tasks.values()) if (task.pid !== null && !TERMINAL_STATES.has(task.state)) signalGroup(task.pid, "SIGKILL");
-    }
+    for (const f of this.frameworks.values()) for (const task of f.tasks.values()) if (task.pid !== null && !TERMINAL_STATES.has(task.state)) signalGroup(task.pid, "SIGKILL");
   }
 
   /** The agent stops (its tasks keep running, as Mesos's checkpointed executors do). */
@@ -177,6 +155,8 @@ export class AgentTasks {
     const found = journal === null ? readFileCheckpoints(this.options.work_dir, agent_id) : readJournalCheckpoints(this.options.work_dir, agent_id, journal);
     for (const t of found.tasks) this.recoverCheckpoint(t.info, t.meta_dir, t.checkpoint, t.stream);
     for (const framework_id of found.frameworks) if (!this.frameworks.has(framework_id)) journal?.write(this.layout.frameworkLocation(framework_id), null);
+    // A group task that failed while the agent was down ended before its later siblings were read.
+    for (const framework of [...this.frameworks.values()]) for (const task of [...framework.tasks.values()]) this.killGroupOf(task);
     const count = [...this.frameworks.values()].reduce((n, f) => n + f.tasks.size, 0);
     if (count > 0) log.info(`Recovered ${count} tasks of ${this.frameworks.size} frameworks${journal === null ? "" : ` from ${journal.path}`}`);
   }
@@ -191,11 +171,7 @@ export class AgentTasks {
     const terminal = TERMINAL_STATES.has(task.state);
     if (terminal && (stream === null || stream.updates.length === 0)) {
       this.remember(info, task);
-      if (this.layout.journaled) {
-        this.layout.store().write(this.layout.taskLocation(task, "task.json"), null);
-        this.layout.store().write(this.layout.taskLocation(task, "task.updates"), null);
-      }
-      this.layout.removeRun(task);
+      this.layout.removeRun(task, ["task.json", "task.updates"]);
       return;
     }
     this.framework(info).tasks.set(task.task.task_id.value, task);
@@ -213,14 +189,28 @@ export class AgentTasks {
 
   // ---- Launch
 
-  private run(info: FrameworkInfo, task: TaskInfo): void {
+  /** RUN_TASK, or RUN_TASK_GROUP (see the header): the launched tasks are spawned once their checkpoints are durable. */
+  private launchTasks(info: FrameworkInfo, tasks: TaskInfo[], grouped: boolean): void {
+    const group = grouped ? tasks.map((t) => t.task_id.value) : undefined;
+    const records = tasks.map((task) => this.run(info, task, group));
+    const launched = records.filter((r): r is Task => r !== null && r.state === "TASK_STAGING" && r.killing === null);
+    if (grouped && launched.length < records.length) {
+      for (const record of launched) this.status(record, "TASK_KILLED", "SOURCE_AGENT", { message: "Another task of its task group could not be launched" });
+      return;
+    }
+    // Spawned once the checkpoints are durable (a restarted agent knows every process it started).
+    this.layout.store().whenDurable(() => this.queueStart(launched));
+  }
+
+  /** Checkpoints a launch; null (the task never runs, and was answered) when it is refused or dropped. */
+  private run(info: FrameworkInfo, task: TaskInfo, group: string[] | undefined): Task | null {
     const framework_id = info.id.value;
     const task_id = task.task_id.value;
     const held = this.frameworks.get(framework_id);
     if (held?.tasks.has(task_id)) {
       this.counters.invalid_task_launches++;
       log.warning(`Dropping the launch of task ${task_id} of framework ${framework_id}: the agent holds a task of that id`);
-      return;
+      return null;
     }
     const bad_id = invalidId("Framework", framework_id) ?? invalidId("Task", task_id);
     if (bad_id !== null) {
@@ -250,6 +240,7 @@ export class AgentTasks {
       const aware = capabilities(info).includes("PARTITION_AWARE");
       return this.refuse(framework, record, aware ? "TASK_DROPPED" : "TASK_LOST", "REASON_FRAMEWORK_REMOVED", "The framework is being shut down");
     }
+    if (group !== undefined) record.group = group;
     framework.tasks.set(task_id, record);
     try {
       this.layout.store().write(this.layout.frameworkLocation(framework_id), info);
@@ -260,24 +251,13 @@ export class AgentTasks {
       log.error(`Failed to checkpoint task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.refuse(framework, record, "TASK_FAILED", "REASON_CONTAINER_LAUNCH_FAILED", `Failed to checkpoint the task: ${(error as Error).message}`);
     }
-    // Spawned once the task's checkpoint is durable (a restarted agent knows every process it started).
-    this.layout.store().whenDurable(() => this.queueStart(record));
+    return record;
   }
 
-  /**
-   * With the journal, a burst of launches is spawned STARTS_PER_TURN at a time, a turn each, so
-   * that the first ones' updates are committed and sent while the rest are still spawning.
-   */
-  private queueStart(record: Task): void {
-    if (!this.layout.journaled) return this.start(record);
-    this.starting.push(record);
-    if (this.starting.length === 1) setImmediate(() => this.drainStarts());
-  }
-
-  private drainStarts(): void {
-    const batch = this.starting.splice(0, STARTS_PER_TURN);
-    for (const record of batch) this.start(record);
-    if (this.starting.length > 0) setImmediate(() => this.drainStarts());
+  /** Spawns a task, or a task group's tasks, at once ("files"), or queued to a later turn (journal: groups.ts). */
+  private queueStart(records: Task[]): void {
+    if (this.layout.journaled) this.starting.push(records);
+    else for (const record of records) this.start(record);
   }
 
   private start(record: Task): void {
@@ -306,16 +286,17 @@ export class AgentTasks {
    * An update that cannot be checkpointed (its ids are no directory names) or held (the agent
    * is full): sent once, not retried; its acknowledgement is ignored.
    */
-  private sendOnce(framework_id: Id, task_id: Id, state: TaskState, reason: string, message: string): void {
+  private sendOnce(framework_id: Id, task_id: Id, state: TaskState, reason: string, message: string): null {
     log.warning(`Task ${task_id.value} of framework ${framework_id.value} is ${state}: ${message}`);
     const timestamp = this.clock.now() / 1000;
     const uuid = newUuid();
     const status: TaskStatus = { task_id, state, source: "SOURCE_AGENT", reason, message, agent_id: this.agentId(), timestamp, uuid };
     this.options.send({ framework_id, status, timestamp, uuid, latest_state: state });
+    return null;
   }
 
   /** A task that never runs: held with its one terminal update until that is acknowledged. */
-  private refuse(framework: Framework, record: Task, state: TaskState, reason: string, message: string): void {
+  private refuse(framework: Framework, record: Task, state: TaskState, reason: string, message: string): null {
     log.warning(`Task ${record.task.task_id.value} of framework ${record.framework_id} is ${state}: ${message}`);
     framework.tasks.set(record.task.task_id.value, record);
     try {
@@ -324,6 +305,7 @@ export class AgentTasks {
       // the status below fails the same way and says so
     }
     this.status(record, state, "SOURCE_AGENT", { reason, message });
+    return null;
   }
 
   private watch(task: Task, process: TaskProcess): void {
@@ -376,8 +358,8 @@ export class AgentTasks {
   private unknownTask(info: FrameworkInfo, task_id: string, state: TaskState, reason: string, message: string): void {
     const framework_id = info.id.value;
     const bad_id = invalidId("Framework", framework_id) ?? invalidId("Task", task_id);
-    if (bad_id !== null) return this.sendOnce(info.id, { value: task_id }, state, reason, bad_id);
-    if (this.taskCount() >= TASKS_PER_AGENT_MAX) return this.sendOnce(info.id, { value: task_id }, state, reason, message);
+    if (bad_id !== null) return void this.sendOnce(info.id, { value: task_id }, state, reason, bad_id);
+    if (this.taskCount() >= TASKS_PER_AGENT_MAX) return void this.sendOnce(info.id, { value: task_id }, state, reason, message);
     const agent_id = this.agentId();
     const meta_dir = join(this.options.work_dir, "meta", "slaves", agent_id.value, "frameworks", framework_id, "executors", task_id, "runs", randomUUID());
     const record: Task = {
@@ -413,6 +395,14 @@ export class AgentTasks {
     }, task.killing!.grace_ms);
   }
 
+  /** A task group's rule (groups.ts): a task's TASK_FAILED or TASK_KILLED kills its live siblings, as a KILL_TASK would. */
+  private killGroupOf(task: Task): void {
+    for (const sibling of siblingsToKill(task, this.frameworks.get(task.framework_id)?.tasks ?? new Map())) {
+      log.info(`Killing task ${sibling.task.task_id.value} of framework ${task.framework_id}: task ${task.task.task_id.value} of its group is ${task.state}`);
+      this.kill(task.framework_id, sibling.task.task_id.value, undefined);
+    }
+  }
+
   private shutdownFramework(framework_id: string): void {
     const framework = this.frameworks.get(framework_id);
     if (framework === undefined) return log.info(`Ignoring SHUTDOWN_FRAMEWORK for unknown framework ${framework_id}`);
@@ -439,6 +429,7 @@ export class AgentTasks {
     const counter = `tasks_${state.slice("TASK_".length).toLowerCase()}` as keyof typeof this.counters;
     if (TERMINAL_STATES.has(state) && counter in this.counters) this.counters[counter]++;
     this.persist(task);
+    this.killGroupOf(task);
   }
 
   private persist(task: Task): void {
@@ -456,8 +447,7 @@ export class AgentTasks {
     if (framework === undefined || task === undefined) return;
     framework.tasks.delete(task_id);
     this.remember(framework.info, task);
-    if (this.layout.journaled) this.layout.store().write(this.layout.taskLocation(task, "task.json"), null);
-    this.layout.removeRun(task);
+    this.layout.removeRun(task, ["task.json"]);
     if (framework.tasks.size === 0) {
       this.frameworks.delete(framework_id);
       if (this.layout.journaled) this.layout.store().write(this.layout.frameworkLocation(framework_id), null);
@@ -505,9 +495,4 @@ export class AgentTasks {
     const live = [...this.frameworks.values()].map((f) => ({ info: f.info, tasks: [...f.tasks.values()].map(checkpointOf) }));
     return stateJson(live, this.completed);
   }
-}
-
-function checkpointOf(task: Task): TaskCheckpoint {
-  const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
-  return checkpoint;
 }

@@ -17,6 +17,11 @@ export interface TaskCheckpoint {
   /** Set once a kill began: the grace period before SIGKILL. */
   killing: { grace_ms: number } | null;
   statuses: TaskStatus[];
+  /**
+   * The task ids of its task group, itself included (RUN_TASK_GROUP); absent for a task launched
+   * alone, and in checkpoints written before groups were kept.
+   */
+  group?: string[];
 }
 
 /** A task the agent holds: its checkpoint, where its run's meta files are, its process and kill timer. */
@@ -24,6 +29,12 @@ export interface Task extends TaskCheckpoint {
   meta_dir: string;
   process: TaskProcess | null;
   kill_timer: ReturnType<typeof setTimeout> | null;
+}
+
+/** What of a task its checkpoint holds. */
+export function checkpointOf(task: Task): TaskCheckpoint {
+  const { meta_dir: _m, process: _p, kill_timer: _k, ...checkpoint } = task;
+  return checkpoint;
 }
 
 export interface Framework {

@@ -1,12 +1,32 @@
 // The agent's tasks as its /state and /metrics/snapshot show them, roughly in Mesos's shape:
 // frameworks with one command executor per task (live and completed), resources summed by
-// name, and the slave/tasks_* and status update metrics.
-import { type Id, type JsonObject, type TaskInfo, type TaskState, TERMINAL_STATES } from "../task_protocol.ts";
+// name, and the slave/tasks_* and status update metrics; and as REREGISTER_SLAVE reports them.
+import { type Id, type JsonObject, type ReportedTask, type TaskInfo, type TaskState, TERMINAL_STATES } from "../task_protocol.ts";
 import { commandArgv } from "./runner.ts";
 import type { TaskCheckpoint } from "./types.ts";
 import { capabilities } from "./validation.ts";
 
 type FrameworkInfo = JsonObject & { id: Id };
+
+/** What REREGISTER_SLAVE carries: every task the agent holds, with its latest status, and the frameworks that have any. */
+export function reportedJson(frameworks: Iterable<{ info: FrameworkInfo; tasks: Iterable<TaskCheckpoint> }>): { tasks: ReportedTask[]; frameworks: FrameworkInfo[] } {
+  const tasks: ReportedTask[] = [];
+  const infos: FrameworkInfo[] = [];
+  for (const framework of frameworks) {
+    const before = tasks.length;
+    for (const task of framework.tasks) {
+      const reported: ReportedTask = {
+        task_id: task.task.task_id, framework_id: { value: framework.info.id.value }, name: task.task.name, agent_id: task.task.agent_id,
+        state: task.state, resources: task.task.resources ?? [],
+      };
+      const status = task.statuses[task.statuses.length - 1];
+      if (status !== undefined) reported.status = status;
+      tasks.push(reported);
+    }
+    if (tasks.length > before) infos.push(framework.info);
+  }
+  return { tasks, frameworks: infos };
+}
 
 /** Gauges of live tasks by state, the agent's task counters and its status update counters (Mesos's slave/ metrics). */
 export function metricsJson(
