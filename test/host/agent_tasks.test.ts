@@ -161,7 +161,12 @@ describe("runner", () => {
     expect(readFileSync(join(sandbox, "stdout"), "utf8")).toBe("hi t1 hello\n");
     expect(readFileSync(join(sandbox, "stderr"), "utf8")).toBe("err\n");
     expect(recordedExit(status)).toEqual({ code: 3, signal: null });
-    expect(commandArgv({ value: "/bin/echo", shell: false, arguments: ["echo", "x"] })).toEqual(["/bin/echo", "echo", "x"]);
+    // shell false: arguments are the whole argv, arguments[0] being argv[0] (Mesos's execlp semantics).
+    const direct = join(scratch, "sandbox-direct");
+    const echo = launch(commandArgv({ value: "/bin/echo", shell: false, arguments: ["echo", "x", "y"] })!, direct, env, join(scratch, "exit-direct"));
+    groups.push(echo.pid);
+    expect(await echo.exited).toEqual({ code: 0, signal: null });
+    expect(readFileSync(join(direct, "stdout"), "utf8")).toBe("x y\n");
     expect(commandArgv({})).toBeNull();
   });
 

@@ -36,10 +36,15 @@ export function sandboxPath(work_dir: string, agent_id: string, framework_id: st
   return join(work_dir, "slaves", agent_id, "frameworks", framework_id, "executors", task_id, "runs", run_id);
 }
 
-/** The argv the command runs as; null when there is nothing to run. */
+/**
+ * The argv the command runs as; null when there is nothing to run. With shell false Mesos execs
+ * `value` with `arguments` as its whole argv (execlp(value, arguments[0], arguments[1], ...)):
+ * arguments[0] is the program's argv[0], not its first argument. The sh wrapper cannot set
+ * argv[0], so the program sees `value` there instead.
+ */
 export function commandArgv(command: TaskInfo["command"] | undefined): string[] | null {
   if (command === undefined || command.value === undefined || command.value === "") return null;
-  if (command.shell === false) return [command.value, ...(command.arguments ?? [])];
+  if (command.shell === false) return [command.value, ...(command.arguments ?? []).slice(1)];
   return ["/bin/sh", "-c", command.value];
 }
 
