@@ -1,5 +1,5 @@
 // Real processes of the built binary on loopback: start, wait for health, collect stderr.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,8 +44,27 @@ process.on("exit", () => {
   for (const pid of live) signalPid(pid, "SIGKILL");
 });
 
+const DIR_PREFIX = "proc-";
+/** Whether process `pid` exists. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// The output directories of processes a finished test run started and never saw exit (bun test
+// runs no exit handlers): each names its owner; those whose owner is gone are removed.
+for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX))) {
+  const dir = join(tmpdir(), name);
+  const owner = Number(existsSync(join(dir, "owner")) ? readFileSync(join(dir, "owner"), "utf8") : "0");
+  if (owner > 0 && owner !== process.pid && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function start(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
-  const dir = mkdtempSync(join(tmpdir(), "proc-"));
+  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+  writeFileSync(join(dir, "owner"), String(process.pid));
   const files = { OUT: join(dir, "out"), ERR: join(dir, "err"), PIDFILE: join(dir, "pid"), STATUS: join(dir, "status") };
   Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ...command], {
     cwd: options.cwd,
@@ -54,20 +73,25 @@ export function start(command: string[], options: { cwd?: string; env?: Record<s
   });
   const pid = waitForPid(files.PIDFILE);
   live.add(pid);
-  const exitCode = () => (existsSync(files.STATUS) ? Number(readFileSync(files.STATUS, "utf8").trim()) : null);
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
+  // Once the process has exited, its status and output are kept in memory and its files removed.
+  let ended: { status: number; out: string; err: string } | null = null;
+  const exitCode = () => ended?.status ?? (existsSync(files.STATUS) ? Number(readFileSync(files.STATUS, "utf8").trim()) : null);
   const exited = (async () => {
     const until = Date.now() + EXIT_WAIT_MS_MAX;
     while (exitCode() === null && Date.now() < until) await Bun.sleep(20);
     live.delete(pid);
     const status = exitCode();
     if (status === null) throw new Error(`process ${pid} (${command.join(" ")}) did not exit`);
+    ended = { status, out: read(files.OUT), err: read(files.ERR) };
+    rmSync(dir, { recursive: true, force: true });
     return status;
   })();
   return {
     pid,
     kill: (signal) => signalPid(pid, signal),
-    stdout: () => (existsSync(files.OUT) ? readFileSync(files.OUT, "utf8") : ""),
-    stderr: () => (existsSync(files.ERR) ? readFileSync(files.ERR, "utf8") : ""),
+    stdout: () => ended?.out ?? read(files.OUT),
+    stderr: () => ended?.err ?? read(files.ERR),
     exited,
     exitCode,
   };

@@ -1,7 +1,7 @@
 // Replicated logs in this process for registrar tests: real SQLite replica files with fsync,
 // real peer links (WebSockets on loopback), one Bun.serve per replica. A replica can be
 // stopped (its process "dies": the store is closed, the port stops answering) and reopened.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReplicatedLog } from "../../host/log/replicated_log.ts";
@@ -64,7 +64,9 @@ export class RegistryLogs {
     this.replicas.delete(i);
   }
 
+  /** Stops every replica and removes their files (the end of a test). */
   close(): void {
     for (const i of [...this.replicas.keys()]) this.stop(i);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
