@@ -131,7 +131,8 @@ export function rolesJson(tasks: Tasks): JsonObject {
       const scalars = (m: Record<string, { value: number }> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, v.value]));
       return {
         name, weight: tasks.weight(name),
-        quota: { role: name, guarantee: scalars(q?.guarantees), limit: scalars(q?.limits), consumed: sum(allocated, offered) },
+        // Quota is hierarchical: what the roles under this one consume counts against it too.
+        quota: { role: name, guarantee: scalars(q?.guarantees), limit: scalars(q?.limits), consumed: tasks.subtreeConsumed(name) },
         resources: sum(allocated, offered), allocated, offered, reserved: {},
         frameworks: frameworksOf(tasks, name),
       };

@@ -46,6 +46,8 @@ export interface FrameworkRecord {
   completed: TaskEntry[];
   used: Record<string, number>;
   offered: Record<string, number>;
+  /** What it consumes (used by its tasks plus offered) in each of its roles: its share there. */
+  by_role: Map<string, Record<string, number>>;
   removed_ms?: number;
 }
 
@@ -125,7 +127,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
   record(id: string, info: JsonObject = { name: "" }): FrameworkRecord {
     let rec = this.frameworks.get(id);
     if (rec === undefined) {
-      rec = { id, framework: null, info, tasks: new Map(), unreachable: new Map(), completed: [], used: {}, offered: {} };
+      rec = { id, framework: null, info, tasks: new Map(), unreachable: new Map(), completed: [], used: {}, offered: {}, by_role: new Map() };
       this.frameworks.set(id, rec);
     }
     return rec;
@@ -218,7 +220,10 @@ export class Tasks implements TaskService, AgentTaskHooks {
     this.agent_offered.get(offer.agent_id)?.subtract(offer.res);
     const q = offer.res.scalars();
     const rec = this.frameworks.get(offer.framework_id);
-    if (rec !== undefined) addQuantities(rec.offered, q, -1);
+    if (rec !== undefined) {
+      addQuantities(rec.offered, q, -1);
+      addQuantities(this.roleMap(rec.by_role, offer.role), q, -1);
+    }
     addQuantities(this.roleMap(this.role_offered, offer.role), q, -1);
   }
 
@@ -255,17 +260,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
       agents: () => ordered.map((a) => ({ id: a.id, available: this.available(a) })),
       frameworks: () => [...this.frameworks.values()].flatMap((r) => (r.framework?.active && this.connected(r) ? [r.framework] : [])),
       totals: () => this.agents.resourceTotals(),
-      roleConsumed: (role) => {
-        const q = { ...(this.role_used.get(role) ?? {}) };
-        addQuantities(q, this.role_offered.get(role) ?? {});
-        return q;
-      },
-      frameworkConsumed: (id) => {
-        const rec = this.frameworks.get(id);
-        const q = { ...(rec?.used ?? {}) };
-        addQuantities(q, rec?.offered ?? {});
-        return q;
-      },
+      roleConsumed: (role) => this.subtreeConsumed(role),
+      frameworkConsumed: (id, role) => ({ ...(this.frameworks.get(id)?.by_role.get(role) ?? {}) }),
       weight: (role) => this.weight(role),
       quotas: () => this.options.registrar.current().quota_configs ?? [],
       offer: (framework, agent_id, role, resources) => {
@@ -301,7 +297,9 @@ export class Tasks implements TaskService, AgentTaskHooks {
     const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources);
     this.bookOf(this.agent_offered, agent_id).add(resources);
     const q = resources.scalars();
-    addQuantities(this.record(framework.id).offered, q);
+    const rec = this.record(framework.id);
+    addQuantities(rec.offered, q);
+    addQuantities(this.roleMap(rec.by_role, role), q);
     addQuantities(this.roleMap(this.role_offered, role), q);
     return offer;
   }
@@ -338,7 +336,18 @@ export class Tasks implements TaskService, AgentTaskHooks {
     else book.subtract(task.res);
     const q = task.res.scalars();
     addQuantities(rec.used, q, sign);
+    addQuantities(this.roleMap(rec.by_role, task.role), q, sign);
     addQuantities(this.roleMap(this.role_used, task.role), q, sign);
+  }
+
+  /** What a role and the roles under it (`role/...`) consume, used plus offered: hierarchical roles, as quota and DRF count them. */
+  subtreeConsumed(role: string): Record<string, number> {
+    const q: Record<string, number> = {};
+    const prefix = `${role}/`;
+    for (const map of [this.role_used, this.role_offered]) {
+      for (const [name, quantities] of map) if (name === role || name.startsWith(prefix)) addQuantities(q, quantities);
+    }
+    return q;
   }
 
   track(state: TaskState, by: number): void {

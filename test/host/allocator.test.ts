@@ -1,4 +1,4 @@
-// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
+// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, hierarchical roles (quota and DRF over a role's subtree), frameworks ordered by their share in the role served, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
 import { afterEach, describe, expect, test } from "bun:test";
 import { RegistryWriter } from "../../host/master/registry_requests.ts";
 import { WeightsService } from "../../host/master/weights.ts";
@@ -83,6 +83,38 @@ describe("allocation", () => {
     guaranteed.tasks.allocate();
     expect(cpusOf(g.stream.offers())).toBe(12);
     expect(cpusOf(x.stream.offers())).toBe(4);
+  });
+
+  test("hierarchical roles: a quota limit on eng caps eng/dev; DRF compares a's subtree with b before a/x with a/y", async () => {
+    const limited = await fixture(4, [], [{ type: "UPDATE_QUOTA", configs: [{ role: "eng", limits: { cpus: { value: 6 } } }] }]);
+    const dev = limited.framework("FD", { roles: ["eng/dev"] });
+    limited.tasks.allocate();
+    limited.tasks.allocate();
+    expect(cpusOf(dev.stream.offers())).toBe(6);
+
+    const f = await fixture(4);
+    const x = f.framework("FX", { roles: ["a/x"] });
+    const y = f.framework("FY", { roles: ["a/y"] });
+    const b = f.framework("FB", { roles: ["b"] });
+    f.tasks.allocate();
+    // a's subtree and b take two agents each (flat DRF over three roles would give a/x two).
+    expect([x.stream.offers().length, y.stream.offers().length, b.stream.offers().length]).toEqual([1, 1, 2]);
+  });
+
+  test("frameworks in a role are ordered by their share in that role, not in all their roles", async () => {
+    const f = await fixture(4, ["--weights=b=100"]);
+    const f1 = f.framework("F1", { roles: ["a", "b"] });
+    f.tasks.allocate();
+    const roleCounts = (offers: { allocation_info: { role: string } }[]) => offers.map((o) => o.allocation_info.role).sort();
+    expect(roleCounts(f1.stream.offers())).toEqual(["a", "b", "b", "b"]);
+    const f2 = f.framework("F2", { roles: ["a"] });
+    const in_a = f1.stream.offers().find((o) => o.allocation_info.role === "a")!;
+    expect(f.tasks.decline(f1.framework, [in_a.id.value], { refuse_seconds: 0 })).toBeNull();
+    f.tasks.allocate();
+    // In role a, F1 holds nothing and F2 nothing: a tie F1 wins by id. Counting F1's three
+    // agents in role b would have handed the agent to F2.
+    expect(f1.stream.offers().at(-1)!).toMatchObject({ agent_id: in_a.agent_id, allocation_info: { role: "a" } });
+    expect(f2.stream.offers()).toEqual([]);
   });
 
   test("DECLINE filters the agent for refuse_seconds (default 5 s); REVIVE clears filters", async () => {
