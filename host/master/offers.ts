@@ -25,8 +25,9 @@ export class OfferBook {
     return this.offers.size;
   }
 
-  create(framework_id: string, agent_id: string, hostname: string, role: string, res: Resources): HeldOffer {
+  create(framework_id: string, agent_id: string, hostname: string, role: string, res: Resources, unavailability?: JsonObject): HeldOffer {
     const offer: HeldOffer = { id: `${this.master_id}-O${this.next++}`, framework_id, agent_id, hostname, role, resources: res.toJson(role), res };
+    if (unavailability !== undefined) offer.unavailability = unavailability;
     this.offers.set(offer.id, offer);
     index(this.by_agent, agent_id, offer.id);
     index(this.by_framework, framework_id, offer.id);
@@ -72,6 +73,7 @@ export function offerJson(offer: Offer): JsonObject {
   return {
     id: { value: offer.id }, framework_id: { value: offer.framework_id }, agent_id: { value: offer.agent_id },
     hostname: offer.hostname, resources: offer.resources, allocation_info: { role: offer.role },
+    ...(offer.unavailability !== undefined ? { unavailability: offer.unavailability } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ import type { Framework, FrameworkView, Offer, Task, TaskService } from "./frame
 import { type HeldOffer, OfferBook, offerJson, OFFERS_PER_FRAMEWORK_PER_ROUND, OUTSTANDING_OFFERS_MAX } from "./offers.ts";
 import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "./operator_events.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
+import { machineKey } from "./maintenance.ts";
+import type { MachineInfo } from "../registry/types.ts";
 import { addQuantities, allocationRole, Resources } from "./resources.ts";
 import * as hooks from "./task_agents.ts";
 import * as calls from "./task_calls.ts";
@@ -88,6 +90,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
   private readonly state_counts = new Map<TaskState, number>();
   private timer: unknown = null;
   private rotation = 0;
+  private machines_of: unknown = null;
+  private machines_by_key = new Map<string, MachineInfo>();
 
   constructor(readonly options: TasksOptions) {
     this.clock = options.clock ?? REAL_CLOCK;
@@ -294,7 +298,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
 
   private makeOffer(framework: Framework, agent_id: string, role: string, resources: Resources): Offer {
     const agent = this.agents.registered.get(agent_id)!;
-    const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources);
+    const unavailability = this.machines().get(machineKey({ hostname: agent.info.hostname, ip: agent.ip }))?.unavailability;
+    const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources, unavailability as JsonObject | undefined);
     this.bookOf(this.agent_offered, agent_id).add(resources);
     const q = resources.scalars();
     const rec = this.record(framework.id);
@@ -302,6 +307,16 @@ export class Tasks implements TaskService, AgentTaskHooks {
     addQuantities(this.roleMap(rec.by_role, role), q);
     addQuantities(this.roleMap(this.role_offered, role), q);
     return offer;
+  }
+
+  /** The registry's machines by machineKey, rebuilt when the registry changed (offers carry their maintenance). */
+  private machines(): Map<string, MachineInfo> {
+    const registry = this.options.registrar.current();
+    if (this.machines_of !== registry) {
+      this.machines_of = registry;
+      this.machines_by_key = new Map((registry.machines?.machines ?? []).map((m) => [machineKey(m.id), m]));
+    }
+    return this.machines_by_key;
   }
 
   bookOf(map: Map<string, Resources>, agent_id: string): Resources {

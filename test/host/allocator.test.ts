@@ -1,4 +1,4 @@
-// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, hierarchical roles (quota and DRF over a role's subtree), frameworks ordered by their share in the role served, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
+// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, hierarchical roles (quota and DRF over a role's subtree), frameworks ordered by their share in the role served, maintenance unavailability in offers, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
 import { afterEach, describe, expect, test } from "bun:test";
 import { RegistryWriter } from "../../host/master/registry_requests.ts";
 import { WeightsService } from "../../host/master/weights.ts";
@@ -115,6 +115,16 @@ describe("allocation", () => {
     // agents in role b would have handed the agent to F2.
     expect(f1.stream.offers().at(-1)!).toMatchObject({ agent_id: in_a.agent_id, allocation_info: { role: "a" } });
     expect(f2.stream.offers()).toEqual([]);
+  });
+
+  test("an agent whose machine has scheduled maintenance is offered with that unavailability (Mesos's Offer.unavailability)", async () => {
+    const unavailability = { start: { nanoseconds: 1_900_000_000_000_000_000 }, duration: { nanoseconds: 3_600_000_000_000 } };
+    const f = await fixture(2, [], [{ type: "UPDATE_SCHEDULE", schedule: { windows: [{ machine_ids: [{ hostname: "agent1", ip: "10.0.0.1" }], unavailability }] } }]);
+    const a = f.framework("FA");
+    f.tasks.allocate();
+    const byAgent = new Map(a.stream.offers().map((o) => [(o as { hostname?: string }).hostname, o as { unavailability?: unknown }]));
+    expect(byAgent.get("agent1")!.unavailability).toEqual(unavailability);
+    expect(byAgent.get("agent0")!.unavailability).toBeUndefined();
   });
 
   test("DECLINE filters the agent for refuse_seconds (default 5 s); REVIVE clears filters", async () => {

@@ -41,6 +41,8 @@ export interface Offer {
   hostname: string;
   resources: JsonObject[];
   role: string;
+  /** The agent's machine's scheduled maintenance (Mesos's Offer.unavailability), when it has one. */
+  unavailability?: JsonObject;
 }
 
 export interface Task {
