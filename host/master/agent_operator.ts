@@ -48,6 +48,7 @@ export function markAgentGone(agents: Agents, id: string): Promise<Reply> {
       agents.forget(agent);
     }
     agents.tasks?.removed(id, "gone", time_ns, agent !== undefined);
+    if (agent !== undefined) agents.events.agentRemoved(id);
     log.info(`Marked agent ${id} as gone`);
     return ok();
   });

@@ -210,6 +210,7 @@ export class Agents {
       this.count("master/slave_registrations");
       this.send(conn, { type: "SLAVE_REGISTERED", slave_id: { value: id }, connection: this.connection() });
       this.health.add(agent); // after the reply: the agent's first ping follows its registration
+      this.events.agentAdded(agent);
       this.tasks?.added(agent, null);
       log.info(`Registered agent ${describe(agent)} with ${resourcesText(info)}`);
     });
@@ -272,6 +273,7 @@ export class Agents {
     const agent = this.addAgent(conn, m.slave, m, true);
     this.count("master/slave_reregistrations");
     if (this.deactivated.has(id)) agent.active = false;
+    this.events.agentAdded(agent);
     this.send(conn, { type: "SLAVE_REREGISTERED", slave_id: { value: id }, connection: this.connection() });
     this.health.add(agent);
     log.info(`Re-registered agent ${describe(agent)} with ${resourcesText(m.slave)}`);
@@ -322,7 +324,6 @@ export class Agents {
     this.by_pid.set(agent.pid, agent.id);
     this.totals = null;
     this.bind(conn, agent);
-    this.events.agentAdded(agent);
     return agent;
   }
 
@@ -381,6 +382,7 @@ export class Agents {
       if (reason !== null) this.count(reason);
       this.forget(agent);
       this.tasks?.removed(id, "removed", this.clock.now_ms() * 1e6);
+      this.events.agentRemoved(id); // after the TASK_UPDATEDs of its tasks, as Mesos orders them
     });
   }
 
@@ -391,7 +393,6 @@ export class Agents {
     if (this.by_pid.get(agent.pid) === agent.id) this.by_pid.delete(agent.pid);
     this.health.remove(agent);
     this.totals = null;
-    this.events.agentRemoved(agent.id);
   }
 
   /**
@@ -426,11 +427,11 @@ export class Agents {
         if (failover) {
           this.recovered.delete(id);
           this.count("master/recovery_slave_removals");
-        } else {
-          const agent = this.registered.get(id);
-          if (agent !== undefined) this.forget(agent);
         }
+        const agent = failover ? undefined : this.registered.get(id);
+        if (agent !== undefined) this.forget(agent);
         this.tasks?.removed(id, "unreachable", time_ns);
+        if (agent !== undefined) this.events.agentRemoved(id);
         resolve(true);
       });
     });

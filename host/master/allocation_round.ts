@@ -105,10 +105,18 @@ export class AllocationRound {
     return max;
   }
 
-  /** Hierarchical weighted DRF: siblings compare by their subtree's weighted share, level by level from the top. */
+  /**
+   * Hierarchical weighted DRF: siblings compare by their subtree's weighted share, level by level
+   * from the top. A role's own frameworks sit in a virtual leaf `role/.` under it that competes
+   * with its sub-roles on what the role itself consumes (Mesos's sorter does the same), so `a`
+   * does not win every tie against `a/b` by being shorter.
+   */
   private roleOrder(names: string[]): string[] {
-    const key = (role: string): ShareKey =>
-      pathOf(role).map((node) => ({ node, share: this.share(this.view.roleConsumed(node)) / Math.max(this.view.weight(node), 1e-9) }));
+    const weighted = (role: string, consumed: Quantities) => this.share(consumed) / Math.max(this.view.weight(role), 1e-9);
+    const key = (role: string): ShareKey => [
+      ...pathOf(role).map((node) => ({ node, share: weighted(node, this.view.roleConsumed(node)) })),
+      { node: `${role}/.`, share: weighted(role, this.view.roleOwnConsumed(role)) },
+    ];
     return names.map((name) => ({ name, key: key(name) })).sort((a, b) => compareKeys(a.key, b.key)).map((x) => x.name);
   }
 
@@ -155,7 +163,7 @@ function isUnder(role: string, ancestor: string): boolean {
 /** A role's path from the top, each node with its subtree's weighted share. */
 type ShareKey = { node: string; share: number }[];
 
-/** Level by level from the top: the lower share first, then the name; a role before the roles under it. */
+/** Level by level from the top: the lower share first, then the name. */
 function compareKeys(a: ShareKey, b: ShareKey): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     if (a[i]!.share !== b[i]!.share) return a[i]!.share - b[i]!.share;

@@ -37,6 +37,8 @@ export interface AllocatorView {
   totals(): Record<string, number>;
   /** Scalars consumed (used by tasks + offered) by a role and the roles under it (`role/...`). */
   roleConsumed(role: string): Record<string, number>;
+  /** Scalars consumed by exactly that role (not the roles under it). */
+  roleOwnConsumed(role: string): Record<string, number>;
   /** Scalars a framework consumes in one of its roles. */
   frameworkConsumed(framework_id: string, role: string): Record<string, number>;
   weight(role: string): number;

@@ -177,8 +177,15 @@ export function statusJson(registry: Registry): ClusterStatus {
 // ---- The service ----
 
 export class MaintenanceService {
-  /** `down` is told the machines once START_MAINTENANCE is stored: their agents are shut down and removed. */
-  constructor(private readonly writer: RegistryWriter, private readonly down: (ids: MachineID[]) => void = () => {}) {}
+  /**
+   * `down` is told the machines once START_MAINTENANCE is stored: their agents are shut down and
+   * removed. `changed` runs after every stored change (offers carry their machine's maintenance).
+   */
+  constructor(
+    private readonly writer: RegistryWriter,
+    private readonly down: (ids: MachineID[]) => void = () => {},
+    private readonly changed: () => void = () => {},
+  ) {}
 
   schedule(): { windows?: MaintenanceWindow[] } {
     return scheduleJson(this.writer.current());
@@ -189,11 +196,13 @@ export class MaintenanceService {
   }
 
   /** Replaces the schedule: new machines become DRAINING, dropped ones UP (the registry's UPDATE_SCHEDULE). */
-  updateSchedule(schedule: Schedule): Promise<Reply> {
-    return this.writer.write((registry): Plan => {
+  async updateSchedule(schedule: Schedule): Promise<Reply> {
+    const reply = await this.writer.write((registry): Plan => {
       const invalid = validateSchedule(schedule, machinesOf(registry));
       return invalid !== null ? refuse(invalid) : { operation: { type: "UPDATE_SCHEDULE", schedule } };
     });
+    if (reply.status === 200) this.changed();
+    return reply;
   }
 
   /** DRAINING → DOWN. */
@@ -203,15 +212,20 @@ export class MaintenanceService {
       return invalid !== null ? refuse(invalid) : { operation: { type: "START_MAINTENANCE", machines: ids } };
     });
     // As Mesos: once the machines are DOWN in the registry, their agents are told to shut down and removed.
-    if (reply.status === 200) this.down(ids);
+    if (reply.status === 200) {
+      this.down(ids);
+      this.changed();
+    }
     return reply;
   }
 
   /** DOWN → UP: the machines leave the schedule. */
-  stopMaintenance(ids: MachineID[]): Promise<Reply> {
-    return this.writer.write((registry): Plan => {
+  async stopMaintenance(ids: MachineID[]): Promise<Reply> {
+    const reply = await this.writer.write((registry): Plan => {
       const invalid = validateUp(ids, machinesOf(registry));
       return invalid !== null ? refuse(invalid) : { operation: { type: "STOP_MAINTENANCE", machines: ids } };
     });
+    if (reply.status === 200) this.changed();
+    return reply;
   }
 }

@@ -34,7 +34,7 @@ export function servicesOf(master: Master): RegistryServices {
     const writer = new RegistryWriter(() => master.registrar);
     found = {
       writer,
-      maintenance: new MaintenanceService(writer, (ids) => machinesDown(master.agents, ids)),
+      maintenance: new MaintenanceService(writer, (ids) => machinesDown(master.agents, ids), () => master.tasks.maintenanceChanged()),
       quota: new QuotaService(writer),
       weights: new WeightsService(writer, () => master.flags.weights),
     };

@@ -9,7 +9,7 @@ import type { TaskStatus } from "../agent/task_protocol.ts";
 import { logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Agent } from "./agent_types.ts";
-import { HttpEventStream } from "./frameworks/event_stream.ts";
+import { HttpEventStream, STREAM_BYTES_MAX } from "./frameworks/event_stream.ts";
 import { encodeRecord } from "./frameworks/recordio.ts";
 import type { Framework, SchedulerEvent } from "./frameworks/types.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
@@ -101,15 +101,17 @@ export class OperatorEvents implements OperatorEventSink {
       this.drop(oldest_id);
       oldest.stream.close();
     }
+    const heartbeat_interval_seconds = this.heartbeat_ms / 1000;
+    const subscribed = encodeRecord(JSON.stringify({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(), heartbeat_interval_seconds } }));
+    // The state is as large as the cluster (Mesos does not bound it): the queue's byte bound is for what follows it.
     const stream = new HttpEventStream({
       events_max: this.options.stream_events_max,
-      bytes_max: this.options.stream_bytes_max,
+      bytes_max: (this.options.stream_bytes_max ?? STREAM_BYTES_MAX) + subscribed.length,
       onEnd: (ended, why) => {
         if (this.drop(ended.stream_id)) log.info(`Removed subscriber ${ended.stream_id} from the list of active subscribers (${why})`);
       },
     });
-    const heartbeat_interval_seconds = this.heartbeat_ms / 1000;
-    stream.send({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(), heartbeat_interval_seconds } });
+    if (!stream.sendRecord(subscribed)) return null;
     const heartbeat = this.clock.setInterval(() => stream.send({ type: "HEARTBEAT" }), this.heartbeat_ms);
     this.subscribers.set(stream.stream_id, { stream, heartbeat });
     log.info(`Added subscriber ${stream.stream_id} to the list of active subscribers`);

@@ -185,15 +185,17 @@ export function kill(tasks: Tasks, framework: Framework, task_id: string, agent_
     log.warning(`Cannot kill task ${task_id} of agent ${agent_id} of framework ${framework.id} because it belongs to different agent ${task.agent_id}`);
     return null;
   }
+  // Kept until the task goes, even when sent now: the socket may be half-open and the master not
+  // know it yet (Mesos's killedTasks); a re-registering agent that still runs the task gets it again.
+  let pending = tasks.pending_kills.get(task.agent_id);
+  if (pending === undefined) tasks.pending_kills.set(task.agent_id, (pending = new Map()));
+  pending.set(JSON.stringify([framework.id, task_id]), { framework_id: framework.id, task_id, ...(kill_policy ? { kill_policy } : {}) });
   const agent = tasks.agents.registered.get(task.agent_id);
   if (agent?.connected) {
     log.info(`Telling agent ${agent.id} to kill task ${task_id} of framework ${framework.id}`);
     tasks.sendAgent(agent, { type: "KILL_TASK", framework_id: { value: framework.id }, task_id: { value: task_id }, ...(kill_policy ? { kill_policy } : {}) });
   } else {
     log.warning(`Cannot kill task ${task_id} of framework ${framework.id} because the agent ${task.agent_id} is disconnected. Kill will be retried if the agent reregisters`);
-    let pending = tasks.pending_kills.get(task.agent_id);
-    if (pending === undefined) tasks.pending_kills.set(task.agent_id, (pending = new Map()));
-    pending.set(JSON.stringify([framework.id, task_id]), { framework_id: framework.id, task_id, ...(kill_policy ? { kill_policy } : {}) });
   }
   return null;
 }

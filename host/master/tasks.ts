@@ -226,9 +226,9 @@ export class Tasks implements TaskService, AgentTaskHooks {
     const rec = this.frameworks.get(offer.framework_id);
     if (rec !== undefined) {
       addQuantities(rec.offered, q, -1);
-      addQuantities(this.roleMap(rec.by_role, offer.role), q, -1);
+      this.addToRole(rec.by_role, offer.role, q, -1);
     }
-    addQuantities(this.roleMap(this.role_offered, offer.role), q, -1);
+    this.addToRole(this.role_offered, offer.role, q, -1);
   }
 
   rescind(offer: Offer): void {
@@ -242,6 +242,13 @@ export class Tasks implements TaskService, AgentTaskHooks {
     let q = map.get(role);
     if (q === undefined) map.set(role, (q = {}));
     return q;
+  }
+
+  /** Adds to (or takes from) a role's quantities; a role left with nothing is dropped, so every round scans only roles in use. */
+  private addToRole(map: Map<string, Record<string, number>>, role: string, q: Record<string, number>, sign = 1): void {
+    const quantities = this.roleMap(map, role);
+    addQuantities(quantities, q, sign);
+    if (Object.keys(quantities).length === 0) map.delete(role);
   }
 
   /** The registry's weights, or --weights while the registry has none (as /weights shows them); 1 otherwise. */
@@ -265,6 +272,11 @@ export class Tasks implements TaskService, AgentTaskHooks {
       frameworks: () => [...this.frameworks.values()].flatMap((r) => (r.framework?.active && this.connected(r) ? [r.framework] : [])),
       totals: () => this.agents.resourceTotals(),
       roleConsumed: (role) => this.subtreeConsumed(role),
+      roleOwnConsumed: (role) => {
+        const q = { ...(this.role_used.get(role) ?? {}) };
+        addQuantities(q, this.role_offered.get(role) ?? {});
+        return q;
+      },
       frameworkConsumed: (id, role) => ({ ...(this.frameworks.get(id)?.by_role.get(role) ?? {}) }),
       weight: (role) => this.weight(role),
       quotas: () => this.options.registrar.current().quota_configs ?? [],
@@ -298,15 +310,28 @@ export class Tasks implements TaskService, AgentTaskHooks {
 
   private makeOffer(framework: Framework, agent_id: string, role: string, resources: Resources): Offer {
     const agent = this.agents.registered.get(agent_id)!;
-    const unavailability = this.machines().get(machineKey({ hostname: agent.info.hostname, ip: agent.ip }))?.unavailability;
-    const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources, unavailability as JsonObject | undefined);
+    const offer = this.offers.create(framework.id, agent_id, agent.info.hostname, role, resources, this.unavailabilityOf(agent));
     this.bookOf(this.agent_offered, agent_id).add(resources);
     const q = resources.scalars();
     const rec = this.record(framework.id);
     addQuantities(rec.offered, q);
-    addQuantities(this.roleMap(rec.by_role, role), q);
-    addQuantities(this.roleMap(this.role_offered, role), q);
+    this.addToRole(rec.by_role, role, q);
+    this.addToRole(this.role_offered, role, q);
     return offer;
+  }
+
+  /** The maintenance window of the agent's machine, as its offers carry it. */
+  private unavailabilityOf(agent: Agent): JsonObject | undefined {
+    return this.machines().get(machineKey({ hostname: agent.info.hostname, ip: agent.ip }))?.unavailability as JsonObject | undefined;
+  }
+
+  /** The maintenance schedule changed: offers whose machine's window is not the one they carry are rescinded (Mesos's updateUnavailability). */
+  maintenanceChanged(): void {
+    for (const offer of [...this.offers.offers.values()]) {
+      const agent = this.agents.registered.get(offer.agent_id);
+      const now = agent === undefined ? undefined : this.unavailabilityOf(agent);
+      if (JSON.stringify(now) !== JSON.stringify(offer.unavailability)) this.rescind(offer);
+    }
   }
 
   /** The registry's machines by machineKey, rebuilt when the registry changed (offers carry their maintenance). */
@@ -351,8 +376,8 @@ export class Tasks implements TaskService, AgentTaskHooks {
     else book.subtract(task.res);
     const q = task.res.scalars();
     addQuantities(rec.used, q, sign);
-    addQuantities(this.roleMap(rec.by_role, task.role), q, sign);
-    addQuantities(this.roleMap(this.role_used, task.role), q, sign);
+    this.addToRole(rec.by_role, task.role, q, sign);
+    this.addToRole(this.role_used, task.role, q, sign);
   }
 
   /** What a role and the roles under it (`role/...`) consume, used plus offered: hierarchical roles, as quota and DRF count them. */

@@ -1,7 +1,8 @@
-// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, hierarchical roles (quota and DRF over a role's subtree), frameworks ordered by their share in the role served, maintenance unavailability in offers, DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
+// Proves the allocator in-process (fake clock, real registrar): DRF order between two frameworks, role weights (--weights and UPDATE_WEIGHTS in the registry), quota limits and guarantees, hierarchical roles (quota and DRF over a role's subtree), frameworks ordered by their share in the role served, maintenance unavailability in offers (rescinded when the schedule changes), DECLINE filters and their expiry, SUPPRESS/REVIVE, and that resources are never offered twice.
 import { afterEach, describe, expect, test } from "bun:test";
 import { RegistryWriter } from "../../host/master/registry_requests.ts";
 import { WeightsService } from "../../host/master/weights.ts";
+import { MaintenanceService } from "../../host/master/maintenance.ts";
 import type { Operation } from "../../host/registry/types.ts";
 import { type TaskFixture, tasksFixture } from "../helpers/master_tasks.ts";
 
@@ -85,7 +86,7 @@ describe("allocation", () => {
     expect(cpusOf(x.stream.offers())).toBe(4);
   });
 
-  test("hierarchical roles: a quota limit on eng caps eng/dev; DRF compares a's subtree with b before a/x with a/y", async () => {
+  test("hierarchical roles: a quota limit on eng caps eng/dev; DRF compares a's subtree with b before a/x with a/y, and a with a/b on a's own share", async () => {
     const limited = await fixture(4, [], [{ type: "UPDATE_QUOTA", configs: [{ role: "eng", limits: { cpus: { value: 6 } } }] }]);
     const dev = limited.framework("FD", { roles: ["eng/dev"] });
     limited.tasks.allocate();
@@ -99,6 +100,13 @@ describe("allocation", () => {
     f.tasks.allocate();
     // a's subtree and b take two agents each (flat DRF over three roles would give a/x two).
     expect([x.stream.offers().length, y.stream.offers().length, b.stream.offers().length]).toEqual([1, 1, 2]);
+
+    // A role and a role under it: a's own frameworks compete with a/b on what a itself holds.
+    const g = await fixture(4);
+    const parent = g.framework("FP", { roles: ["a"] });
+    const child = g.framework("FC", { roles: ["a/b"] });
+    g.tasks.allocate();
+    expect([parent.stream.offers().length, child.stream.offers().length]).toEqual([2, 2]);
   });
 
   test("frameworks in a role are ordered by their share in that role, not in all their roles", async () => {
@@ -125,6 +133,13 @@ describe("allocation", () => {
     const byAgent = new Map(a.stream.offers().map((o) => [(o as { hostname?: string }).hostname, o as { unavailability?: unknown }]));
     expect(byAgent.get("agent1")!.unavailability).toEqual(unavailability);
     expect(byAgent.get("agent0")!.unavailability).toBeUndefined();
+    // A new schedule that adds agent0's machine: its offer, which carries no window, is rescinded and made again with it.
+    const maintenance = new MaintenanceService(new RegistryWriter(() => f.registrar), () => {}, () => f.tasks.maintenanceChanged());
+    const both = [{ hostname: "agent0", ip: "10.0.0.0" }, { hostname: "agent1", ip: "10.0.0.1" }];
+    expect(await maintenance.updateSchedule({ windows: [{ machine_ids: both, unavailability }] })).toMatchObject({ status: 200 });
+    expect(a.stream.of("RESCIND").map((e) => (e.rescind as { offer_id: { value: string } }).offer_id.value)).toEqual([(byAgent.get("agent0") as { id: { value: string } }).id.value]);
+    f.tasks.allocate();
+    expect((a.stream.offers().at(-1) as { hostname?: string; unavailability?: unknown })).toMatchObject({ hostname: "agent0", unavailability });
   });
 
   test("DECLINE filters the agent for refuse_seconds (default 5 s); REVIVE clears filters", async () => {

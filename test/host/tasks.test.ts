@@ -220,6 +220,14 @@ describe("agents", () => {
     expect(f.tasks.pending_kills.get(agent.id)?.size ?? 0).toBe(0);
   });
 
+  test("a kill sent to a connected agent is sent again if the agent re-registers still running the task (the socket may have been half-open)", async () => {
+    const { f, agent, framework } = await withRunningTask();
+    expect(f.tasks.kill(framework, "T1", agent.id)).toBeNull();
+    expect(agent.conn.of("KILL_TASK")).toHaveLength(1);
+    const conn = await reregisterWithT1(f, agent.id, framework);
+    expect(conn.of("KILL_TASK")).toMatchObject([{ task_id: { value: "T1" } }]);
+  });
+
   test("MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR for partition-aware frameworks; removal (UNREGISTER) is TASK_LOST", async () => {
     const { f, agent, stream } = await withRunningTask({ partition_aware: true });
     await markAgentGone(f.agents, agent.id);

@@ -3,6 +3,7 @@ import { afterEach, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
 import type { TaskState } from "../../host/agent/task_protocol.ts";
 import type { SchedulerEvent } from "../../host/master/frameworks/types.ts";
+import { deactivateAgent } from "../../host/master/agent_operator.ts";
 import { Master } from "../../host/master/master.ts";
 import { EventReader } from "../helpers/frameworks.ts";
 import { FakeClock, FakeConnection, leaderWithAgent, registerMessage, reregisterMessage, settle } from "../helpers/master_agents.ts";
@@ -147,6 +148,7 @@ test("an agent marked unreachable is AGENT_REMOVED (beyond Mesos, which sends it
   const { reader } = await subscribe(createApp(master));
   expect((await reader.next())!.type).toBe("SUBSCRIBED");
   const info = master.agents.registered.get(agent_id)!.info;
+  expect(await deactivateAgent(master.agents, agent_id)).toMatchObject({ status: 200 });
   expect(await master.agents.markUnreachable(info, false, "health check timed out")).toBe(true);
   expect(((await until(reader, "AGENT_REMOVED")).at(-1)!.agent_removed as any).agent_id).toEqual({ value: agent_id });
   master.agents.receive(new FakeConnection(), reregisterMessage(0, agent_id));
@@ -154,4 +156,5 @@ test("an agent marked unreachable is AGENT_REMOVED (beyond Mesos, which sends it
   const added = (await until(reader, "AGENT_ADDED")).at(-1)!.agent_added as any;
   expect(added.agent.agent_info.id).toEqual({ value: agent_id });
   expect(added.agent.reregistered_time).toBeDefined();
+  expect([added.agent.active, added.agent.deactivated]).toEqual([false, true]); // still deactivated by the operator
 });

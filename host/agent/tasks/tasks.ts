@@ -195,7 +195,10 @@ export class AgentTasks {
     const records = tasks.map((task) => this.run(info, task, group));
     const launched = records.filter((r): r is Task => r !== null && r.state === "TASK_STAGING" && r.killing === null);
     if (grouped && launched.length < records.length) {
-      for (const record of launched) this.status(record, "TASK_KILLED", "SOURCE_AGENT", { message: "Another task of its task group could not be launched" });
+      // The first TASK_KILLED kills the rest through the group rule; the others are terminal by then.
+      for (const record of launched) {
+        if (!TERMINAL_STATES.has(record.state)) this.status(record, "TASK_KILLED", "SOURCE_AGENT", { message: "Another task of its task group could not be launched" });
+      }
       return;
     }
     // Spawned once the checkpoints are durable (a restarted agent knows every process it started).
