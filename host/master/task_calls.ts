@@ -16,18 +16,28 @@ const object = (v: unknown): v is JsonObject => typeof v === "object" && v !== n
 const isId = (v: unknown): v is Id => object(v) && typeof v.value === "string" && v.value !== "";
 const refuseSeconds = (filters?: JsonObject) => (typeof filters?.refuse_seconds === "number" ? filters.refuse_seconds : undefined);
 
+/** A LAUNCH or LAUNCH_GROUP operation: its tasks, and the group's executor id (the default executor's, which runs the group). */
+interface LaunchOperation {
+  kind: "LAUNCH" | "LAUNCH_GROUP";
+  tasks: TaskInfo[];
+  executor_id?: string;
+}
+
 /** The tasks of LAUNCH / LAUNCH_GROUP operations, or the refusal for a malformed call. */
-function readOperations(operations: JsonObject[]): { kind: "LAUNCH" | "LAUNCH_GROUP"; tasks: TaskInfo[] }[] | string {
-  const out: { kind: "LAUNCH" | "LAUNCH_GROUP"; tasks: TaskInfo[] }[] = [];
+function readOperations(operations: JsonObject[]): LaunchOperation[] | string {
+  const out: LaunchOperation[] = [];
   for (const [i, op] of operations.entries()) {
     if (!object(op) || typeof op.type !== "string") return `Expecting 'operations[${i}].type' to be present`;
     let list: unknown;
+    let executor_id: string | undefined;
     if (op.type === "LAUNCH") {
       if (!object(op.launch)) return "Expecting 'launch' to be present";
       list = op.launch.task_infos ?? [];
     } else if (op.type === "LAUNCH_GROUP") {
       if (!object(op.launch_group) || !object(op.launch_group.task_group)) return "Expecting 'launch_group' to be present";
       list = op.launch_group.task_group.tasks ?? [];
+      const executor = op.launch_group.executor;
+      if (object(executor) && isId(executor.executor_id)) executor_id = executor.executor_id.value;
     } else {
       return `Operation type ${op.type} is not supported by this master (LAUNCH and LAUNCH_GROUP are)`;
     }
@@ -37,7 +47,7 @@ function readOperations(operations: JsonObject[]): { kind: "LAUNCH" | "LAUNCH_GR
       for (const field of ["name", "task_id", "agent_id"] as const) if (task[field] === undefined) return `Expecting 'task_infos.${field}' to be present`;
       if (!isId(task.task_id) || !isId(task.agent_id) || typeof task.name !== "string") return "Expecting 'task_id' and 'agent_id' to be {\"value\": string} and 'name' a string";
     }
-    out.push({ kind: op.type, tasks: list as TaskInfo[] });
+    out.push({ kind: op.type, tasks: list as TaskInfo[], ...(executor_id !== undefined ? { executor_id } : {}) });
   }
   return out;
 }
@@ -113,9 +123,11 @@ export function accept(tasks: Tasks, framework: Framework, offer_ids: string[], 
     tasks.count("master/tasks_error");
     tasks.forward(rec, tasks.masterStatus(task.task_id, "TASK_ERROR", message, reason, task.agent_id.value));
   };
-  const add = (task: TaskInfo): TaskInfo => {
+  const add = (task: TaskInfo, executor_id?: string): TaskInfo => {
     const info = { ...task, resources: Resources.of(task.resources).toJson(role) } as TaskInfo;
-    tasks.addTask(rec, { framework_id: framework.id, agent_id, info, state: "TASK_STAGING", statuses: [], unacknowledged: null, role });
+    tasks.addTask(rec, {
+      framework_id: framework.id, agent_id, info, state: "TASK_STAGING", statuses: [], unacknowledged: null, role, ...(executor_id !== undefined ? { executor_id } : {}),
+    });
     remaining.subtract(Resources.of(task.resources));
     launched.add(task.task_id.value);
     return info;
@@ -152,7 +164,7 @@ export function accept(tasks: Tasks, framework: Framework, offer_ids: string[], 
       for (const task of op.tasks) error(task, message, "REASON_TASK_GROUP_INVALID");
       continue;
     }
-    const infos = op.tasks.map(add);
+    const infos = op.tasks.map((task) => add(task, op.executor_id));
     log.info(`Launching task group {${[...group].join(", ")}} of framework ${framework.id} on agent ${agent_id}`);
     tasks.sendAgent(agent, { type: "RUN_TASK_GROUP", framework: frameworkInfo, task_group: { tasks: infos } });
   }
@@ -200,14 +212,16 @@ export function kill(tasks: Tasks, framework: Framework, task_id: string, agent_
   return null;
 }
 
-/** SHUTDOWN: a command task's executor is the task (same id); shutting it down kills it. An unknown executor is ignored, as an agent does. */
+/**
+ * SHUTDOWN: an executor's tasks are killed. A command task's executor is the task itself (same
+ * id); a task group's is the LAUNCH_GROUP's executor. An unknown executor is ignored, as an agent does.
+ */
 export function shutdownExecutor(tasks: Tasks, framework: Framework, executor_id: string, agent_id: string): string | null {
-  const task = tasks.frameworks.get(framework.id)?.tasks.get(executor_id);
-  if (task === undefined || task.agent_id !== agent_id) {
-    log.warning(`Ignoring SHUTDOWN of executor ${executor_id} on agent ${agent_id} of framework ${framework.id}: no such command task`);
-    return null;
-  }
-  return kill(tasks, framework, executor_id, agent_id);
+  const run = [...(tasks.frameworks.get(framework.id)?.tasks.values() ?? [])]
+    .filter((t) => t.agent_id === agent_id && (t.executor_id ?? t.info.task_id.value) === executor_id);
+  if (run.length === 0) log.warning(`Ignoring SHUTDOWN of executor ${executor_id} on agent ${agent_id} of framework ${framework.id}: it runs no task`);
+  for (const task of run) kill(tasks, framework, task.info.task_id.value, agent_id);
+  return null;
 }
 
 export function acknowledge(tasks: Tasks, framework: Framework, agent_id: string, task_id: string, uuid: string): string | null {

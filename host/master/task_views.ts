@@ -14,7 +14,7 @@ export const TASK_LIMIT = 100;
 /** json(Task). */
 export function taskJson(task: TaskEntry): JsonObject {
   const out: JsonObject = {
-    id: task.info.task_id.value, name: task.info.name, framework_id: task.framework_id, executor_id: "", slave_id: task.agent_id,
+    id: task.info.task_id.value, name: task.info.name, framework_id: task.framework_id, executor_id: task.executor_id ?? "", slave_id: task.agent_id,
     state: task.state, resources: resourcesJson(task.info.resources as unknown as Resource[]), role: task.role,
     statuses: task.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp ?? 0, ...(s.labels ? { labels: s.labels } : {}), ...(s.healthy !== undefined ? { healthy: s.healthy } : {}) })),
   };
@@ -29,6 +29,7 @@ export function v1TaskJson(task: TaskEntry): JsonObject {
     name: task.info.name, task_id: task.info.task_id, framework_id: { value: task.framework_id }, agent_id: { value: task.agent_id },
     state: task.state, resources: task.info.resources, statuses: task.statuses,
   };
+  if (task.executor_id !== undefined) out.executor_id = { value: task.executor_id };
   if (task.unacknowledged !== null) out.status_update_state = task.unacknowledged.state;
   if (task.unacknowledged?.uuid !== undefined) out.status_update_uuid = task.unacknowledged.uuid;
   if (task.info.labels !== undefined) out.labels = task.info.labels;

@@ -31,6 +31,8 @@ export const UNREACHABLE_TASKS_PER_FRAMEWORK_MAX = 10_000;
 
 /** A task with what the master keeps beside the v1 shape. */
 export interface TaskEntry extends Task {
+  /** The executor of a task group (LAUNCH_GROUP's); a command task's executor is the task itself. */
+  executor_id?: string;
   role: string;
   res: Resources;
   /** Whether its resources count as used (not terminal, not unreachable). */

@@ -5,6 +5,7 @@ import { markAgentGone } from "../../host/master/agent_operator.ts";
 import type { Framework } from "../../host/master/frameworks/types.ts";
 import { FakeConnection, reregisterMessage, settle } from "../helpers/master_agents.ts";
 import { launch, RecordingStream, type TaskFixture, taskInfo, tasksFixture, uuid } from "../helpers/master_tasks.ts";
+import { taskJson, v1TaskJson } from "../../host/master/task_views.ts";
 
 const fixtures: TaskFixture[] = [];
 afterEach(() => fixtures.splice(0).forEach((f) => f.agents.stop()));
@@ -218,6 +219,16 @@ describe("agents", () => {
     statusUpdate(f, conn, "T1", "TASK_KILLED", 2);
     f.tasks.acknowledge(framework, agent.id, "T1", uuid(2));
     expect(f.tasks.pending_kills.get(agent.id)?.size ?? 0).toBe(0);
+  });
+
+  test("SHUTDOWN of a task group's executor kills the group's tasks; the executor id shows in /tasks and GET_TASKS", async () => {
+    const { f, agent, framework, offer } = await withOffer();
+    const group = { type: "LAUNCH_GROUP", launch_group: { executor: { executor_id: { value: "E1" } }, task_group: { tasks: [taskInfo("G1", agent.id, 0.5, 64), taskInfo("G2", agent.id, 0.5, 64)] } } };
+    expect(f.tasks.accept(framework, [offer], [group])).toBeNull();
+    expect(taskJson(taskOf(f, "G1")!).executor_id).toBe("E1");
+    expect(v1TaskJson(taskOf(f, "G2")!).executor_id).toEqual({ value: "E1" });
+    expect(f.tasks.shutdownExecutor(framework, "E1", agent.id)).toBeNull();
+    expect(agent.conn.of("KILL_TASK").map((k) => k.task_id.value).sort()).toEqual(["G1", "G2"]);
   });
 
   test("a kill sent to a connected agent is sent again if the agent re-registers still running the task (the socket may have been half-open)", async () => {
