@@ -44,7 +44,6 @@ process.on("exit", () => {
   for (const pid of live) signalPid(pid, "SIGKILL");
 });
 
-const DIR_PREFIX = "proc-";
 /** Whether process `pid` exists. */
 const alive = (pid: number) => {
   try {
@@ -54,17 +53,30 @@ const alive = (pid: number) => {
     return false;
   }
 };
-// The output directories of processes a finished test run started and never saw exit (bun test
-// runs no exit handlers): each names its owner; those whose owner is gone are removed.
-for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX))) {
-  const dir = join(tmpdir(), name);
-  const owner = Number(existsSync(join(dir, "owner")) ? readFileSync(join(dir, "owner"), "utf8") : "0");
-  if (owner > 0 && owner !== process.pid && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+const swept = new Set<string>();
+
+/**
+ * A temporary directory named `<prefix>XXXXXX` that records its owner (this process). bun test
+ * runs no exit handlers, and a directory may still be written to after its test ended, so none is
+ * removed by its own run: the first call for a prefix removes that prefix's directories whose
+ * owner has exited (those of earlier runs).
+ */
+export function ownedTempDir(prefix: string): string {
+  if (!swept.has(prefix)) {
+    swept.add(prefix);
+    for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(prefix))) {
+      const dir = join(tmpdir(), name);
+      const owner = Number(existsSync(join(dir, "owner")) ? readFileSync(join(dir, "owner"), "utf8") : "0");
+      if (owner > 0 && owner !== process.pid && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, "owner"), String(process.pid));
+  return dir;
 }
 
 export function start(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
-  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
-  writeFileSync(join(dir, "owner"), String(process.pid));
+  const dir = ownedTempDir("proc-");
   const files = { OUT: join(dir, "out"), ERR: join(dir, "err"), PIDFILE: join(dir, "pid"), STATUS: join(dir, "status") };
   Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ...command], {
     cwd: options.cwd,

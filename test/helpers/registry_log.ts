@@ -1,15 +1,13 @@
 // Replicated logs in this process for registrar tests: real SQLite replica files with fsync,
 // real peer links (WebSockets on loopback), one Bun.serve per replica. A replica can be
 // stopped (its process "dies": the store is closed, the port stops answering) and reopened.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReplicatedLog } from "../../host/log/replicated_log.ts";
 import { clusterName } from "../../host/net/cluster.ts";
 import type { LearnedEntry } from "../../host/core.ts";
 import { Metrics } from "../../host/metrics.ts";
 import { servePeerLinks } from "../../host/log/serve.ts";
-import { freePorts } from "./process.ts";
+import { freePorts, ownedTempDir } from "./process.ts";
 
 interface Replica {
   log: ReplicatedLog;
@@ -17,7 +15,8 @@ interface Replica {
 }
 
 export class RegistryLogs {
-  readonly dir = mkdtempSync(join(tmpdir(), "registry-log-"));
+  /** Removed by a later run (ownedTempDir): a closed replica's last writes may still land after its test. */
+  readonly dir = ownedTempDir("registry-log-");
   private readonly replicas = new Map<number, Replica>();
 
   private constructor(readonly ports: number[], readonly quorum: number) {}
@@ -64,9 +63,7 @@ export class RegistryLogs {
     this.replicas.delete(i);
   }
 
-  /** Stops every replica and removes their files (the end of a test). */
   close(): void {
     for (const i of [...this.replicas.keys()]) this.stop(i);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,6 @@ import { afterEach, beforeEach } from "bun:test";
 import { type AgentProcess, Cluster, FAST_HEALTH, type MasterProcess, masterAt, until } from "./agents.ts";
 import { Ensemble } from "./ensemble.ts";
 import { run } from "./process.ts";
-import type { SchedulerClient } from "./scheduler.ts";
 
 export const TASK_MASTER_FLAGS = [...FAST_HEALTH, "--allocation_interval=100ms"];
 
