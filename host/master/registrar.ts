@@ -21,6 +21,8 @@ import { type Operation, type Registry, Section, SMALL_SECTIONS } from "../regis
 
 const log = logger("registrar.ts");
 const FOLLOW_POLL_MS = 5;
+/** Timers may fire this much before their deadline: a failure that close to it is the timeout. */
+const DEADLINE_SLACK_MS = 5;
 /** Operations that change only the agent lists (not the parts current() serves). */
 const AGENT_ONLY: ReadonlySet<string> = new Set(["ADMIT_SLAVE", "UPDATE_SLAVE", "MARK_SLAVE_UNREACHABLE", "MARK_SLAVE_REACHABLE", "REMOVE_SLAVE", "MARK_SLAVE_GONE", "PRUNE", "MARK_AGENT_DRAINED"]);
 
@@ -196,7 +198,14 @@ export class Registrar implements RegistrarService {
         await Bun.sleep(FOLLOW_POLL_MS);
       }
     })();
-    await withTimeout(work, timeout_ms, `Failed to perform fetch within ${timeout_ms}ms`);
+    const timed_out = `Failed to perform fetch within ${timeout_ms}ms`;
+    // The waits inside `work` end at the same deadline as the timeout: whichever fires first, a
+    // failure at the deadline is the timeout (Mesos's text), with what was still missing.
+    const failed = work.catch((error: unknown) => {
+      if (Date.now() >= deadline_ms - DEADLINE_SLACK_MS) throw new Error(`${timed_out}: ${(error as Error).message}`);
+      throw error;
+    });
+    await withTimeout(failed, timeout_ms, timed_out);
   }
 
   /** Replays entries handed over whole (memory storage: no learned feed). */
