@@ -88,7 +88,12 @@ export function start(command: string[], options: { cwd?: string; env?: Record<s
   const read = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
   // Once the process has exited, its status and output are kept in memory and its files removed.
   let ended: { status: number; out: string; err: string } | null = null;
-  const exitCode = () => ended?.status ?? (existsSync(files.STATUS) ? Number(readFileSync(files.STATUS, "utf8").trim()) : null);
+  // The wrapper's `echo $status > file` creates the file before it writes it: empty is not yet.
+  const recorded = () => {
+    const text = existsSync(files.STATUS) ? readFileSync(files.STATUS, "utf8").trim() : "";
+    return text === "" ? null : Number(text);
+  };
+  const exitCode = () => ended?.status ?? recorded();
   const exited = (async () => {
     const until = Date.now() + EXIT_WAIT_MS_MAX;
     while (exitCode() === null && Date.now() < until) await Bun.sleep(20);
