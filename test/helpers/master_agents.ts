@@ -121,6 +121,16 @@ export interface Fixture {
   registry(): Promise<{ admitted: string[]; unreachable: string[]; gone: string[] }>;
 }
 
+/** Registers agent `n` over a new FakeConnection at 10.0.0.n; its connection and the id the master gave it. */
+export async function registerAgent(f: Pick<Fixture, "agents">, n: number): Promise<{ conn: FakeConnection; id: string }> {
+  const conn = new FakeConnection(`10.0.0.${n}:40000`);
+  f.agents.receive(conn, registerMessage(n));
+  await settle();
+  const registered = conn.of("SLAVE_REGISTERED")[0];
+  if (registered === undefined) throw new Error(`agent ${n} was not registered`);
+  return { conn, id: registered.slave_id.value };
+}
+
 /** An agents service after leader recovery of a registry holding `before` (applied first). */
 export async function agentsFixture(argv: string[] = [], before: Operation[] = []): Promise<Fixture> {
   const result = parseMasterFlags(["--registry=in_memory", ...argv], {});

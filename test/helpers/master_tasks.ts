@@ -7,7 +7,7 @@ import type { Framework, SchedulerEvent } from "../../host/master/frameworks/typ
 import { FakeStream } from "./frameworks.ts";
 import { Tasks } from "../../host/master/tasks.ts";
 import type { Operation } from "../../host/registry/types.ts";
-import { agentsFixture, FakeConnection, type Fixture, registerMessage, settle } from "./master_agents.ts";
+import { agentsFixture, FakeConnection, type Fixture, registerAgent } from "./master_agents.ts";
 
 /** A framework's stream that keeps every event, with a filter by type. */
 export class RecordingStream extends FakeStream {
@@ -38,14 +38,7 @@ export async function tasksFixture(argv: string[] = [], before: Operation[] = []
   return {
     ...f,
     tasks,
-    async register(n) {
-      const conn = new FakeConnection(`10.0.0.${n}:40000`);
-      f.agents.receive(conn, registerMessage(n));
-      await settle();
-      const registered = conn.of("SLAVE_REGISTERED")[0];
-      if (registered === undefined) throw new Error(`agent ${n} was not registered`);
-      return { conn, id: registered.slave_id.value };
-    },
+    register: (n) => registerAgent(f, n),
     framework(id, options = {}) {
       const roles = options.roles ?? ["*"];
       const stream = new RecordingStream();

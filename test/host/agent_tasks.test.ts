@@ -7,7 +7,8 @@ import { parseMasterMessage, ProtocolError } from "../../host/agent/protocol.ts"
 import { commandArgv, describeExit, groupAlive, launch, recordedExit, signalGroup, taskEnvironment } from "../../host/agent/tasks/runner.ts";
 import { type Clock, StatusUpdateManager } from "../../host/agent/tasks/status_updates.ts";
 import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
-import type { StatusUpdate, TaskInfo, TaskState } from "../../host/agent/task_protocol.ts";
+import type { StatusUpdate, TaskInfo } from "../../host/agent/task_protocol.ts";
+import { acknowledger, expectRestartRecovers, until } from "../helpers/agent_tasks.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "agent-tasks-"));
 const groups: number[] = [];
@@ -44,14 +45,6 @@ class FakeClock implements Clock {
     this.t = end;
   }
 }
-
-const until = async (ok: () => boolean, what = "condition", ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-};
 
 const tid = (value: string) => ({ value });
 
@@ -211,18 +204,7 @@ describe("AgentTasks", () => {
   function setup(work_dir = mkdtempSync(join(scratch, "work-"))) {
     const sent: StatusUpdate[] = [];
     const tasks = new AgentTasks({ work_dir, agent_id: () => "A1", send: (u) => sent.push(u) > 0, poll_ms: 20 });
-    const states = (id: string) => sent.filter((u) => u.status.task_id.value === id).map((u) => u.status.state);
-    /** Acknowledges every update of `id` as it comes, until `state` was sent. */
-    const ackUntil = async (id: string, state: TaskState) => {
-      await until(() => {
-        const last = sent.filter((u) => u.status.task_id.value === id).at(-1);
-        if (last !== undefined && tasks.updates.pending("F1", id)[0]?.uuid === last.uuid && last.status.state !== state) {
-          tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: tid("F1"), task_id: tid(id), uuid: last.uuid });
-        }
-        return states(id).includes(state);
-      }, `${state} for ${id}`);
-    };
-    return { tasks, sent, states, ackUntil, work_dir };
+    return { tasks, sent, ...acknowledger(tasks, sent), work_dir };
   }
 
   test("echo: STARTING, RUNNING, FINISHED, each after the previous ack; the sandbox holds its stdout; /state and metrics", async () => {
@@ -366,33 +348,7 @@ describe("AgentTasks", () => {
   });
 
   test("an agent restart re-adopts a running task, fails one whose process is gone, and resends unacknowledged updates once registered", async () => {
-    const first = setup();
-    first.tasks.registered();
-    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r1", "sleep 60") });
-    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r2", "sleep 60") });
-    await first.ackUntil("r1", "TASK_RUNNING");
-    first.tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: tid("F1"), task_id: tid("r1"), uuid: first.sent.filter((u) => u.status.task_id.value === "r1").at(-1)!.uuid });
-    const executors = (first.tasks.state().frameworks[0] as any).executors;
-    const [p1, p2] = ["r1", "r2"].map((id) => executors.find((e: any) => e.id === id).tasks[0].pid);
-    groups.push(p1, p2);
-    first.tasks.stop();
-    signalGroup(p2, "SIGKILL"); // died while the agent was down (the wrapper too: no exit status)
-    await until(() => !groupAlive(p2), "r2 gone");
-    const second = setup(first.work_dir);
-    second.tasks.recover("A1");
-    const reported = second.tasks.reported();
-    expect(reported.frameworks.map((f) => f.id.value)).toEqual(["F1"]);
-    expect(reported.tasks.find((t) => t.task_id.value === "r1")!.state).toBe("TASK_RUNNING");
-    expect(reported.tasks.find((t) => t.task_id.value === "r2")!.state).toBe("TASK_FAILED");
-    expect(second.sent).toEqual([]);
-    second.tasks.registered();
-    expect(second.states("r2")).toEqual(["TASK_STARTING"]); // r2's oldest unacknowledged update
-    expect(second.sent.find((u) => u.status.task_id.value === "r1")).toBeUndefined(); // r1's are all acknowledged
-    await second.ackUntil("r2", "TASK_FAILED");
-    expect(second.sent.at(-1)!.status).toMatchObject({ reason: "REASON_EXECUTOR_TERMINATED", source: "SOURCE_AGENT" });
-    signalGroup(p1, "SIGTERM"); // the re-adopted task ends: its recorded status is read
-    await second.ackUntil("r1", "TASK_FAILED");
-    expect(second.sent.at(-1)!.status.message).toBe("Command terminated with signal Terminated"); // as the wrapper recorded it
+    await expectRestartRecovers(setup, framework, task, groups);
   });
 
   test("a task group survives an agent restart: a task that died while the agent was down kills its sibling once recovered", async () => {

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { Journal } from "../../host/agent/tasks/journal.ts";
 import { groupAlive, signalGroup } from "../../host/agent/tasks/runner.ts";
 import { AgentTasks } from "../../host/agent/tasks/tasks.ts";
-import type { StatusUpdate, TaskInfo, TaskState } from "../../host/agent/task_protocol.ts";
+import type { StatusUpdate, TaskInfo } from "../../host/agent/task_protocol.ts";
+import { acknowledger, expectRestartRecovers, until } from "../helpers/agent_tasks.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "agent-journal-"));
 const groups: number[] = [];
@@ -18,14 +19,6 @@ afterAll(() => {
   for (const pgid of groups) signalGroup(pgid, "SIGKILL");
   rmSync(scratch, { recursive: true, force: true });
 });
-
-const until = async (ok: () => boolean, what = "condition", ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-};
 
 describe("Journal", () => {
   test("coalesces a turn's writes into one commit; callbacks run after it, in order", () => {
@@ -95,17 +88,7 @@ describe("AgentTasks on the journal", () => {
         return sent.push(u) > 0;
       },
     });
-    const states = (id: string) => sent.filter((u) => u.status.task_id.value === id).map((u) => u.status.state);
-    const ackUntil = async (id: string, state: TaskState) => {
-      await until(() => {
-        const last = sent.filter((u) => u.status.task_id.value === id).at(-1);
-        if (last !== undefined && tasks.updates.pending("F1", id)[0]?.uuid === last.uuid && last.status.state !== state) {
-          tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F1" }, task_id: { value: id }, uuid: last.uuid });
-        }
-        return states(id).includes(state);
-      }, `${state} for ${id}`);
-    };
-    return { tasks, sent, states, ackUntil, work_dir, journal_path, durable_when_sent };
+    return { tasks, sent, ...acknowledger(tasks, sent), work_dir, journal_path, durable_when_sent };
   }
 
   test("a burst of launches: every update is committed before it is sent; acknowledged tasks leave no checkpoint", async () => {
@@ -160,35 +143,7 @@ describe("AgentTasks on the journal", () => {
   });
 
   test("an agent restart recovers from the journal: re-adopts a running task, fails one whose process is gone, resends unacknowledged updates", async () => {
-    const first = setup();
-    first.tasks.registered();
-    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r1", "sleep 60") });
-    first.tasks.handle({ type: "RUN_TASK", master_id: "M", framework, task: task("r2", "sleep 60") });
-    await first.ackUntil("r1", "TASK_RUNNING");
-    first.tasks.handle({ type: "STATUS_UPDATE_ACKNOWLEDGEMENT", master_id: "M", framework_id: { value: "F1" }, task_id: { value: "r1" }, uuid: first.sent.filter((u) => u.status.task_id.value === "r1").at(-1)!.uuid });
-    await until(() => first.states("r2").length > 0, "r2 started");
-    const executors = (first.tasks.state().frameworks[0] as any).executors;
-    const [p1, p2] = ["r1", "r2"].map((id) => executors.find((e: any) => e.id === id).tasks[0].pid);
-    groups.push(p1, p2);
-    first.tasks.stop();
-    signalGroup(p2, "SIGKILL");
-    await until(() => !groupAlive(p2), "r2 gone");
-    const second = setup(first.work_dir);
-    second.tasks.recover("A1");
-    const reported = second.tasks.reported();
-    expect(reported.frameworks.map((f) => f.id.value)).toEqual(["F1"]);
-    expect(reported.tasks.find((t) => t.task_id.value === "r1")!.state).toBe("TASK_RUNNING");
-    expect(reported.tasks.find((t) => t.task_id.value === "r2")!.state).toBe("TASK_FAILED");
-    expect(second.sent).toEqual([]);
-    second.tasks.registered();
-    await until(() => second.sent.length > 0, "a resent update");
-    expect(second.states("r2")).toEqual(["TASK_STARTING"]);
-    expect(second.sent.find((u) => u.status.task_id.value === "r1")).toBeUndefined();
-    await second.ackUntil("r2", "TASK_FAILED");
-    expect(second.sent.at(-1)!.status).toMatchObject({ reason: "REASON_EXECUTOR_TERMINATED", source: "SOURCE_AGENT" });
-    signalGroup(p1, "SIGTERM");
-    await second.ackUntil("r1", "TASK_FAILED");
-    expect(second.sent.at(-1)!.status.message).toBe("Command terminated with signal Terminated"); // as the wrapper recorded it
+    const second = await expectRestartRecovers((dir) => setup(dir), framework, task, groups) as ReturnType<typeof setup>;
     expect(second.durable_when_sent.every(Boolean)).toBe(true);
     second.tasks.stop();
   });

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { SlaveInfo } from "../../host/registry/types.ts";
 import { machinesDown, markAgentGone } from "../../host/master/agent_operator.ts";
-import { agentsFixture, FakeConnection, type Fixture, pidOf, registerMessage, reregisterMessage, settle, slaveInfo } from "../helpers/master_agents.ts";
+import { agentsFixture, FakeConnection, type Fixture, pidOf, registerAgent, registerMessage, reregisterMessage, settle, slaveInfo } from "../helpers/master_agents.ts";
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -15,14 +15,7 @@ async function fixture(argv: string[] = [], before: Parameters<typeof agentsFixt
   return f;
 }
 
-async function register(f: Fixture, n: number): Promise<{ conn: FakeConnection; id: string }> {
-  const conn = new FakeConnection(`10.0.0.${n}:40000`);
-  f.agents.receive(conn, registerMessage(n));
-  await settle();
-  const registered = conn.of("SLAVE_REGISTERED")[0];
-  if (registered === undefined) throw new Error(`agent ${n} was not registered`);
-  return { conn, id: registered.slave_id.value };
-}
+const register = registerAgent;
 
 /** Advances the clock in ping periods, the given agents answering every ping. */
 async function advanceAnswering(f: Fixture, ms: number, conns: FakeConnection[]): Promise<void> {
