@@ -76,8 +76,3 @@ export function offerJson(offer: Offer): JsonObject {
     ...(offer.unavailability !== undefined ? { unavailability: offer.unavailability } : {}),
   };
 }
-
-/** The offer object of /state's frameworks[].offers (Mesos's json(Offer)). */
-export function offerStateJson(offer: HeldOffer, resourcesJson: (r: unknown[]) => unknown): JsonObject {
-  return { id: offer.id, framework_id: offer.framework_id, slave_id: offer.agent_id, resources: resourcesJson(offer.resources), allocation_info: { role: offer.role } };
-}

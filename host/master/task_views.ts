@@ -6,6 +6,7 @@ import { resourcesJson } from "./agent_views.ts";
 import type { Framework, FrameworkView } from "./frameworks/types.ts";
 import { offerJson } from "./offers.ts";
 import type { FrameworkRecord, TaskEntry, Tasks } from "./tasks.ts";
+import { EMPTY_VIEW } from "./frameworks/views.ts";
 
 type Resource = Parameters<typeof resourcesJson>[0][number];
 /** Mesos's TASK_LIMIT: /tasks's default page. */
@@ -43,7 +44,7 @@ function recordOf(tasks: Tasks, id: string): FrameworkRecord | undefined {
 /** TaskService.frameworkView: what /frameworks, /state and GET_FRAMEWORKS show of a framework. */
 export function frameworkView(tasks: Tasks, framework: Framework): FrameworkView {
   const rec = recordOf(tasks, framework.id);
-  if (rec === undefined) return { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };
+  if (rec === undefined) return EMPTY_VIEW;
   const used = [...rec.tasks.values()].filter((t) => t.holds).flatMap((t) => t.info.resources);
   const offers = tasks.offers.ofFramework(rec.id);
   return {

@@ -246,7 +246,7 @@ export class AgentTasks {
     if (group !== undefined) record.group = group;
     framework.tasks.set(task_id, record);
     try {
-      this.layout.store().write(this.layout.frameworkLocation(framework_id), info);
+      this.checkpointFramework(framework);
       this.layout.store().write(this.layout.taskLocation(record, "task.json"), checkpointOf(record));
       if (this.layout.journaled) this.layout.statusDirectory(); // for the wrapper's exit status
     } catch (error) {
@@ -303,7 +303,7 @@ export class AgentTasks {
     log.warning(`Task ${record.task.task_id.value} of framework ${record.framework_id} is ${state}: ${message}`);
     framework.tasks.set(record.task.task_id.value, record);
     try {
-      this.layout.store().write(this.layout.frameworkLocation(record.framework_id), framework.info);
+      this.checkpointFramework(framework);
     } catch {
       // the status below fails the same way and says so
     }
@@ -461,6 +461,14 @@ export class AgentTasks {
   private remember(framework: FrameworkInfo, task: Task): void {
     this.completed.push({ framework, task: checkpointOf(task) });
     if (this.completed.length > COMPLETED_TASKS_MAX) this.completed.shift();
+  }
+
+  /** Checkpoints the framework's info unless that very info is checkpointed already (a launch does not rewrite it). */
+  private checkpointFramework(framework: Framework): void {
+    const json = JSON.stringify(framework.info);
+    if (framework.checkpointed === json) return;
+    this.layout.store().write(this.layout.frameworkLocation(framework.info.id.value), framework.info);
+    framework.checkpointed = json;
   }
 
   private framework(info: FrameworkInfo): Framework {

@@ -42,4 +42,6 @@ export interface Framework {
   tasks: Map<string, Task>;
   /** SHUTDOWN_FRAMEWORK received and some of its tasks still run. */
   terminating: boolean;
+  /** The FrameworkInfo as last checkpointed (JSON): it is written again only when it changed. */
+  checkpointed?: string;
 }

@@ -7,7 +7,8 @@ import { hasCapability } from "./framework_info.ts";
 import type { Framework, FrameworkView } from "./types.ts";
 import type { JsonObject } from "../../agent/task_protocol.ts";
 
-const EMPTY_VIEW: FrameworkView = { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };
+/** What a framework the task side knows nothing about shows. */
+export const EMPTY_VIEW: FrameworkView = { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };
 
 type Resource = Parameters<typeof resourcesJson>[0][number];
 
