@@ -22,8 +22,12 @@ export const AGENT_FLAGS = {
   advertise_ip: flag.string("IP address advertised to reach this agent (its pid slave(1)@ip:port).", undefined, ipv4),
   attributes: flag.custom<Attribute[]>("Attributes of the machine, as name:value;name:value (e.g. rack:a;zone:1).",
     "NAME:VALUE;...", (raw) => reportAs(() => parseAttributes(raw), raw), (a) => a.map(formatAttribute).join(";")),
+  authenticate_http_readonly: flag.bool("Read-only HTTP endpoints of the agent need credentials (HTTP Basic, realm mesos-agent-readonly; needs --http_credentials).", false),
+  authenticate_http_readwrite: flag.bool("HTTP endpoints of the agent that change state need credentials (HTTP Basic, realm mesos-agent-readwrite; needs --http_credentials).", false),
+  credential: flag.string("This agent's principal and secret for authenticating with the master: a path (or file:///path) to JSON {\"principal\":..,\"secret\":..} or one line 'principal secret'."),
   hostname: flag.string("Hostname advertised in SlaveInfo (default: reverse lookup of the IP)."),
   hostname_lookup: flag.bool("Look up the hostname of the advertised IP when --hostname is not given.", true),
+  http_credentials: flag.string("Principals and secrets accepted by the agent's HTTP endpoints (same formats as the master's --credentials)."),
   ip: flag.string("IP address to listen on (default: all interfaces).", undefined, ipv4),
   logging_level: flag.oneOf("Lowest level of log lines written to stderr.", ["INFO", "WARNING", "ERROR"] as const, "INFO"),
   master: flag.custom<MasterSpec>(
@@ -54,6 +58,11 @@ export function parseAgentFlags(argv: readonly string[], env: Record<string, str
   }
   if (result.values.work_dir === undefined || result.values.work_dir === "") {
     throw new FlagError("Flag 'work_dir' is required: expected --work_dir=DIR for the agent's state");
+  }
+  for (const name of ["authenticate_http_readonly", "authenticate_http_readwrite"] as const) {
+    if (result.values[name] && result.values.http_credentials === undefined) {
+      throw new FlagError(`Flag 'http_credentials' is required with --${name}: expected --http_credentials=FILE`);
+    }
   }
   return result;
 }

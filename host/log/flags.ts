@@ -17,6 +17,7 @@ const network = {
   auto_initialize: flag.bool("Auto-initialise a brand-new log once all 2*quorum-1 replicas are present.", true),
   timeout: flag.duration("How long to wait for the log to recover and elect.", 1, Infinity, 15_000),
   path: flag.string("Directory of the local replica's log."),
+  log_secret_file: flag.string("File holding the log's shared secret (at least 16 bytes), as the masters' --log_secret_file; peers must prove they hold it."),
 };
 
 export const LOG_COMMANDS = {

@@ -13,6 +13,7 @@ import type { Metrics } from "../metrics.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
 import { CorruptStore, SqliteStore } from "../storage/sqlite.ts";
+import type { TlsConfig } from "../security/tls.ts";
 
 const log = logger("replicated_log.ts");
 
@@ -32,6 +33,10 @@ export interface ReplicatedLogOptions {
   metrics?: Metrics;
   fatal: (message: string) => never;
   onLearned?: (entry: LearnedEntry) => void;
+  /** The log's shared secret (--log_secret_file): peers prove they hold it in the hello; null: unauthenticated peers. */
+  secret?: Uint8Array | null;
+  /** TLS of this process's port: peer links are dialed with wss:// and verify the peer's certificate. */
+  tls?: TlsConfig | null;
   /** Seeds the core's PRNG (proposal back-off); defaults to a random value. */
   seed?: number;
 }

@@ -27,6 +27,8 @@ const ipv4 = (v: string) => (isIPv4(v) ? null : "an IPv4 address like 10.0.0.1")
 export const MASTER_FLAGS = {
   advertise_ip: flag.string("IP address advertised to reach this master (MasterInfo, redirects).", undefined, ipv4),
   advertise_port: flag.int("Port advertised to reach this master.", 1, 65535),
+  acls: flag.custom<string>("Access control lists for the local authorizer, as JSON or a path (file:///path) holding JSON (default: everything allowed).",
+    "JSON|FILE", (raw) => raw, (v) => v),
   agent_ping_timeout: withAliases(flag.duration("Timeout of each master-to-agent ping.", SEC, 15 * MIN, 15 * SEC), "slave_ping_timeout"),
   agent_removal_rate_limit: withAliases(flag.custom<RemovalRate>(
     "Maximum rate at which agents are marked unreachable, e.g. 1/10mins (unlimited when unset).",
@@ -34,13 +36,23 @@ export const MASTER_FLAGS = {
   agent_reregister_timeout: withAliases(flag.duration(
     "Time agents have to re-register after a failover before they are marked unreachable.", 10 * MIN, Infinity, 10 * MIN), "slave_reregister_timeout"),
   allocation_interval: flag.duration("Time between batch allocations of offers.", 1, Infinity, SEC),
+  authenticate_agents: withAliases(flag.bool("Only authenticated agents may register (needs --credentials).", false), "authenticate_slaves"),
+  authenticate_frameworks: withAliases(flag.bool("Only authenticated frameworks may subscribe (needs --credentials); every framework here speaks HTTP, so this implies --authenticate_http_frameworks.", false), "authenticate"),
+  authenticate_http_frameworks: flag.bool("HTTP frameworks must authenticate (needs --credentials and --http_framework_authenticators).", false),
+  authenticate_http_readonly: flag.bool("Read-only HTTP endpoints need credentials (HTTP Basic, realm mesos-master-readonly).", false),
+  authenticate_http_readwrite: flag.bool("HTTP endpoints that change state need credentials (HTTP Basic, realm mesos-master-readwrite).", false),
+  authorizers: flag.oneOf("Authorizer of actions; only the local authorizer (--acls) is built in.", ["local"] as const, "local"),
   cluster: flag.string("Human-readable name of the cluster, shown in /state."),
+  credentials: flag.string("Principals and secrets of agents, frameworks and HTTP callers: a path (or file:///path) to JSON {\"credentials\":[{\"principal\":..,\"secret\":..}]} or lines 'principal secret'."),
   domain: flag.custom<FaultDomain>("Fault domain of this master, as JSON or file:///path holding JSON.", "JSON",
     parseDomain, (d) => JSON.stringify(d)),
   hostname: flag.string("Hostname advertised in MasterInfo and used in redirects (default: reverse lookup of the IP)."),
   hostname_lookup: flag.bool("Look up the hostname of the advertised IP when --hostname is not given.", true),
+  http_authenticators: flag.oneOf("HTTP authenticator of the readonly/readwrite endpoints.", ["basic"] as const, "basic"),
+  http_framework_authenticators: flag.oneOf("HTTP authenticator of the scheduler API (required with --authenticate_http_frameworks).", ["basic"] as const),
   ip: flag.string("IP address to listen on (default: all interfaces).", undefined, ipv4),
   log_auto_initialize: flag.bool("Auto-initialise a brand-new replicated log once all 2*quorum-1 replicas are present.", true),
+  log_secret_file: flag.string("File holding the replicated log's shared secret (at least 16 bytes): peers prove membership with it (HMAC challenge-response). Unset: the log is open to anyone who can reach the port."),
   logging_level: flag.oneOf("Lowest level of log lines written to stderr.", ["INFO", "WARNING", "ERROR"] as const, "INFO"),
   masters: flag.custom<HostPort[]>(
     "The only masters allowed in the ensemble, as host:port,... (refuses others; beyond Mesos, see MESOS-1546).",
@@ -96,6 +108,13 @@ export function validateMasterFlags(flags: MasterFlags): void {
   }
   if (flags.masters !== undefined && flags.quorum !== undefined && flags.masters.length !== 2 * flags.quorum - 1) {
     throw new FlagError(`Flag 'masters': expected exactly 2*quorum-1 = ${2 * flags.quorum - 1} masters for --quorum=${flags.quorum}, got ${flags.masters.length}`);
+  }
+  const authenticating = ["authenticate_agents", "authenticate_frameworks", "authenticate_http_frameworks", "authenticate_http_readonly", "authenticate_http_readwrite"] as const;
+  for (const name of authenticating) {
+    if (flags[name] && flags.credentials === undefined) throw new FlagError(`Flag 'credentials' is required with --${name}: expected --credentials=FILE`);
+  }
+  if (flags.authenticate_http_frameworks && flags.http_framework_authenticators === undefined) {
+    throw new FlagError("Flag 'http_framework_authenticators' is required with --authenticate_http_frameworks: expected --http_framework_authenticators=basic");
   }
   if (flags.masters !== undefined && flags.zk === undefined) {
     throw new FlagError("Flag 'masters': expected --zk as well; the whitelist applies to a ZooKeeper ensemble");

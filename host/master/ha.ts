@@ -47,6 +47,7 @@ export function startHighAvailability(
     replicated = new ReplicatedLog({
       path: `${flags.work_dir}/replicated_log`, self, replicas, quorum, auto_initialize: flags.log_auto_initialize,
       cluster: clusterName({ zk_path: zk.path }), metrics: master.metrics, fatal,
+      secret: master.security.log_secret, tls: master.security.tls,
       onLearned: (entry) => master.registrar.learned(entry), // the registrar follows the log as a hot standby
     });
     replicated.start();

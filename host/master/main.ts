@@ -20,6 +20,9 @@ import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
 import { AgentChannel, isAgentSocket } from "./agent_channel.ts";
 import { LogStorage, MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
+import { FlagError } from "../flags.ts";
+import { loadMasterSecurity, type MasterSecurity } from "./security.ts";
+import { describeTls, serverTls } from "../security/tls.ts";
 
 const log = logger("main.ts");
 /** Largest HTTP request body the master reads (operator and scheduler JSON bodies are small). */
@@ -34,6 +37,7 @@ const STREAMING_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler"
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
   setLoggingLevel(flags.logging_level);
+  const security = loadSecurity(flags);
   prepareWorkDir(flags);
   coreModule(); // compiles the embedded WASM core and checks it imports nothing but env.abort
   const address = await resolveAdvertised(flags, "this master");
@@ -45,11 +49,13 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   // The registry's storage exists once the log does (an ensemble discovers its replicas first).
   const storage = Promise.withResolvers<RegistryStorage>();
   if (flags.registry !== "replicated_log") storage.resolve(new MemoryStorage());
-  const master = new Master({ flags, info, storage: storage.promise });
+  const master = new Master({ flags, info, storage: storage.promise, security });
   const app = createApp(master);
   const peers = new PeerLinks();
-  const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master));
+  const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master), security);
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
+  log.info(describeTls(security.tls));
+  for (const warning of security.warnings) log.warning(warning);
   const files_warning = openFilesWarning(openFilesLimit());
   if (files_warning !== null) log.warning(files_warning);
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
@@ -111,7 +117,7 @@ class PeerLinks {
  * One server for HTTP, peer log sockets and agent sockets. Bun has one websocket handler per
  * server, so sockets are told apart by their data: agent sockets carry `kind: "agent"`.
  */
-function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks, agents: AgentChannel) {
+function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks, agents: AgentChannel, security: MasterSecurity) {
   type Socket = Bun.ServerWebSocket<PeerSocketData>;
   const websocket = {
     ...peers.websocket,
@@ -125,6 +131,7 @@ function serve(hostname: string, port: number, app: ReturnType<typeof createApp>
       hostname,
       port,
       maxRequestBodySize: HTTP_BODY_BYTES_MAX,
+      ...(security.tls === null ? {} : { tls: serverTls(security.tls) }),
       fetch: (request, srv) => {
         const agent = agents.upgrade(request, srv as Bun.Server<unknown>);
         if (agent === true) return undefined;
@@ -148,6 +155,7 @@ function openLog(flags: MasterFlags, self: string, master: Master): ReplicatedLo
   const replicated = new ReplicatedLog({
     path: join(flags.work_dir, "replicated_log"), self, replicas: [self], quorum: 1,
     auto_initialize: flags.log_auto_initialize, cluster: clusterName({ masters: [self] }), metrics: master.metrics, fatal: exitFatal,
+    secret: master.security.log_secret, tls: master.security.tls,
     onLearned: (entry) => master.registrar.learned(entry),
   });
   replicated.start();
@@ -161,6 +169,17 @@ function exitFatal(message: string): never {
 
 function loadFlags(argv: readonly string[]): MasterFlags {
   return loadFlagsOrExit("mesos-master", MASTER_FLAGS, () => parseMasterFlags(argv, process.env)) as MasterFlags;
+}
+
+/** Credentials, log secret, ACLs and TLS, or one line naming the flag (or variable) and exit 1. */
+function loadSecurity(flags: MasterFlags): MasterSecurity {
+  try {
+    return loadMasterSecurity(flags, process.env);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 function prepareWorkDir(flags: MasterFlags): void {

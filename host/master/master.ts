@@ -20,6 +20,7 @@ import { v1AgentJson } from "./agent_views.ts";
 import { OperatorEvents } from "./operator_events.ts";
 import { getStateJson } from "./state.ts";
 import { v1TaskJson } from "./task_views.ts";
+import { loadMasterSecurity, type MasterSecurity } from "./security.ts";
 
 const log = logger("master.ts");
 
@@ -39,11 +40,14 @@ export interface MasterOptions {
   framework_clock?: AgentClock;
   /** HEARTBEAT period of scheduler and operator event streams (Mesos: 15 s); tests shorten it. */
   heartbeat_interval_ms?: number;
+  /** Credentials, log secret, ACLs and TLS (main.ts loads them with the environment); from the flags alone by default. */
+  security?: MasterSecurity;
 }
 
 export class Master {
   readonly flags: MasterFlags;
   readonly info: MasterInfo;
+  readonly security: MasterSecurity;
   readonly metrics = new Metrics();
   readonly start_time_ms: number;
   readonly registrar: Registrar;
@@ -67,6 +71,7 @@ export class Master {
   constructor(options: MasterOptions) {
     this.flags = options.flags;
     this.info = options.info;
+    this.security = options.security ?? loadMasterSecurity(options.flags, {});
     this.exit = options.exit ?? ((status) => process.exit(status));
     this.abort = options.abort ?? (() => process.abort());
     this.now_ms = options.now_ms ?? Date.now;

@@ -1,0 +1,56 @@
+// What a master's security flags and libprocess's TLS environment amount to, loaded once at
+// start: the credentials of agents, frameworks and HTTP callers, the log's shared secret, the
+// ACLs and the TLS certificates. Any unreadable or malformed file is a FlagError naming the
+// flag (exit 1 before anything starts); warnings (a secret others may read, an open log) are
+// returned for the caller to log once.
+import { FlagError } from "../flags.ts";
+import { type AclsJson, readAcls } from "../security/acls.ts";
+import { Credentials } from "../security/credentials.ts";
+import { readLogSecret } from "../security/secrets.ts";
+import { loadTls, type TlsConfig } from "../security/tls.ts";
+import type { MasterFlags } from "./flags.ts";
+
+export interface MasterSecurity {
+  credentials: Credentials | null;
+  /** The replicated log's shared secret; null: peers are not authenticated. */
+  log_secret: Uint8Array | null;
+  acls: AclsJson | null;
+  tls: TlsConfig | null;
+  /** Frameworks must authenticate (--authenticate_http_frameworks, or --authenticate_frameworks). */
+  authenticate_frameworks: boolean;
+  warnings: string[];
+}
+
+/** Loads every file the flags name; `env` gives the LIBPROCESS_SSL_* variables (none in in-process tests). */
+export function loadMasterSecurity(flags: MasterFlags, env: Record<string, string | undefined>): MasterSecurity {
+  const warnings: string[] = [];
+  const attempt = <T>(flag: string, load: () => T): T => {
+    try {
+      return load();
+    } catch (error) {
+      if (error instanceof FlagError) throw error;
+      throw new FlagError(flag.startsWith("LIBPROCESS") ? (error as Error).message : `Failed to load flag '${flag}': ${(error as Error).message}`);
+    }
+  };
+  let credentials: Credentials | null = null;
+  if (flags.credentials !== undefined) {
+    const loaded = attempt("credentials", () => Credentials.load(flags.credentials!));
+    credentials = loaded.credentials;
+    if (loaded.warning) warnings.push(loaded.warning);
+  }
+  let log_secret: Uint8Array | null = null;
+  if (flags.log_secret_file !== undefined) {
+    const loaded = attempt("log_secret_file", () => readLogSecret(flags.log_secret_file!));
+    log_secret = loaded.secret;
+    if (loaded.warning) warnings.push(loaded.warning);
+  } else if (flags.registry === "replicated_log" && flags.zk !== undefined) {
+    warnings.push("No --log_secret_file: the replicated log accepts any peer that can reach this port and names the cluster; set one on every master");
+  }
+  const acls = flags.acls === undefined ? null : attempt("acls", () => readAcls(flags.acls!));
+  const tls = attempt("LIBPROCESS_SSL_ENABLED", () => loadTls(env));
+  if (tls?.warning) warnings.push(tls.warning);
+  return {
+    credentials, log_secret, acls, tls, warnings,
+    authenticate_frameworks: flags.authenticate_http_frameworks || flags.authenticate_frameworks,
+  };
+}
