@@ -1,0 +1,129 @@
+// The security profile cluster tests run with: a CA and a loopback certificate made with
+// openssl, a second CA (an outsider's), the log's shared secret, credentials for agents,
+// frameworks and HTTP callers, all in one temporary directory per test process (files 0600).
+// `secure()` says whether processes get it: on unless MESOS_TEST_SECURITY=off, so the whole
+// cluster suite runs with TLS, peer authentication and credentials on, and security is not a
+// mode only its own tests exercise. Clients (fetch, WebSocket) go through tlsFetch/clientTls.
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ownedTempDir } from "./process.ts";
+
+export const PRINCIPAL = "test-operator";
+export const SECRET = "test-operator-secret";
+export const AGENT_PRINCIPAL = "test-agent";
+export const AGENT_SECRET = "test-agent-secret";
+export const FRAMEWORK_PRINCIPAL = "test-framework";
+export const FRAMEWORK_SECRET = "test-framework-secret";
+
+export interface Pki {
+  dir: string;
+  ca_file: string;
+  cert_file: string;
+  key_file: string;
+  /** A CA and a certificate for 127.0.0.1 that our CA did not sign. */
+  other_ca_file: string;
+  other_cert_file: string;
+  other_key_file: string;
+}
+
+export interface SecurityProfile extends Pki {
+  log_secret_file: string;
+  /** A different secret of valid length: a peer that holds it is an outsider. */
+  wrong_secret_file: string;
+  credentials_file: string;
+  agent_credential_file: string;
+}
+
+/** Whether spawned processes and clients use the security profile (MESOS_TEST_SECURITY=off turns it off). */
+export function secure(): boolean {
+  return process.env.MESOS_TEST_SECURITY !== "off";
+}
+
+function openssl(args: string[], cwd: string): void {
+  const result = Bun.spawnSync(["openssl", ...args], { cwd, stdout: "ignore", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr.toString().trim()}`);
+}
+
+/** A CA and a certificate it signs for 127.0.0.1/localhost (server and client use), in `dir` with `prefix`. */
+export function makeCertificates(dir: string, prefix: string): { ca: string; cert: string; key: string } {
+  const ca = `${prefix}ca.crt`;
+  const cert = `${prefix}node.crt`;
+  const key = `${prefix}node.key`;
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${prefix}ca.key`, "-out", ca, "-days", "30", "-subj", `/CN=${prefix}test-ca`], dir);
+  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", `${prefix}node.csr`, "-subj", "/CN=127.0.0.1"], dir);
+  writeFileSync(join(dir, `${prefix}ext.cnf`), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+  openssl(["x509", "-req", "-in", `${prefix}node.csr`, "-CA", ca, "-CAkey", `${prefix}ca.key`, "-CAcreateserial", "-out", cert, "-days", "30",
+    "-extfile", `${prefix}ext.cnf`], dir);
+  chmodSync(join(dir, key), 0o600);
+  return { ca: join(dir, ca), cert: join(dir, cert), key: join(dir, key) };
+}
+
+function secretFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return path;
+}
+
+let cached: SecurityProfile | null = null;
+
+/** The profile of this test process (made once). */
+export function securityProfile(): SecurityProfile {
+  if (cached !== null) return cached;
+  const dir = ownedTempDir("security-");
+  const ours = makeCertificates(dir, "");
+  const other = makeCertificates(dir, "other-");
+  const credentials = {
+    credentials: [
+      { principal: PRINCIPAL, secret: SECRET },
+      { principal: AGENT_PRINCIPAL, secret: AGENT_SECRET },
+      { principal: FRAMEWORK_PRINCIPAL, secret: FRAMEWORK_SECRET },
+    ],
+  };
+  cached = {
+    dir, ca_file: ours.ca, cert_file: ours.cert, key_file: ours.key,
+    other_ca_file: other.ca, other_cert_file: other.cert, other_key_file: other.key,
+    log_secret_file: secretFile(dir, "log.secret", "0123456789abcdef0123456789abcdef\n"),
+    wrong_secret_file: secretFile(dir, "wrong.secret", "fedcba9876543210fedcba9876543210\n"),
+    credentials_file: secretFile(dir, "credentials.json", JSON.stringify(credentials)),
+    agent_credential_file: secretFile(dir, "agent.credential", JSON.stringify({ principal: AGENT_PRINCIPAL, secret: AGENT_SECRET })),
+  };
+  return cached;
+}
+
+/** LIBPROCESS_SSL_* for a process of ours with mutual TLS (empty when insecure). */
+export function tlsEnv(profile: SecurityProfile | null = secure() ? securityProfile() : null): Record<string, string> {
+  if (profile === null) return {};
+  return {
+    LIBPROCESS_SSL_ENABLED: "true", LIBPROCESS_SSL_CERT_FILE: profile.cert_file, LIBPROCESS_SSL_KEY_FILE: profile.key_file,
+    LIBPROCESS_SSL_CA_FILE: profile.ca_file, LIBPROCESS_SSL_VERIFY_CERT: "true", LIBPROCESS_SSL_REQUIRE_CERT: "true",
+  };
+}
+
+/** "https"/"wss" when secure, else "http"/"ws". */
+export function scheme(): { http: string; ws: string } {
+  return secure() ? { http: "https", ws: "wss" } : { http: "http", ws: "ws" };
+}
+
+/** A client's TLS options: our CA, and our certificate for servers that require one. */
+export function clientTls(profile: SecurityProfile = securityProfile()): { ca: string; cert: string; key: string } {
+  const read = (path: string) => readFileSync(path, "utf8");
+  return { ca: read(profile.ca_file), cert: read(profile.cert_file), key: read(profile.key_file) };
+}
+
+/** `Authorization` for the operator principal. */
+export function operatorAuthorization(principal = PRINCIPAL, secret = SECRET): string {
+  return `Basic ${Buffer.from(`${principal}:${secret}`).toString("base64")}`;
+}
+
+/**
+ * fetch as an authenticated operator would: an http:// URL becomes https:// with our CA and
+ * client certificate, and Basic credentials are sent, when secure(); plain fetch otherwise.
+ * A caller's own Authorization header wins.
+ */
+export function tlsFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  if (!secure()) return fetch(url, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", operatorAuthorization());
+  return fetch(url.replace(/^http:\/\//, "https://"), { ...init, headers, tls: clientTls() } as RequestInit);
+}
