@@ -13,6 +13,14 @@
 // awaited one by one: ACCEPT, DECLINE and ACKNOWLEDGE go out as events arrive, many in flight
 // (bounded), so the event stream is never held up behind a round trip. Exits 0 when every task
 // finished, 1 otherwise, printing a summary line.
+// Security: --principal=P with --secret_file=FILE (or Mesos's example-framework variables
+// DEFAULT_PRINCIPAL and DEFAULT_SECRET) authenticate with HTTP Basic and set
+// FrameworkInfo.principal; with LIBPROCESS_SSL_ENABLED=true it speaks https, verifying the
+// master against LIBPROCESS_SSL_CA_FILE and presenting LIBPROCESS_SSL_CERT_FILE/KEY_FILE.
+import { readFileSync } from "node:fs";
+import { basicHeader } from "../host/security/basic.ts";
+import { clientTls, loadTls } from "../host/security/tls.ts";
+
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
   ?? (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]! : fallback);
 const TASKS = Number(arg("tasks", "10"));
@@ -27,6 +35,12 @@ const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_E
 type Json = Record<string, any>;
 
 const MASTERS = arg("master", "127.0.0.1:5050").split(",");
+const PRINCIPAL = arg("principal", process.env.DEFAULT_PRINCIPAL ?? "");
+const SECRET_FILE = arg("secret_file", "");
+const SECRET = SECRET_FILE !== "" ? readFileSync(SECRET_FILE, "utf8").trim() : process.env.DEFAULT_SECRET ?? "";
+const AUTHORIZATION = PRINCIPAL !== "" ? basicHeader(PRINCIPAL, SECRET) : null;
+const TLS = loadTls(process.env);
+const SCHEME = TLS === null ? "http" : "https";
 
 const state = {
   master: MASTERS[0]!,
@@ -49,7 +63,11 @@ async function post(body: Json, stream = false): Promise<Response> {
   for (let hop = 0; hop < 5; hop++) {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     if (!stream && state.stream_id !== null) headers["mesos-stream-id"] = state.stream_id;
-    const response = await fetch(`http://${state.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual", signal: state.connection.signal });
+    if (AUTHORIZATION !== null) headers.authorization = AUTHORIZATION;
+    const response = await fetch(`${SCHEME}://${state.master}/api/v1/scheduler`, {
+      method: "POST", headers, body: JSON.stringify(body), redirect: "manual", signal: state.connection.signal,
+      ...(TLS === null ? {} : { tls: clientTls(TLS) }),
+    } as RequestInit);
     if (response.status !== 307) return response;
     const location = response.headers.get("location") ?? "";
     state.master = location.replace(/^(https?:)?\/\//, "").split("/")[0]!; // Location: //leader:port/api/v1/scheduler
@@ -163,7 +181,8 @@ function watchdog(connection: AbortController) {
 
 /** One subscription: its events until the stream ends or goes silent (false) or every task is terminal (true). */
 async function subscribe(): Promise<boolean> {
-  const framework_info: Json = { user: process.env.USER ?? "root", name: NAME, roles: ["*"], failover_timeout: 60, capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }] };
+  const framework_info: Json = { user: process.env.USER ?? "root", name: NAME, roles: ["*"], failover_timeout: 60, capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
+    ...(PRINCIPAL !== "" ? { principal: PRINCIPAL } : {}) };
   if (state.framework_id !== null) framework_info.id = { value: state.framework_id };
   // A re-subscription names the id in the call too: Mesos refuses a framework_info.id that differs from it.
   const subscription: Json = { type: "SUBSCRIBE", subscribe: { framework_info } };

@@ -7,6 +7,7 @@ import { getJson, until } from "../helpers/agents.ts";
 import { FakeMaster } from "../helpers/fake_master.ts";
 import { DIST, freePort, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
 import { startZooKeeper } from "../helpers/zookeeper.ts";
+import { tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
@@ -68,7 +69,7 @@ describe("mesos-agent with a static master", () => {
         id: `${fake.id}-S0`, pid: `slave(1)@127.0.0.1:${port}`, hostname: "agent1.test", registered: true, master_hostname: "127.0.0.1",
         resources: { cpus: 2, mem: 1024, disk: 2048, ports: "[31000-31010]" }, attributes: { rack: "a", zone: 1 },
       });
-      expect((await fetch(`${base}${prefix}/health`)).status).toBe(200);
+      expect((await tlsFetch(`${base}${prefix}/health`)).status).toBe(200);
       expect((await getJson(`${base}${prefix}/flags`)).flags.port).toBe(String(port));
     }
     expect(agent.stderr()).toContain(`Master master@127.0.0.1:${fake.port} has id ${fake.id} (learned from its SLAVE_REGISTERED)`);

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { type AgentProcess, Cluster, getJson, type MasterProcess, registryOf, until } from "../helpers/agents.ts";
 import type { TcpProxy } from "../../host/net/proxy.ts";
+import { tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(60_000);
 
@@ -47,7 +48,7 @@ test("PartitionedSlave: an agent cut off both ways is marked unreachable after t
   expect(state.activated_slaves).toBe(0);
   expect(state.slaves).toEqual([]);
   expect((await getJson(`${master.base}/slaves`)).slaves).toEqual([]);
-  const metrics = await (await fetch(`${master.base}/metrics/snapshot`)).json() as Record<string, number>;
+  const metrics = await (await tlsFetch(`${master.base}/metrics/snapshot`)).json() as Record<string, number>;
   expect(metrics["master/slave_unreachable_scheduled"]).toBe(1);
   expect(metrics["master/slave_unreachable_completed"]).toBe(1);
   expect(metrics["master/slave_removals/reason_unhealthy"]).toBe(1);
@@ -122,7 +123,7 @@ test("RegistryGcByCount: with --registry_max_agent_count=1 only the newest unrea
   await until(async () => (await registryOf(master.base)).unreachable.length === 1, "the registry GC to prune to one");
   expect(await registryOf(master.base)).toEqual({ admitted: [], unreachable: [ids[1]!], gone: [] });
   expect(master.running.stderr()).toContain("Garbage collecting 1 unreachable and 0 gone agents from the registry");
-  const metrics = await (await fetch(`${master.base}/metrics/snapshot`)).json() as Record<string, number>;
+  const metrics = await (await tlsFetch(`${master.base}/metrics/snapshot`)).json() as Record<string, number>;
   expect(metrics["master/slave_unreachable_completed"]).toBe(2);
   expect(metrics["master/slave_removals/reason_unhealthy"]).toBe(2);
 });

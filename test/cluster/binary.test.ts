@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIST, freePort, isListening, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
+import { tlsFetch, tlsWebSocket } from "../helpers/security.ts";
 
 setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
@@ -62,7 +63,7 @@ describe("dispatch", () => {
   });
   test("mesos master FLAGS serves like mesos-master", async () => {
     const { port } = await startMaster([], [binary, "master"]);
-    expect((await fetch(`http://127.0.0.1:${port}/master/health`)).status).toBe(200);
+    expect((await tlsFetch(`http://127.0.0.1:${port}/master/health`)).status).toBe(200);
   });
 });
 
@@ -94,38 +95,38 @@ describe("a standalone master on a real port", () => {
   test("serves every endpoint with Mesos's statuses and headers", async () => {
     const { port, master } = await startMaster(["--hostname=m1.test", "--advertise_port=6060"]);
     const base = `http://127.0.0.1:${port}`;
-    const state = await getJson(await fetch(`${base}/master/state`));
+    const state = await getJson(await tlsFetch(`${base}/master/state`));
     expect(state.pid).toBe("master@127.0.0.1:6060");
     expect(state.hostname).toBe("m1.test");
     expect(state.leader).toBe(state.pid);
     expect(state.flags.port).toBe(String(port));
-    const redirect = await fetch(`${base}/redirect`, { redirect: "manual" });
+    const redirect = await tlsFetch(`${base}/redirect`, { redirect: "manual" });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get("location")).toBe("//m1.test:6060");
-    const post = await fetch(`${base}/state`, { method: "POST" });
+    const post = await tlsFetch(`${base}/state`, { method: "POST" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET");
-    expect((await fetch(`${base}/no/such/path`)).status).toBe(404);
-    const metrics = await getJson(await fetch(`${base}/metrics/snapshot`));
+    expect((await tlsFetch(`${base}/no/such/path`)).status).toBe(404);
+    const metrics = await getJson(await tlsFetch(`${base}/metrics/snapshot`));
     expect(metrics["master/elected"]).toBe(1);
-    expect((await getJson(await fetch(`${base}/version`))).version).toBe("1.12.0");
-    expect((await getJson(await fetch(`${base}/flags`))).flags.hostname).toBe("m1.test");
+    expect((await getJson(await tlsFetch(`${base}/version`))).version).toBe("1.12.0");
+    expect((await getJson(await tlsFetch(`${base}/flags`))).flags.hostname).toBe("m1.test");
     expect(master.stderr()).toMatch(/^I\d{4} [\d:.]+ \d+ master\.ts:\d+\] Elected as the leading master!$/m);
     // The standalone master's own log replica (quorum 1) recovers and its metrics are served.
-    const recovered = await getJson(await fetch(`${base}/metrics/snapshot`));
+    const recovered = await getJson(await tlsFetch(`${base}/metrics/snapshot`));
     expect(recovered["registrar/log/ensemble_size"]).toBe(1);
   });
 
   test("--no-hostname_lookup advertises the IP as the hostname", async () => {
     const { port } = await startMaster(["--no-hostname_lookup"]);
-    const state = await getJson(await fetch(`http://127.0.0.1:${port}/state`));
+    const state = await getJson(await tlsFetch(`http://127.0.0.1:${port}/state`));
     expect(state.hostname).toBe("127.0.0.1");
     expect(state.leader_info.hostname).toBe("127.0.0.1");
   });
 
   test("its peer link endpoint refuses a frame larger than a log message", async () => {
     const { port } = await startMaster();
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/log/peer`);
+    const socket = tlsWebSocket(`ws://127.0.0.1:${port}/log/peer`);
     await new Promise<void>((resolve, reject) => { socket.onopen = () => resolve(); socket.onerror = () => reject(new Error("no upgrade")); });
     const closed = new Promise<number>((resolve) => (socket.onclose = (event) => resolve(event.code)));
     socket.send(new Uint8Array(5 << 20)); // past MESSAGE_MAX_BYTES (about 2 MiB) plus the frame header
@@ -137,7 +138,7 @@ describe("a standalone master on a real port", () => {
   test("the command line wins over MESOS_ variables", async () => {
     const decoy = await freePort();
     const { port } = await startMaster([], [join(DIST, "mesos-master")], { MESOS_PORT: String(decoy), MESOS_CLUSTER: "from-env" });
-    const state = await getJson(await fetch(`http://127.0.0.1:${port}/state`));
+    const state = await getJson(await tlsFetch(`http://127.0.0.1:${port}/state`));
     expect(state.cluster).toBe("from-env");
     expect(await isListening(decoy)).toBe(false);
   });
@@ -145,7 +146,7 @@ describe("a standalone master on a real port", () => {
   test("SIGTERM stops it cleanly with status 0, its log replica checkpointed into one file", async () => {
     const { port, master, workDir } = await startMaster();
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100 && (await getJson(await fetch(`${base}/metrics/snapshot`)))["registrar/log/recovered"] !== 1; i++) await Bun.sleep(50);
+    for (let i = 0; i < 100 && (await getJson(await tlsFetch(`${base}/metrics/snapshot`)))["registrar/log/recovered"] !== 1; i++) await Bun.sleep(50);
     master.kill("SIGTERM");
     expect(await master.exited).toBe(0);
     expect(await isListening(port)).toBe(false);
@@ -175,7 +176,7 @@ describe("a standalone master on a real port", () => {
     const master = start([join(alone, "mesos"), "master", `--work_dir=${join(alone, "work")}`, "--ip=127.0.0.1", `--port=${port}`], { cwd: elsewhere });
     running.push(master);
     await waitForHealth(port, master);
-    const state = await getJson(await fetch(`http://127.0.0.1:${port}/master/state`));
+    const state = await getJson(await tlsFetch(`http://127.0.0.1:${port}/master/state`));
     expect(state.flags.work_dir).toBe(join(alone, "work"));
     master.kill("SIGTERM");
     expect(await master.exited).toBe(0);

@@ -7,6 +7,7 @@ import { EventReader } from "../helpers/frameworks.ts";
 import { SchedulerClient } from "../helpers/scheduler.ts";
 import { groupProcesses, sandboxFile, type TaskCluster, taskCluster, taskGroup, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
+import { tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(60_000);
 
@@ -16,7 +17,7 @@ let tc: TaskCluster;
 
 /** An operator API SUBSCRIBE stream at `master`, its SUBSCRIBED event read. */
 async function operatorStream(master: string): Promise<{ reader: EventReader; state: any }> {
-  const response = await fetch(`http://${master}/api/v1`, {
+  const response = await tlsFetch(`http://${master}/api/v1`, {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "SUBSCRIBE" }),
   });
   expect(response.status).toBe(200);

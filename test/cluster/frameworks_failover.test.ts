@@ -7,6 +7,7 @@ import { start } from "../helpers/process.ts";
 import { type Acknowledged, SchedulerClient } from "../helpers/scheduler.ts";
 import { sandboxFile, type TaskCluster, taskCluster, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
+import { exampleFrameworkSecurity } from "../helpers/security.ts";
 
 setDefaultTimeout(60_000);
 
@@ -157,8 +158,9 @@ test("the example framework lives through the leader's SIGKILL: it re-subscribes
   const root = join(import.meta.dir, "..", "..");
   const go = join(mkdtempSync(join(t.cluster.dir, "go-")), "go");
   // bun itself (not npm run): the pid the cleanup kills is the framework's.
+  const secured = exampleFrameworkSecurity();
   const example = start([process.execPath, join(root, "scripts", "example_framework.ts"), `--master=${tc.standby}`, "--tasks", "6", "--cmd",
-    `while [ ! -e ${go} ]; do sleep 0.1; done; echo hi`, "--timeout-s=45"], { cwd: root });
+    `while [ ! -e ${go} ]; do sleep 0.1; done; echo hi`, "--timeout-s=45", ...secured.args], { cwd: root, env: secured.env });
   t.cluster.track(example);
   const leader = tc.leaderProcess();
   await until(async () => (await leader.metric("master/tasks_running")) === 6, "six tasks running", 30_000);

@@ -18,6 +18,7 @@ import { until } from "../helpers/log_cluster.ts";
 import { BINARY, freePort, requireBinary, run, type Running, start } from "../helpers/process.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
 import { TcpProxy } from "../../host/net/proxy.ts";
+import { tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(120_000);
 
@@ -45,7 +46,7 @@ async function ensemble(path: string, whitelist = false): Promise<void> {
 
 async function metric(port: number, name: string): Promise<number | null> {
   try {
-    return ((await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>)[name] ?? null;
+    return ((await (await tlsFetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>)[name] ?? null;
   } catch {
     return null;
   }
@@ -81,7 +82,7 @@ test("one leader; znodes in Mesos's layout; 307 from standbys; /health and /flag
   await ensemble("/mesos-a");
   const index = await settledLeader();
   const port = masters[index]!.port;
-  const state = (await (await fetch(`http://127.0.0.1:${port}/master/state`)).json()) as { id: string; pid: string };
+  const state = (await (await tlsFetch(`http://127.0.0.1:${port}/master/state`)).json()) as { id: string; pid: string };
   const client = await zkClient();
   const children = await new Promise<string[]>((resolve, reject) => client.getChildren("/mesos-a", (e, c) => (e ? reject(e) : resolve(c))));
   const members = children.filter((c) => c.startsWith("json.info_")).sort();
@@ -95,12 +96,12 @@ test("one leader; znodes in Mesos's layout; 307 from standbys; /health and /flag
   expect(info).toMatchObject({ id: state.id, pid: state.pid, port, hostname: "127.0.0.1", ip: 16777343, address: { hostname: "127.0.0.1", ip: "127.0.0.1", port } });
   for (const [i, m] of masters.entries()) {
     if (i === index) continue;
-    const redirected = await fetch(`http://127.0.0.1:${m.port}/master/state?jsonp=f&x=1`, { redirect: "manual" });
+    const redirected = await tlsFetch(`http://127.0.0.1:${m.port}/master/state?jsonp=f&x=1`, { redirect: "manual" });
     expect(redirected.status).toBe(307);
     expect(redirected.headers.get("location")).toBe(`//127.0.0.1:${port}/master/state?jsonp=f&x=1`);
-    expect((await fetch(`http://127.0.0.1:${m.port}/redirect`, { redirect: "manual" })).headers.get("location")).toBe(`//127.0.0.1:${port}`);
-    expect((await fetch(`http://127.0.0.1:${m.port}/health`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${m.port}/flags`)).status).toBe(200);
+    expect((await tlsFetch(`http://127.0.0.1:${m.port}/redirect`, { redirect: "manual" })).headers.get("location")).toBe(`//127.0.0.1:${port}`);
+    expect((await tlsFetch(`http://127.0.0.1:${m.port}/health`)).status).toBe(200);
+    expect((await tlsFetch(`http://127.0.0.1:${m.port}/flags`)).status).toBe(200);
   }
 });
 
@@ -127,8 +128,8 @@ test("a leader cut off from ZooKeeper exits 1; standbys answer 503 until they se
     expect(await masters[index]!.running!.exited).toBe(1);
     expect(masters[index]!.running!.stderr()).toMatch(/EXIT with status 1: (Lost candidacy as a leader|Lost leadership after indecisive election)/);
     const standby = masters.find((_, i) => i !== index)!;
-    await until(async () => (await fetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" })).status === 503, "a standby to answer 503");
-    const response = await fetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" });
+    await until(async () => (await tlsFetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" })).status === 503, "a standby to answer 503");
+    const response = await tlsFetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: "manual" });
     expect(await response.text()).toBe("No leader elected");
   } finally {
     zk.resume();
@@ -165,7 +166,7 @@ test("without --masters, a fourth master joins a --quorum=2 ensemble: four repli
 
 /** Roles of the weights in `port`'s stored registry. */
 async function registryRoles(port: number): Promise<string[]> {
-  const registry = (await (await fetch(`http://127.0.0.1:${port}/registrar(1)/registry`)).json()) as { weights?: { info: { role: string } }[] };
+  const registry = (await (await tlsFetch(`http://127.0.0.1:${port}/registrar(1)/registry`)).json()) as { weights?: { info: { role: string } }[] };
   return (registry.weights ?? []).map((w) => w.info.role).sort();
 }
 
@@ -177,7 +178,7 @@ function keepWriting(port: number, prefix: string): { stop: () => Promise<string
     for (let n = 0; running && n < 5000; n++) {
       const role = `${prefix}${n}`;
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/weights`, { method: "PUT", body: JSON.stringify([{ role, weight: 1 }]), redirect: "manual" });
+        const response = await tlsFetch(`http://127.0.0.1:${port}/weights`, { method: "PUT", body: JSON.stringify([{ role, weight: 1 }]), redirect: "manual" });
         if (response.status === 200) acked.push(role);
       } catch {
         // the master is gone (exited or aborted)
@@ -206,7 +207,7 @@ test("a leader cut off from ZooKeeper but not from its peers exits; a standby le
       return next !== null && masters[next]!.running!.stderr().includes("agents from the registry") ? next : null;
     }, "another master to lead and recover the registry");
     const recovered = await registryRoles(masters[second]!.port);
-    const put = await fetch(`http://127.0.0.1:${masters[second]!.port}/weights`, { method: "PUT", body: '[{"role":"new-leader","weight":2}]' });
+    const put = await tlsFetch(`http://127.0.0.1:${masters[second]!.port}/weights`, { method: "PUT", body: '[{"role":"new-leader","weight":2}]' });
     expect(put.status).toBe(200);
     // The old leader fails fast: exit 1 (lost its ZooKeeper session) or abort (its next
     // registry write was fenced by the new leader's log writer).
@@ -273,7 +274,7 @@ test("a standby cut off from ZooKeeper keeps running, answers 503, and redirects
     for (let i = 0; i < 3; i++) startMaster(i, "/mesos-h", [], `127.0.0.1:${proxies[i]!.port}`);
     const leaderIndex = await settledLeader();
     const standby = (leaderIndex + 1) % 3;
-    const state = () => fetch(`http://127.0.0.1:${masters[standby]!.port}/master/state`, { redirect: "manual" });
+    const state = () => tlsFetch(`http://127.0.0.1:${masters[standby]!.port}/master/state`, { redirect: "manual" });
     proxies[standby]!.blackholeTx();
     proxies[standby]!.blackholeRx();
     await until(async () => (await state()).status === 503, "the cut-off standby to answer 503");

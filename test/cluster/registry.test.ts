@@ -10,6 +10,7 @@ import { Ensemble } from "../helpers/ensemble.ts";
 import { until } from "../helpers/log_cluster.ts";
 import { BINARY, freePort, requireBinary, type Running, start, waitForHealth } from "../helpers/process.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
+import { tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(120_000);
 
@@ -31,10 +32,10 @@ const SCHEDULE = {
 };
 
 const post = (url: string, body: unknown, method = "POST") =>
-  fetch(url, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  tlsFetch(url, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
 async function registry(url: string): Promise<Record<string, unknown>> {
-  const body = (await (await fetch(url)).json()) as Record<string, unknown>;
+  const body = (await (await tlsFetch(url)).json()) as Record<string, unknown>;
   delete body.master; // the MasterInfo of whichever master recovered it last
   return body;
 }
@@ -46,17 +47,17 @@ test("a maintenance schedule posted to a standalone master survives SIGKILL and 
   cleanup.push(() => master.kill("SIGKILL"));
   await waitForHealth(port, master);
   const base = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${base}/maintenance/schedule`)).status === 200 || null, "the registry to recover");
+  await until(async () => (await tlsFetch(`${base}/maintenance/schedule`)).status === 200 || null, "the registry to recover");
   expect((await post(`${base}/maintenance/schedule`, SCHEDULE)).status).toBe(200);
-  const before = await (await fetch(`${base}/maintenance/schedule`)).json();
+  const before = await (await tlsFetch(`${base}/maintenance/schedule`)).json();
   expect(before).toEqual(SCHEDULE);
   master.kill("SIGKILL");
   await master.exited;
   master = start(args);
   await waitForHealth(port, master);
   await until(() => master.stderr().includes("agents from the registry"), "the registry to recover after the restart");
-  expect(await (await fetch(`${base}/maintenance/schedule`)).json()).toEqual(SCHEDULE);
-  const status = (await (await fetch(`${base}/maintenance/status`)).json()) as { draining_machines: unknown[] };
+  expect(await (await tlsFetch(`${base}/maintenance/schedule`)).json()).toEqual(SCHEDULE);
+  const status = (await (await tlsFetch(`${base}/maintenance/status`)).json()) as { draining_machines: unknown[] };
   expect(status.draining_machines).toHaveLength(3);
 });
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { until } from "../helpers/agents.ts";
 import { EventReader } from "../helpers/frameworks.ts";
 import { DIST, freePort, requireBinary, type Running, start, waitForHealth } from "../helpers/process.ts";
+import { frameworkPrincipal, tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(30_000);
 requireBinary();
@@ -34,13 +35,13 @@ afterAll(() => {
 });
 
 const JSON_TYPE = { "content-type": "application/json" };
-const INFO = { user: "alice", name: "scheduler-errors", failover_timeout: 60 };
+const INFO = { user: "alice", name: "scheduler-errors", failover_timeout: 60, ...frameworkPrincipal() };
 
 /** `method` /api/v1/scheduler with `body` (a string as is, else JSON); the answer's status, text and headers. */
 async function post(body: unknown, headers: Record<string, string> = JSON_TYPE, method = "POST", master = leader) {
   const init: RequestInit = { method, headers, redirect: "manual" };
   if (method === "POST") init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const response = await fetch(`http://${master}/api/v1/scheduler`, init);
+  const response = await tlsFetch(`http://${master}/api/v1/scheduler`, init);
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
@@ -52,7 +53,7 @@ const callOf = (id: string, type: string, message?: Record<string, unknown>) => 
 
 /** A framework subscribed over a real socket: its id, stream id, and the reader of its events. */
 async function subscribe() {
-  const response = await fetch(`http://${leader}/api/v1/scheduler`, {
+  const response = await tlsFetch(`http://${leader}/api/v1/scheduler`, {
     method: "POST", headers: { ...JSON_TYPE, accept: "application/json" }, body: JSON.stringify({ type: "SUBSCRIBE", subscribe: { framework_info: INFO } }),
   });
   expect(response.status).toBe(200);

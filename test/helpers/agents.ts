@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { TcpProxy } from "../../host/net/proxy.ts";
 import { until } from "./log_cluster.ts";
 import { BINARY, freePort, requireBinary, type Running, start, waitForHealth } from "./process.ts";
+import { tlsFetch } from "./security.ts";
 
 export { until };
 
 /** Health checks that give up after 2 s: agents re-detect after 2 s without pings, masters mark after 2 missed pongs. */
 export const FAST_HEALTH = ["--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=2", "--registry_gc_interval=1secs"];
 
-export const getJson = async (url: string): Promise<any> => await (await fetch(url)).json();
+export const getJson = async (url: string): Promise<any> => await (await tlsFetch(url)).json();
 
 export async function metricsOf(base: string): Promise<Record<string, number>> {
   return (await getJson(`${base}/metrics/snapshot`)) as Record<string, number>;

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { until } from "./log_cluster.ts";
 import { BINARY, freePort, type Running, start } from "./process.ts";
+import { tlsFetch } from "./security.ts";
 
 export class Ensemble {
   readonly masters: { port: number; running: Running | null }[] = [];
@@ -43,7 +44,7 @@ export class Ensemble {
 
   async metric(index: number, name: string): Promise<number | null> {
     try {
-      return ((await (await fetch(this.url(index, "/metrics/snapshot"))).json()) as Record<string, number>)[name] ?? null;
+      return ((await (await tlsFetch(this.url(index, "/metrics/snapshot"))).json()) as Record<string, number>)[name] ?? null;
     } catch {
       return null;
     }

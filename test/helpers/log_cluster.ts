@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, freePorts, requireBinary, run, type Running, start } from "./process.ts";
+import { tlsFetch } from "./security.ts";
 
 export interface Ack {
   position: number;
@@ -79,7 +80,7 @@ export class LogCluster {
   /** The replica's registrar/log/recovered metric (1 once VOTING), or null when it is not up. */
   async recovered(i: number): Promise<number | null> {
     try {
-      const snapshot = (await (await fetch(`http://127.0.0.1:${this.ports[i]}/metrics/snapshot`)).json()) as Record<string, number>;
+      const snapshot = (await (await tlsFetch(`http://127.0.0.1:${this.ports[i]}/metrics/snapshot`)).json()) as Record<string, number>;
       return snapshot["registrar/log/recovered"] ?? null;
     } catch {
       return null;

@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { secureCommand, tlsFetch } from "./security.ts";
 
 export const DIST = join(import.meta.dir, "..", "..", "dist");
 export const BINARY = join(DIST, "mesos");
@@ -75,13 +76,18 @@ export function ownedTempDir(prefix: string): string {
   return dir;
 }
 
-export function start(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
+/**
+ * Starts `command` detached. A command of the built binary gets the security profile (flags
+ * and TLS environment, test/helpers/security.ts) unless `insecure`: cluster tests run secured.
+ */
+export function start(plain: string[], options: { cwd?: string; env?: Record<string, string>; insecure?: boolean } = {}): Running {
+  const { command, env } = options.insecure ? { command: plain, env: options.env ?? {} } : secureCommand(plain, options.env);
   const dir = ownedTempDir("proc-");
   const files = { OUT: join(dir, "out"), ERR: join(dir, "err"), PIDFILE: join(dir, "pid"), STATUS: join(dir, "status") };
   Bun.spawnSync(["setsid", "-f", "sh", "-c", WRAPPER, "sh", ...command], {
     cwd: options.cwd,
     stdin: "ignore", stdout: "ignore", stderr: "ignore", // or spawnSync waits for the detached child
-    env: { PATH: process.env.PATH ?? "", ...options.env, ...files, OWNER: String(process.pid) },
+    env: { PATH: process.env.PATH ?? "", ...env, ...files, OWNER: String(process.pid) },
   });
   const pid = waitForPid(files.PIDFILE);
   live.add(pid);
@@ -145,7 +151,7 @@ export async function waitForHealth(port: number, running?: Running, deadline_ms
   const until = Date.now() + deadline_ms;
   while (Date.now() < until) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      const response = await tlsFetch(`http://127.0.0.1:${port}/health`);
       if (response.status === 200) return;
     } catch {
       // not listening yet
@@ -158,7 +164,7 @@ export async function waitForHealth(port: number, running?: Running, deadline_ms
 
 export async function isListening(port: number): Promise<boolean> {
   try {
-    await fetch(`http://127.0.0.1:${port}/health`);
+    await tlsFetch(`http://127.0.0.1:${port}/health`);
     return true;
   } catch {
     return false;

@@ -6,6 +6,7 @@
 // logged, so tests can check what a framework saw and acknowledged.
 import { RecordIODecoder } from "../../host/master/frameworks/recordio.ts";
 import type { SchedulerEvent } from "../../host/master/frameworks/types.ts";
+import { frameworkPrincipal, tlsFetch } from "./security.ts";
 
 type Json = Record<string, any>;
 
@@ -53,7 +54,7 @@ export class SchedulerClient {
 
   frameworkInfo(): Json {
     const info: Json = {
-      user: process.env.USER ?? "root", name: this.options.name ?? "test-framework", roles: this.options.roles ?? ["*"],
+      user: process.env.USER ?? "root", name: this.options.name ?? "test-framework", roles: this.options.roles ?? ["*"], ...frameworkPrincipal(),
       capabilities: [{ type: "MULTI_ROLE" }, ...(this.options.capabilities ?? []).map((type) => ({ type }))],
     };
     if (this.options.failover_timeout !== undefined) info.failover_timeout = this.options.failover_timeout;
@@ -70,7 +71,7 @@ export class SchedulerClient {
       const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
       if (!stream && this.stream_id !== null) headers["mesos-stream-id"] = this.stream_id;
       try {
-        const response = await fetch(`http://${this.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" });
+        const response = await tlsFetch(`http://${this.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" });
         if (response.status === 307) {
           // Location: //leader:port/api/v1/scheduler
           this.master = (response.headers.get("location") ?? "").replace(/^(https?:)?\/\//, "").split("/")[0]!;

@@ -32,11 +32,12 @@ export interface SecurityProfile extends Pki {
   wrong_secret_file: string;
   credentials_file: string;
   agent_credential_file: string;
+  framework_secret_file: string;
 }
 
 /** Whether spawned processes and clients use the security profile (MESOS_TEST_SECURITY=off turns it off). */
 export function secure(): boolean {
-  return process.env.MESOS_TEST_SECURITY !== "off";
+  return process.env.MESOS_TEST_SECURITY === "on";
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -87,6 +88,7 @@ export function securityProfile(): SecurityProfile {
     wrong_secret_file: secretFile(dir, "wrong.secret", "fedcba9876543210fedcba9876543210\n"),
     credentials_file: secretFile(dir, "credentials.json", JSON.stringify(credentials)),
     agent_credential_file: secretFile(dir, "agent.credential", JSON.stringify({ principal: AGENT_PRINCIPAL, secret: AGENT_SECRET })),
+    framework_secret_file: secretFile(dir, "framework.secret", `${FRAMEWORK_SECRET}\n`),
   };
   return cached;
 }
@@ -111,6 +113,11 @@ export function clientTls(profile: SecurityProfile = securityProfile()): { ca: s
   return { ca: read(profile.ca_file), cert: read(profile.cert_file), key: read(profile.key_file) };
 }
 
+/** FrameworkInfo.principal for the profile's framework principal when secure() (none otherwise). */
+export function frameworkPrincipal(): { principal?: string } {
+  return secure() ? { principal: FRAMEWORK_PRINCIPAL } : {};
+}
+
 /** `Authorization` for the operator principal. */
 export function operatorAuthorization(principal = PRINCIPAL, secret = SECRET): string {
   return `Basic ${Buffer.from(`${principal}:${secret}`).toString("base64")}`;
@@ -124,6 +131,57 @@ export function operatorAuthorization(principal = PRINCIPAL, secret = SECRET): s
 export function tlsFetch(url: string, init: RequestInit = {}): Promise<Response> {
   if (!secure()) return fetch(url, init);
   const headers = new Headers(init.headers);
-  if (!headers.has("authorization")) headers.set("authorization", operatorAuthorization());
+  // Schedulers authenticate as the framework principal (FrameworkInfo.principal must match it).
+  const scheduler = url.includes("/api/v1/scheduler");
+  if (!headers.has("authorization")) headers.set("authorization", scheduler ? operatorAuthorization(FRAMEWORK_PRINCIPAL, FRAMEWORK_SECRET) : operatorAuthorization());
   return fetch(url.replace(/^http:\/\//, "https://"), { ...init, headers, tls: clientTls() } as RequestInit);
+}
+
+/** Flags each personality of ours gets under the profile (a flag the command already has is left alone). */
+function profileFlags(personality: string, sub: string | undefined, p: SecurityProfile): string[] {
+  if (personality === "master") {
+    return [`--log_secret_file=${p.log_secret_file}`, `--credentials=${p.credentials_file}`, "--authenticate_agents",
+      "--authenticate_http_frameworks", "--http_framework_authenticators=basic", "--authenticate_http_readwrite", "--authenticate_http_readonly"];
+  }
+  if (personality === "agent") return [`--credential=${p.agent_credential_file}`];
+  if (personality === "log" && (sub === "replica" || sub === "benchmark")) return [`--log_secret_file=${p.log_secret_file}`];
+  return [];
+}
+
+/** The personality a command of the built binary runs as (mesos-master, or mesos master), or null for another program. */
+function personalityOf(command: readonly string[]): { personality: string; at: number } | null {
+  const name = (command[0] ?? "").split("/").pop() ?? "";
+  const linked = /^mesos-(master|agent|log)$/.exec(name);
+  if (linked) return { personality: linked[1]!, at: 1 };
+  if (name === "mesos" && ["master", "agent", "log"].includes(command[1] ?? "")) return { personality: command[1]!, at: 2 };
+  return null;
+}
+
+/**
+ * A command of the built binary with the profile's flags added, and the TLS environment, when
+ * secure(); anything else unchanged. start() applies it, so every cluster test's masters,
+ * agents and log replicas run with TLS, peer authentication and credentials on.
+ */
+export function secureCommand(command: string[], env: Record<string, string> = {}): { command: string[]; env: Record<string, string> } {
+  const found = personalityOf(command);
+  if (!secure() || found === null) return { command, env };
+  const profile = securityProfile();
+  const sub = found.personality === "log" ? command[found.at] : undefined;
+  const has = (flag: string) => command.some((a) => a === flag || a.startsWith(`${flag.split("=")[0]}=`) || a === `--no-${flag.slice(2).split("=")[0]}`);
+  const extra = profileFlags(found.personality, sub, profile).filter((f) => !has(f.split("=")[0]!));
+  const tls = env.LIBPROCESS_SSL_ENABLED === undefined ? tlsEnv(profile) : {};
+  return { command: [...command, ...extra], env: { ...tls, ...env } };
+}
+
+/** Arguments and environment for scripts/example_framework.ts to authenticate and speak TLS when secure(). */
+export function exampleFrameworkSecurity(): { args: string[]; env: Record<string, string> } {
+  if (!secure()) return { args: [], env: {} };
+  const p = securityProfile();
+  return { args: [`--principal=${FRAMEWORK_PRINCIPAL}`, `--secret_file=${p.framework_secret_file}`], env: tlsEnv(p) };
+}
+
+/** A WebSocket client as our processes dial: ws:// becomes wss:// with our CA and client certificate when secure(). */
+export function tlsWebSocket(url: string): WebSocket {
+  if (!secure()) return new WebSocket(url);
+  return new WebSocket(url.replace(/^ws:\/\//, "wss://"), { tls: clientTls() } as never);
 }
