@@ -4,11 +4,18 @@
 // --masters the whitelist, agents find the leader through ZooKeeper. It prints where everything
 // is, shows who leads, and stops everything (and removes the data) on Ctrl-C.
 // Flags: --masters=N (1, 3 or 5; default 3), --agents=M (default 0), --port=P (first master's
-// port; default 5050; agents from 5051 + N), --zk-port=P (default 2181), --keep (keep the data).
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+// port; default 5050; agents from 5051 + N), --zk-port=P (default 2181), --keep (keep the data),
+// --insecure (none of the below).
+// Secured by default, as the README's "Securing a cluster" does it: ZooKeeper digest
+// credentials (so /mesos is world-read, creator-all), a log secret, TLS on every port (a CA
+// made here with openssl), and credentials that agents, frameworks and HTTP writers must
+// present; it prints where the CA and credentials are (never the secrets themselves).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeOnExit, type Server, spawnServer, tcpAsk, waitUntil } from "./bench/systems/processes.ts";
+import { makeCertificates, randomSecret, writeSecretFile } from "./pki.ts";
+import { basicHeader } from "../host/security/basic.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
@@ -40,27 +47,67 @@ async function main(): Promise<void> {
   await waitUntil("ZooKeeper", async () => (await tcpAsk(zk_port, "srvr").catch(() => "")).includes("Mode:"), () => {
     if (!zk.alive()) throw new Error(`ZooKeeper exited; see ${zk.log_path}`);
   }, 30_000);
+  const security = process.argv.includes("--insecure") ? null : secureSetup(dir);
+  const zk_url = `zk://${security === null ? "" : `${security.zk_user}@`}127.0.0.1:${zk_port}/mesos`;
+  const env = { PATH: process.env.PATH ?? "", ...security?.env };
   const quorum = Math.floor(count / 2) + 1;
   const ports = Array.from({ length: count }, (_, i) => first_port + i);
   const list = ports.map((p) => `127.0.0.1:${p}`).join(",");
   const masters = ports.map((port, i) => {
     const work_dir = join(dir, `master-${i + 1}`);
-    return spawnServer([BINARY, "master", `--zk=zk://127.0.0.1:${zk_port}/mesos`, `--quorum=${quorum}`, `--work_dir=${work_dir}`,
-      "--ip=127.0.0.1", `--port=${port}`, "--hostname=127.0.0.1", ...(count > 1 ? [`--masters=${list}`] : [])], {
-      cwd: dir, env: { PATH: process.env.PATH ?? "" }, log_path: join(dir, `master-${i + 1}.log`),
+    return spawnServer([BINARY, "master", `--zk=${zk_url}`, `--quorum=${quorum}`, `--work_dir=${work_dir}`,
+      "--ip=127.0.0.1", `--port=${port}`, "--hostname=127.0.0.1", ...(count > 1 ? [`--masters=${list}`] : []), ...security?.master_flags ?? []], {
+      cwd: dir, env, log_path: join(dir, `master-${i + 1}.log`),
     });
   });
   const agent_ports = Array.from({ length: agent_count }, (_, i) => first_port + count + 1 + i);
-  const agents = agent_ports.map((port, i) => spawnServer([BINARY, "agent", `--master=zk://127.0.0.1:${zk_port}/mesos`,
+  const agents = agent_ports.map((port, i) => spawnServer([BINARY, "agent", `--master=${zk_url}`,
     `--work_dir=${join(dir, `agent-${i + 1}`)}`, "--ip=127.0.0.1", `--port=${port}`, `--hostname=agent-${i + 1}`,
-    "--resources=cpus:2;mem:2048;disk:10000;ports:[31000-32000]", `--attributes=rack:r${(i % 2) + 1}`], {
-    cwd: dir, env: { PATH: process.env.PATH ?? "" }, log_path: join(dir, `agent-${i + 1}.log`),
+    "--resources=cpus:2;mem:2048;disk:10000;ports:[31000-32000]", `--attributes=rack:r${(i % 2) + 1}`, ...security?.agent_flags ?? []], {
+    cwd: dir, env, log_path: join(dir, `agent-${i + 1}.log`),
   }));
-  console.log(`ZooKeeper    127.0.0.1:${zk_port}  (zk://127.0.0.1:${zk_port}/mesos)`);
-  for (const [i, port] of ports.entries()) console.log(`master ${i + 1}     http://127.0.0.1:${port}/  log ${masters[i]!.log_path}`);
-  for (const [i, port] of agent_ports.entries()) console.log(`agent ${i + 1}      http://127.0.0.1:${port}/  log ${agents[i]!.log_path}`);
+  const scheme = security === null ? "http" : "https";
+  console.log(`ZooKeeper    127.0.0.1:${zk_port}  (zk://${security === null ? "" : "mesos:****@"}127.0.0.1:${zk_port}/mesos)`);
+  for (const [i, port] of ports.entries()) console.log(`master ${i + 1}     ${scheme}://127.0.0.1:${port}/  log ${masters[i]!.log_path}`);
+  for (const [i, port] of agent_ports.entries()) console.log(`agent ${i + 1}      ${scheme}://127.0.0.1:${port}/  log ${agents[i]!.log_path}`);
+  if (security !== null) {
+    console.log(`secured: CA ${security.ca}; credentials ${security.credentials} (principals operator, agent, framework); log secret, ZooKeeper digest`);
+    console.log(`  e.g. curl --cacert ${security.ca} -u operator:SECRET ${scheme}://127.0.0.1:${ports[0]}/master/state (SECRET from the credentials file)`);
+  }
   console.log(`quorum ${quorum}; data in ${dir}${process.argv.includes("--keep") ? " (kept)" : ""}; Ctrl-C stops everything`);
-  await watchLeader(ports, masters);
+  await watchLeader(ports, masters, security);
+}
+
+interface Security {
+  ca: string;
+  credentials: string;
+  zk_user: string;
+  env: Record<string, string>;
+  master_flags: string[];
+  agent_flags: string[];
+  operator: string;
+}
+
+/** Certificates, secrets and credentials under <dir>/security, and what each process gets of them. */
+function secureSetup(dir: string): Security {
+  const home = join(dir, "security");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const pki = makeCertificates(home);
+  const secrets = { operator: randomSecret(16), agent: randomSecret(16), framework: randomSecret(16) };
+  const credentials = writeSecretFile(home, "credentials.json", JSON.stringify({
+    credentials: Object.entries(secrets).map(([principal, secret]) => ({ principal, secret })),
+  }));
+  const log_secret = writeSecretFile(home, "log.secret", `${randomSecret(32)}\n`);
+  const agent_credential = writeSecretFile(home, "agent.credential", JSON.stringify({ principal: "agent", secret: secrets.agent }));
+  writeSecretFile(home, "framework.secret", `${secrets.framework}\n`);
+  return {
+    ca: pki.ca, credentials, zk_user: `mesos:${randomSecret(12)}`,
+    env: { LIBPROCESS_SSL_ENABLED: "true", LIBPROCESS_SSL_CERT_FILE: pki.cert, LIBPROCESS_SSL_KEY_FILE: pki.key, LIBPROCESS_SSL_CA_FILE: pki.ca },
+    master_flags: [`--log_secret_file=${log_secret}`, `--credentials=${credentials}`, "--authenticate_agents", "--authenticate_http_frameworks",
+      "--http_framework_authenticators=basic", "--authenticate_http_readwrite"],
+    agent_flags: [`--credential=${agent_credential}`],
+    operator: basicHeader("operator", secrets.operator),
+  };
 }
 
 function startZooKeeper(dir: string, port: number): Server {
@@ -73,13 +120,15 @@ function startZooKeeper(dir: string, port: number): Server {
 }
 
 /** Prints the leader whenever it changes, until Ctrl-C (bounded: one look every second). */
-async function watchLeader(ports: number[], masters: Server[]): Promise<void> {
+async function watchLeader(ports: number[], masters: Server[], security: Security | null): Promise<void> {
+  const scheme = security === null ? "http" : "https";
+  const init = security === null ? {} : { tls: { ca: readFileSync(security.ca, "utf8") }, headers: { authorization: security.operator } };
   let shown = "";
   for (;;) {
     const elected = await Promise.all(ports.map(async (port, i) => {
       if (!masters[i]!.alive()) return "down";
       try {
-        const snapshot = (await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>;
+        const snapshot = (await (await fetch(`${scheme}://127.0.0.1:${port}/metrics/snapshot`, init as RequestInit)).json()) as Record<string, number>;
         return snapshot["master/elected"] === 1 ? "LEADER" : "standby";
       } catch {
         return "starting";

@@ -4,8 +4,8 @@
 // `secure()` says whether processes get it: on unless MESOS_TEST_SECURITY=off, so the whole
 // cluster suite runs with TLS, peer authentication and credentials on, and security is not a
 // mode only its own tests exercise. Clients (fetch, WebSocket) go through tlsFetch/clientTls.
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { makeCertificates, writeSecretFile } from "../../scripts/pki.ts";
 import { ownedTempDir } from "./process.ts";
 
 export const PRINCIPAL = "test-operator";
@@ -40,32 +40,6 @@ export function secure(): boolean {
   return process.env.MESOS_TEST_SECURITY === "on";
 }
 
-function openssl(args: string[], cwd: string): void {
-  const result = Bun.spawnSync(["openssl", ...args], { cwd, stdout: "ignore", stderr: "pipe" });
-  if (result.exitCode !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr.toString().trim()}`);
-}
-
-/** A CA and a certificate it signs for 127.0.0.1/localhost (server and client use), in `dir` with `prefix`. */
-export function makeCertificates(dir: string, prefix: string): { ca: string; cert: string; key: string } {
-  const ca = `${prefix}ca.crt`;
-  const cert = `${prefix}node.crt`;
-  const key = `${prefix}node.key`;
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${prefix}ca.key`, "-out", ca, "-days", "30", "-subj", `/CN=${prefix}test-ca`], dir);
-  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", `${prefix}node.csr`, "-subj", "/CN=127.0.0.1"], dir);
-  writeFileSync(join(dir, `${prefix}ext.cnf`), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
-  openssl(["x509", "-req", "-in", `${prefix}node.csr`, "-CA", ca, "-CAkey", `${prefix}ca.key`, "-CAcreateserial", "-out", cert, "-days", "30",
-    "-extfile", `${prefix}ext.cnf`], dir);
-  chmodSync(join(dir, key), 0o600);
-  return { ca: join(dir, ca), cert: join(dir, cert), key: join(dir, key) };
-}
-
-function secretFile(dir: string, name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  return path;
-}
-
 let cached: SecurityProfile | null = null;
 
 /** The profile of this test process (made once). */
@@ -84,11 +58,11 @@ export function securityProfile(): SecurityProfile {
   cached = {
     dir, ca_file: ours.ca, cert_file: ours.cert, key_file: ours.key,
     other_ca_file: other.ca, other_cert_file: other.cert, other_key_file: other.key,
-    log_secret_file: secretFile(dir, "log.secret", "0123456789abcdef0123456789abcdef\n"),
-    wrong_secret_file: secretFile(dir, "wrong.secret", "fedcba9876543210fedcba9876543210\n"),
-    credentials_file: secretFile(dir, "credentials.json", JSON.stringify(credentials)),
-    agent_credential_file: secretFile(dir, "agent.credential", JSON.stringify({ principal: AGENT_PRINCIPAL, secret: AGENT_SECRET })),
-    framework_secret_file: secretFile(dir, "framework.secret", `${FRAMEWORK_SECRET}\n`),
+    log_secret_file: writeSecretFile(dir, "log.secret", "0123456789abcdef0123456789abcdef\n"),
+    wrong_secret_file: writeSecretFile(dir, "wrong.secret", "fedcba9876543210fedcba9876543210\n"),
+    credentials_file: writeSecretFile(dir, "credentials.json", JSON.stringify(credentials)),
+    agent_credential_file: writeSecretFile(dir, "agent.credential", JSON.stringify({ principal: AGENT_PRINCIPAL, secret: AGENT_SECRET })),
+    framework_secret_file: writeSecretFile(dir, "framework.secret", `${FRAMEWORK_SECRET}\n`),
   };
   return cached;
 }
