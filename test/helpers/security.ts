@@ -102,8 +102,8 @@ export function operatorAuthorization(principal = PRINCIPAL, secret = SECRET): s
  * client certificate, and Basic credentials are sent, when secure(); plain fetch otherwise.
  * A caller's own Authorization header wins.
  */
-export function tlsFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  if (!secure()) return fetch(url, init);
+export function tlsFetch(url: string, init: RequestInit = {}, on = secure()): Promise<Response> {
+  if (!on) return fetch(url, init);
   const headers = new Headers(init.headers);
   // Schedulers authenticate as the framework principal (FrameworkInfo.principal must match it).
   const scheduler = url.includes("/api/v1/scheduler");
@@ -136,9 +136,9 @@ function personalityOf(command: readonly string[]): { personality: string; at: n
  * secure(); anything else unchanged. start() applies it, so every cluster test's masters,
  * agents and log replicas run with TLS, peer authentication and credentials on.
  */
-export function secureCommand(command: string[], env: Record<string, string> = {}): { command: string[]; env: Record<string, string> } {
+export function secureCommand(command: string[], env: Record<string, string> = {}, on = secure()): { command: string[]; env: Record<string, string> } {
   const found = personalityOf(command);
-  if (!secure() || found === null) return { command, env };
+  if (!on || found === null) return { command, env };
   const profile = securityProfile();
   const sub = found.personality === "log" ? command[found.at] : undefined;
   const has = (flag: string) => command.some((a) => a === flag || a.startsWith(`${flag.split("=")[0]}=`) || a === `--no-${flag.slice(2).split("=")[0]}`);
