@@ -11,13 +11,19 @@
 // agent protocol, one WebSocket each, the leader found through ZooKeeper), so the registry holds
 // 1,000 agents; per round it also measures (3) until a new leader's /state shows all of them
 // (under slaves or recovered_slaves: the full registry) and (4) until all have re-registered.
-import { mkdtempSync, readFileSync } from "node:fs";
+// --security=both (the default) runs everything twice in one run, first plain, then secured
+// (mutual TLS on every port, the log secret, credentials with --authenticate_agents, framework
+// and HTTP authentication; the agents authenticate and speak TLS), and prints secured ÷ plain
+// for each median: what security costs a failover (=plain or =secure runs one).
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDuration } from "../../host/duration.ts";
 import { freePorts, removeOnExit, type Server, spawnServer, waitUntil } from "./systems/processes.ts";
 import { startEnsemble } from "./systems/zookeeper.ts";
 import { Loader } from "./systems/agent_loader.ts";
+import { makeCertificates, randomSecret, writeSecretFile } from "../pki.ts";
+import { basicHeader } from "../../host/security/basic.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
@@ -28,6 +34,46 @@ const ROUND_DEADLINE_MS = 120_000;
 const ZK_TICK_MS = Number(arg("zk-tick-ms", "500"));
 const AGENTS = Number(arg("agents", "1000"));
 const SIGNALS = arg("signals", "SIGKILL,SIGTERM").split(",") as ("SIGKILL" | "SIGTERM")[];
+const MODES = { both: ["plain", "secure"], plain: ["plain"], secure: ["secure"] }[arg("security", "both")] as Mode[] | undefined;
+
+type Mode = "plain" | "secure";
+
+/** What a secured run gives masters, agents and this script's own requests. */
+interface Security {
+  env: Record<string, string>;
+  master_flags: string[];
+  agent_credential: string;
+  init: { tls: { ca: string; cert: string; key: string }; headers: { authorization: string } };
+}
+
+/** The run's mode; requests of this script go out with its TLS and credentials. */
+let security: Security | null = null;
+const scheme = () => (security === null ? "http" : "https");
+const request = (port: number, path: string) =>
+  fetch(`${scheme()}://127.0.0.1:${port}${path}`, { redirect: "manual", ...(security?.init ?? {}) } as RequestInit);
+
+function secureSetup(dir: string): Security {
+  mkdirSync(dir, { recursive: true });
+  const pki = makeCertificates(dir);
+  const secrets = { operator: randomSecret(16), agent: randomSecret(16) };
+  const credentials = writeSecretFile(dir, "credentials.json",
+    JSON.stringify({ credentials: Object.entries(secrets).map(([principal, secret]) => ({ principal, secret })) }));
+  const log_secret = writeSecretFile(dir, "log.secret", `${randomSecret(32)}\n`);
+  const agent_credential = writeSecretFile(dir, "agent.credential", JSON.stringify({ principal: "agent", secret: secrets.agent }));
+  const env = {
+    LIBPROCESS_SSL_ENABLED: "true", LIBPROCESS_SSL_CERT_FILE: pki.cert, LIBPROCESS_SSL_KEY_FILE: pki.key,
+    LIBPROCESS_SSL_CA_FILE: pki.ca, LIBPROCESS_SSL_REQUIRE_CERT: "true",
+  };
+  return {
+    env, agent_credential,
+    master_flags: [`--log_secret_file=${log_secret}`, `--credentials=${credentials}`, "--authenticate_agents", "--authenticate_http_frameworks",
+      "--http_framework_authenticators=basic", "--authenticate_http_readwrite", "--authenticate_http_readonly"],
+    init: {
+      tls: { ca: readFileSync(pki.ca, "utf8"), cert: readFileSync(pki.cert, "utf8"), key: readFileSync(pki.key, "utf8") },
+      headers: { authorization: basicHeader("operator", secrets.operator) },
+    },
+  };
+}
 
 interface Master {
   port: number;
@@ -38,7 +84,7 @@ interface Master {
 
 async function metric(port: number, name: string): Promise<number | null> {
   try {
-    return ((await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>)[name] ?? null;
+    return ((await (await request(port, "/metrics/snapshot")).json()) as Record<string, number>)[name] ?? null;
   } catch {
     return null;
   }
@@ -55,9 +101,22 @@ function logOf(master: Master): string {
 async function main(): Promise<void> {
   const session_ms = parseDuration(SESSION);
   if (session_ms === null) throw new Error(`--session-timeout: expected a duration like 2secs, got '${SESSION}'`);
+  if (MODES === undefined) throw new Error("--security: expected both, plain or secure");
   const base = mkdtempSync(join(tmpdir(), "bench-failover-"));
   if (!process.argv.includes("--keep")) removeOnExit(base);
   else console.log(`logs and data kept in ${base}`);
+  const results: Partial<Record<Mode, Record<string, Record<Measure, number[]>>>> = {};
+  for (const mode of MODES) {
+    security = mode === "secure" ? secureSetup(join(base, "security")) : null;
+    console.log(`\n== ${mode}${mode === "secure" ? ": mutual TLS, log secret, agent/framework/HTTP authentication" : ""}`);
+    results[mode] = await measureMode(join(base, mode));
+  }
+  report(results, session_ms);
+}
+
+/** A whole run of one mode: its own ZooKeeper ensemble, masters and agents, every signal and round. */
+async function measureMode(base: string): Promise<Record<string, Record<Measure, number[]>>> {
+  mkdirSync(base, { recursive: true });
   // ZooKeeper's tickTime bounds failover: a session is at least two ticks and expires on a tick
   // boundary. 500 ms lets a 2-second session be honoured and expire within 2.5 s.
   const zk = await startEnsemble(join(base, "zookeeper"), ZK_TICK_MS);
@@ -67,8 +126,8 @@ async function main(): Promise<void> {
   const start = (m: Master) => {
     m.starts++;
     m.server = spawnServer([BINARY, "master", `--zk=zk://${zk.connect}/mesos`, "--quorum=2", `--masters=${list}`, `--work_dir=${m.dir}`,
-      "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", `--zk_session_timeout=${SESSION}`], {
-      cwd: base, env: { PATH: process.env.PATH ?? "" }, log_path: join(base, `master-${m.port}-${m.starts}.log`),
+      "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", `--zk_session_timeout=${SESSION}`, ...security?.master_flags ?? []], {
+      cwd: base, env: { PATH: process.env.PATH ?? "", ...security?.env }, log_path: join(base, `master-${m.port}-${m.starts}.log`),
     });
   };
   masters.forEach(start);
@@ -92,7 +151,7 @@ async function main(): Promise<void> {
     await Promise.all(masters.map((m) => m.server?.stop(1000)));
     await Promise.all(zk.servers.map((s) => s.stop()));
   }
-  report(figures, session_ms);
+  return figures;
 }
 
 const MEASURES = ["leader_ms", "registry_ms", "full_state_ms", "reregistered_ms"] as const;
@@ -103,7 +162,8 @@ const emptyFigures = (): Record<Measure, number[]> => ({ leader_ms: [], registry
 async function startAgents(masters: Master[], zk_connect: string, base: string): Promise<Loader | null> {
   if (AGENTS === 0) return null;
   const leader = await settle(masters);
-  const loader = new Loader(0, 0, AGENTS, `zk://${zk_connect}/mesos`, join(base, "agents.log"));
+  const loader = new Loader(0, 0, AGENTS, `zk://${zk_connect}/mesos`, join(base, "agents.log"), undefined, undefined,
+    security === null ? undefined : { env: security.env, credential: security.agent_credential });
   loader.send("go");
   await waitUntil(`${AGENTS} agents to register`, async () => (await metric(leader.port, "master/slaves_active")) === AGENTS, () => {
     if (loader.exited) throw new Error(`the agent load exited; see ${loader.log_path}`);
@@ -128,7 +188,7 @@ async function failover(masters: Master[], leader: Master, signal: "SIGKILL" | "
 /** Agents /state shows, registered or recovered (not yet re-registered). */
 async function stateAgents(port: number): Promise<number | null> {
   try {
-    const state = (await (await fetch(`http://127.0.0.1:${port}/state`, { redirect: "manual" })).json()) as { slaves?: unknown[]; recovered_slaves?: unknown[] };
+    const state = (await (await request(port, "/state")).json()) as { slaves?: unknown[]; recovered_slaves?: unknown[] };
     return (state.slaves?.length ?? 0) + (state.recovered_slaves?.length ?? 0);
   } catch {
     return null;
@@ -155,7 +215,7 @@ async function waitForLeader(masters: Master[], old: Master): Promise<Master> {
     for (const m of masters) {
       if (m === old) continue;
       try {
-        const response = await fetch(`http://127.0.0.1:${m.port}/state`, { redirect: "manual" });
+        const response = await request(m.port, "/state");
         if (response.status === 200) found = m;
       } catch {
         // not answering
@@ -166,26 +226,45 @@ async function waitForLeader(masters: Master[], old: Master): Promise<Master> {
   return found!;
 }
 
-function report(results: Record<string, Record<Measure, number[]>>, session_ms: number): void {
-  const stats = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
-  };
+function stats(values: number[]): { median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
+}
+
+function report(results: Partial<Record<Mode, Record<string, Record<Measure, number[]>>>>, session_ms: number): void {
   console.log(`\nfailover: 3 masters, 3-server ZooKeeper (tickTime ${ZK_TICK_MS} ms), --zk_session_timeout=${SESSION}, ${AGENTS} agents, ${ROUNDS} rounds each`);
   console.log("ms from the signal, median / max:");
-  console.log("signal    new leader /state   registry recovered   /state with every agent   every agent re-registered");
+  console.log("mode    signal    new leader /state   registry recovered   /state with every agent   every agent re-registered");
   const figures: Record<string, number> = { session_timeout_ms: session_ms, agents: AGENTS };
-  for (const [signal, r] of Object.entries(results)) {
-    const cells = MEASURES.map((k) => stats(r[k]));
-    console.log(`${signal.padEnd(8)}  ${cells.map((c, i) => `${c.median.toFixed(0)} / ${c.max.toFixed(0)}`.padEnd([20, 21, 26, 20][i]!)).join(" ")}`);
-    const key = signal.toLowerCase();
-    for (const [i, k] of MEASURES.entries()) {
-      const name = k.replace(/_ms$/, "");
-      figures[`${name}_ms_median_${key}`] = Math.round(cells[i]!.median);
-      figures[`${name}_ms_max_${key}`] = Math.round(cells[i]!.max);
+  for (const [mode, by_signal] of Object.entries(results)) {
+    for (const [signal, r] of Object.entries(by_signal!)) {
+      const cells = MEASURES.map((k) => stats(r[k]));
+      console.log(`${mode.padEnd(8)}${signal.padEnd(8)}  ${cells.map((c, i) => `${c.median.toFixed(0)} / ${c.max.toFixed(0)}`.padEnd([20, 21, 26, 20][i]!)).join(" ")}`);
+      const suffix = `${signal.toLowerCase()}${mode === "secure" ? "_secure" : ""}`;
+      for (const [i, k] of MEASURES.entries()) {
+        const name = k.replace(/_ms$/, "");
+        figures[`${name}_ms_median_${suffix}`] = Math.round(cells[i]!.median);
+        figures[`${name}_ms_max_${suffix}`] = Math.round(cells[i]!.max);
+      }
     }
   }
+  for (const line of securityRatios(results, figures)) console.log(line);
   console.log(JSON.stringify(figures));
+}
+
+/** secured ÷ plain for each median, when both modes ran (also added to `figures`). */
+function securityRatios(results: Partial<Record<Mode, Record<string, Record<Measure, number[]>>>>, figures: Record<string, number>): string[] {
+  if (!results.plain || !results.secure) return [];
+  const lines = ["secured ÷ plain (medians; 1.00 = unchanged):"];
+  for (const signal of Object.keys(results.plain)) {
+    const cells = MEASURES.map((k) => {
+      const ratio = stats(results.secure![signal]![k]).median / Math.max(1, stats(results.plain![signal]![k]).median);
+      figures[`${k.replace(/_ms$/, "")}_secure_over_plain_ratio_${signal.toLowerCase()}`] = Number(ratio.toFixed(2));
+      return ratio.toFixed(2);
+    });
+    lines.push(`        ${signal.padEnd(8)}  ${cells.map((c, i) => c.padEnd([20, 21, 26, 20][i]!)).join(" ")}`);
+  }
+  return lines;
 }
 
 await main().catch((error) => {

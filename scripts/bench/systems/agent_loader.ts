@@ -1,6 +1,7 @@
 // The simulated agents of scripts/bench/agent_load.ts as a parent process drives them: one
 // load process per Loader, its JSON event lines read as they come, "go" and "stop" on stdin,
-// killed on exit. Shared by bench:agents and bench:failover.
+// killed on exit. Shared by bench:agents and bench:failover. `secure` gives the agents TLS (the
+// LIBPROCESS_SSL_* variables) and a credential to authenticate with.
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 
@@ -29,11 +30,12 @@ export class Loader {
   exited = false;
 
   constructor(readonly index: number, readonly first: number, readonly count: number, zk: string, readonly log_path: string,
-    dests: readonly string[] = ["127.0.0.1"], wrap: (command: string[]) => string[] = (c) => c) {
+    dests: readonly string[] = ["127.0.0.1"], wrap: (command: string[]) => string[] = (c) => c,
+    secure?: { env: Record<string, string>; credential: string }) {
     const stderr = openSync(log_path, "a");
     this.child = Bun.spawn(wrap([process.execPath, LOAD_SCRIPT, `--zk=${zk}`, `--first=${first}`, `--count=${count}`, `--dest=${dests.join(",")}`,
-      `--zk-session-ms=10000`]), {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stdin: "pipe", stdout: "pipe", stderr,
+      `--zk-session-ms=10000`, ...(secure ? [`--credential=${secure.credential}`] : [])]), {
+      cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...secure?.env }, stdin: "pipe", stdout: "pipe", stderr,
     });
     closeSync(stderr);
     loaders_live.add(this);
