@@ -13,7 +13,7 @@ import type { Metrics } from "../metrics.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
 import { CorruptStore, SqliteStore } from "../storage/sqlite.ts";
-import type { TlsConfig } from "../security/tls.ts";
+import { clientTls, type TlsConfig } from "../security/tls.ts";
 
 const log = logger("replicated_log.ts");
 
@@ -73,6 +73,8 @@ export class ReplicatedLog {
       allowed: (id) => options.replicas.includes(id),
       validate: validateMessage,
       onMessage: (from, payload) => loop?.receive(from, payload),
+      secret: options.secret ?? null,
+      tls: options.tls ? clientTls(options.tls) : null,
     });
     this.transport.setPeers(options.replicas.filter((r) => r !== options.self));
     this.loop = loop = new LogLoop({
