@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type LearnedEntry, LIMITS, LogCore } from "../core.ts";
 import { CODEC_VERSION, FRAME_OVERHEAD, Kind, MESSAGE_MAX_BYTES } from "../codec/index.ts";
 import { logger } from "../logging.ts";
-import { LogLoop, ReplicaStatus, replicaId, statusName } from "../loop.ts";
+import { LEARNED_CONFLICTS_METRIC, LogLoop, ReplicaStatus, replicaId, statusName } from "../loop.ts";
 import type { Metrics } from "../metrics.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
@@ -154,6 +154,7 @@ export class ReplicatedLog {
     metrics.gauge("registrar/log/recovered", () => (this.loop.status() === ReplicaStatus.VOTING ? 1 : 0));
     metrics.gauge("registrar/log/ensemble_size", () => this.options.replicas.length);
     metrics.counter("registrar/log/messages_dropped");
+    metrics.counter(LEARNED_CONFLICTS_METRIC);
     metrics.gauge("registrar/log/fsyncs", () => this.loop.stats.fsyncs);
     metrics.gauge("registrar/log/fsyncs_per_s", () => this.fsyncs_per_s);
     let last = 0;
