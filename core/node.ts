@@ -3,7 +3,8 @@
 // protocol lives in log/. See index.ts for the boundary itself.
 //
 // init config := version:u8 | node_id:u32 | quorum:u32 | flags:u32 (bit0 auto_initialize,
-//                bit31 TEST-ONLY mutation: accept writes below the promise) |
+//                bit31 TEST-ONLY mutation: accept writes below the promise,
+//                bit30 TEST-ONLY mutation: learn() overwrites learned positions) |
 //                seed:u64 | replica_count:u32 | replica_id:u32 × count   (must include node_id)
 //
 // step event  := kind:u8 | body
@@ -73,6 +74,7 @@ export function node_init(ptr: usize, len: i32): i32 {
   if (r.failed || config.quorum < 1 || config.quorum > <i32>count) return E_MALFORMED;
   config.auto_initialize = (flags & 1) != 0;
   config.mutation_accept_low_writes = (flags & 0x80000000) != 0;
+  config.mutation_overwrite_learned = (flags & 0x40000000) != 0;
   config.set_peers(ids);
   prng_seed(seed);
   seed_round_ids(<u32>(prng_next() >> 32) | 1);

@@ -117,7 +117,8 @@ export const BROADCAST = 0xffffffff;
 
 export const ResultKind = { Append: 1, Truncate: 2, Catchup: 3 } as const;
 export const ResultStatus = { None: 0, Ok: 1, Invalid: 2 } as const;
-export const NoticeKind = { Status: 1, Elected: 2, ElectFailed: 3, Demoted: 4, InitNeeded: 5 } as const;
+/** ConflictRefused: a message would have overwritten learned positions (a = how many, b = the first); refused. */
+export const NoticeKind = { Status: 1, Elected: 2, ElectFailed: 3, Demoted: 4, InitNeeded: 5, ConflictRefused: 6 } as const;
 
 export interface LogConfig {
   nodeId: number;
@@ -129,6 +130,8 @@ export interface LogConfig {
   seed: number;
   /** TEST ONLY: a broken replica that accepts writes below its promise (mutation testing). */
   mutationAcceptLowWrites?: boolean;
+  /** TEST ONLY: a broken replica whose learn() overwrites learned positions (mutation testing). */
+  mutationOverwriteLearned?: boolean;
 }
 
 export interface OutMessage {
@@ -183,7 +186,8 @@ export class LogCore {
     v.setUint8(0, 1);
     v.setUint32(1, config.nodeId, true);
     v.setUint32(5, config.quorum, true);
-    v.setUint32(9, (config.autoInitialize ? 1 : 0) | (config.mutationAcceptLowWrites ? 0x80000000 : 0), true);
+    const mutations = (config.mutationAcceptLowWrites ? 0x80000000 : 0) | (config.mutationOverwriteLearned ? 0x40000000 : 0);
+    v.setUint32(9, ((config.autoInitialize ? 1 : 0) | mutations) >>> 0, true);
     setU64(v, 13, config.seed);
     v.setUint32(21, ids.length, true);
     ids.forEach((id, i) => v.setUint32(25 + 4 * i, id, true));

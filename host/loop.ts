@@ -18,8 +18,12 @@ import { Kind } from "./codec/index.ts";
 import { logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReplicaStore } from "./storage/types.ts";
+import { LineLimiter } from "./net/rate_limit.ts";
 
 const log = logger("loop.ts");
+
+/** Counted for every learned position a peer's message tried to overwrite with another value. */
+export const LEARNED_CONFLICTS_METRIC = "registrar/log/learned_conflicts_refused";
 
 /** Appends and truncations waiting for their result; more are refused, not queued. */
 export const PENDING_REQUESTS_MAX = 65_536;
@@ -75,6 +79,7 @@ export class LogLoop {
   private last_tick_ms = 0;
   private status_value: number = ReplicaStatus.EMPTY;
   private stopped = false;
+  private readonly conflict_lines = new LineLimiter(60_000, 1);
   /** Observability: entries made durable per fsync, and the latest append latencies (ms). */
   readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: new Float64Array(LATENCY_SAMPLES_MAX), latency_samples: 0 };
 
@@ -288,6 +293,14 @@ export class LogLoop {
       log.warning(`The coordinator was demoted (a higher proposal ${a} exists); pending appends return none`);
     } else if (kind === NoticeKind.InitNeeded) {
       log.warning("All replicas are EMPTY and auto-initialisation is off: run `mesos-log initialize` on each");
+    } else if (kind === NoticeKind.ConflictRefused) {
+      this.options.metrics?.increment(LEARNED_CONFLICTS_METRIC, a);
+      // A flood of forged messages must not flood the log too: one line a minute.
+      const admitted = this.conflict_lines.admit("conflict");
+      if (admitted.ok) {
+        const more = admitted.suppressed === 0 ? "" : ` (${admitted.suppressed} more such messages in the last minute not logged)`;
+        log.warning(`Refused a message that would overwrite ${a} learned position(s) from ${b} with other values: forged or corrupt${more}`);
+      }
     }
   }
 

@@ -12,6 +12,12 @@ export class Config {
    * broken Paxos rule; no host ever sets it.
    */
   mutation_accept_low_writes: bool = false;
+  /**
+   * TEST ONLY (init flag bit 30): a replica whose learn() overwrites an already-learned
+   * position with whatever a Learned message says (the refusal disabled), so the simulator can
+   * prove its checkers catch a poisoned Learned.
+   */
+  mutation_overwrite_learned: bool = false;
   /** Replica ids of the ensemble, including self; the index is the bit in round masks. */
   peers: Array<u32> = [];
   now_ticks: i64 = 0;

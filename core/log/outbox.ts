@@ -34,6 +34,9 @@ export const NOTICE_ELECTED: u8 = 2; // a = last position (next write goes to a+
 export const NOTICE_ELECT_FAILED: u8 = 3; // a = reason (1 ignored, 2 rejected, 3 timeout), b = proposal
 export const NOTICE_DEMOTED: u8 = 4; // a = proposal now known, b = number of writes answered none
 export const NOTICE_INIT_NEEDED: u8 = 5; // auto-init disabled and every replica is EMPTY
+// A message would have overwritten learned positions with other values; refused, nothing
+// persisted. a = positions refused in that message, b = the first of them.
+export const NOTICE_CONFLICT_REFUSED: u8 = 6;
 
 class Outbox {
   persist: Writer = new Writer(1 << 12);

@@ -9,7 +9,7 @@ import {
 import {
   Message, write_promise_response, write_write_response, write_recover_response, write_fence_response,
 } from "../codec/messages";
-import { outbox, write_learned_entry, NOTICE_STATUS } from "./outbox";
+import { outbox, write_learned_entry, NOTICE_STATUS, NOTICE_CONFLICT_REFUSED } from "./outbox";
 import { Writer } from "../codec/writer";
 import { ActionStore } from "./action_store";
 import { config } from "./config";
@@ -27,6 +27,12 @@ export class Replica {
   learn_cursor: u64 = 0;
   /** Count of learned actions held, for the state digest and the simulator. */
   learned_count: i32 = 0;
+  /**
+   * Positions a write or Learned message would have overwritten, learned here, with another
+   * value: refused and never persisted. A chosen value cannot change (Paxos), so each one is
+   * a forged or corrupted message, or a bug; the host counts them from NOTICE_CONFLICT_REFUSED.
+   */
+  conflicts_refused: u64 = 0;
   /**
    * The fence (beyond Mesos): the highest proposal whose coordinator APPEND we accepted, and
    * the lowest position it appended at. That coordinator was elected with every position
@@ -219,7 +225,8 @@ export class Replica {
     }
     let nack: u64 = 0;
     let rejected = false;
-    let conflict = false;
+    let conflicts: u32 = 0;
+    let first_conflict: u64 = 0;
     const found = this.found;
     found.length = 0;
     for (let i = 0; i < m.actions.length; i++) {
@@ -234,7 +241,8 @@ export class Replica {
         rejected = true;
         nack = max(nack, promise);
       } else if (existing != null && existing.learned && !existing.same_value(a)) {
-        conflict = true;
+        if (conflicts == 0) first_conflict = a.position;
+        conflicts++;
       }
     }
     w.reset();
@@ -242,7 +250,8 @@ export class Replica {
     if (rejected) {
       assert(nack >= m.proposal, "on_write: rejected by a lower proposal");
       write_write_response(w, m.round, RESPONSE_REJECT, nack, first, count);
-    } else if (conflict) {
+    } else if (conflicts > 0) {
+      this.refused_conflicts(conflicts, first_conflict);
       return; // Mesos: a write to a learned position is ignored without a reply
     } else {
       this.accept_writes(m);
@@ -328,9 +337,26 @@ export class Replica {
     return highest;
   }
 
-  /** LearnedMessage: persist as given (Mesos: no checks); no reply. */
+  /**
+   * LearnedMessage: persist each action as given (Mesos does no more), except over a position
+   * learned here with another value: that is refused and counted (one notice per message).
+   */
   on_learned(m: Message): void {
-    for (let i = 0; i < m.actions.length; i++) this.learn(unchecked(m.actions[i]));
+    let conflicts: u32 = 0;
+    let first: u64 = 0;
+    for (let i = 0; i < m.actions.length; i++) {
+      const a = unchecked(m.actions[i]);
+      if (this.learn(a)) continue;
+      if (conflicts == 0) first = a.position;
+      conflicts++;
+    }
+    if (conflicts > 0) this.refused_conflicts(conflicts, first);
+  }
+
+  private refused_conflicts(count: u32, first: u64): void {
+    assert(count > 0, "refused_conflicts: nothing refused");
+    this.conflicts_refused += <u64>count;
+    outbox.notice(NOTICE_CONFLICT_REFUSED, <u64>count, first);
   }
 
   /**
@@ -361,18 +387,28 @@ export class Replica {
     if (marked > 0) outbox.persist_learn(m.proposal, m.position, m.count);
   }
 
-  /** Records a chosen value for a position (from a learned message or our own coordinator). */
-  learn(a: Action): void {
+  /**
+   * Records a chosen value for a position (from a learned message or our own coordinator).
+   * False when the position is learned here with another value: a chosen value never
+   * changes, so the message is forged or corrupt and nothing of it is kept.
+   */
+  learn(a: Action): bool {
     assert(a.learned && a.type != TYPE_NONE, "learn: action must be learned with a value");
-    if (a.position < this.begin) return; // already truncated away
+    if (a.position < this.begin) return true; // already truncated away
     const existing = this.get(a.position);
-    if (existing != null && existing.learned) return; // idempotent: chosen once
+    if (existing != null && existing.learned) {
+      // The same value again is a harmless no-op (fills re-send what they learned). A
+      // tombstone says "truncated elsewhere", not another value: the truncate will follow.
+      if (existing.same_value(a) || a.tombstone) return true;
+      if (!config.mutation_overwrite_learned) return false;
+    }
     const stored = a; // freshly decoded from a learned message: ours to keep
     if (existing != null && existing.promised > stored.promised) stored.promised = existing.promised;
     this.put(stored, existing);
     // A lost learned flag is harmless (fill re-learns it), so learned records need no sync.
     outbox.persist_action(stored, false);
     this.after_learned(stored);
+    return true;
   }
 
   private after_learned(a: Action): void {

@@ -8,12 +8,12 @@ import { join } from "node:path";
 import { type LearnedEntry, LIMITS, LogCore } from "../core.ts";
 import { CODEC_VERSION, FRAME_OVERHEAD, Kind, MESSAGE_MAX_BYTES } from "../codec/index.ts";
 import { logger } from "../logging.ts";
-import { LogLoop, ReplicaStatus, replicaId, statusName } from "../loop.ts";
+import { LEARNED_CONFLICTS_METRIC, LogLoop, ReplicaStatus, replicaId, statusName } from "../loop.ts";
 import type { Metrics } from "../metrics.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
 import { CorruptStore, SqliteStore } from "../storage/sqlite.ts";
-import type { TlsConfig } from "../security/tls.ts";
+import { clientTls, type TlsConfig } from "../security/tls.ts";
 
 const log = logger("replicated_log.ts");
 
@@ -73,6 +73,8 @@ export class ReplicatedLog {
       allowed: (id) => options.replicas.includes(id),
       validate: validateMessage,
       onMessage: (from, payload) => loop?.receive(from, payload),
+      secret: options.secret ?? null,
+      tls: options.tls ? clientTls(options.tls) : null,
     });
     this.transport.setPeers(options.replicas.filter((r) => r !== options.self));
     this.loop = loop = new LogLoop({
@@ -152,6 +154,7 @@ export class ReplicatedLog {
     metrics.gauge("registrar/log/recovered", () => (this.loop.status() === ReplicaStatus.VOTING ? 1 : 0));
     metrics.gauge("registrar/log/ensemble_size", () => this.options.replicas.length);
     metrics.counter("registrar/log/messages_dropped");
+    metrics.counter(LEARNED_CONFLICTS_METRIC);
     metrics.gauge("registrar/log/fsyncs", () => this.loop.stats.fsyncs);
     metrics.gauge("registrar/log/fsyncs_per_s", () => this.fsyncs_per_s);
     let last = 0;

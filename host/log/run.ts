@@ -15,7 +15,9 @@ import type { BenchmarkFlags, NetworkFlags } from "./flags.ts";
 import { awaitReplicas, stayJoined } from "./discovery.ts";
 import { initialize } from "./local.ts";
 import { ReplicatedLog } from "./replicated_log.ts";
+import { loadLogSecurity, openLogWarning } from "./security.ts";
 import { servePeerLinks } from "./serve.ts";
+import { describeTls } from "../security/tls.ts";
 
 const log = logger("run.ts");
 const APPEND_TIMEOUT_MS = 10_000;
@@ -43,6 +45,9 @@ export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySe
   const port = flags.explicit?.has("port") || process.env.LIBPROCESS_PORT === undefined ? flags.port : Number(process.env.LIBPROCESS_PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`LIBPROCESS_PORT: expected a port in [1, 65535], got '${process.env.LIBPROCESS_PORT}'`);
   const self = `${ip}:${port}`;
+  // Before discovery, which may wait on ZooKeeper: a bad secret file fails at once.
+  const security = loadLogSecurity(flags.log_secret_file, process.env);
+  for (const warning of security.warnings) log.warning(warning);
   if (flags.initialize) {
     try {
       log.info(initialize(flags.path));
@@ -51,8 +56,12 @@ export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySe
     }
   }
   const { replicas, cluster, group } = await discover(flags, self, flags.quorum);
+  const open = openLogWarning(security, replicas.length - 1);
+  if (open !== null) log.warning(open);
+  log.info(describeTls(security.tls));
   const replicated = new ReplicatedLog({
     path: flags.path, self, replicas, quorum: flags.quorum, auto_initialize: flags.auto_initialize, cluster, metrics, fatal: fail,
+    secret: security.secret, tls: security.tls,
   });
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -61,7 +70,7 @@ export async function startReplica(flags: NetworkFlags & { explicit?: ReadonlySe
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/metrics/snapshot") return Response.json(metrics.snapshot());
       return new Response(null, { status: 404 });
-    });
+    }, security.tls);
   } catch (error) {
     fail(`Failed to bind on ${ip}:${port}: ${(error as Error).message}`);
   }

@@ -6,9 +6,10 @@
 // version, so an old master can always name what it got.
 
 import { crc32 } from "./crc32.ts";
+import { MAC_BYTES, NONCE_BYTES } from "../security/hmac.ts";
 
-/** Bumped on any incompatible change of the frame or hello layout. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped on any incompatible change of the frame or hello layout (2: nonces, MACs, AUTH). */
+export const PROTOCOL_VERSION = 2;
 export const FRAME_HEADER_BYTES = 10;
 /** Default bound on one frame's payload (constructor option `frame_bytes_max`). */
 export const FRAME_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
@@ -25,6 +26,8 @@ export const FrameType = {
   MESSAGE: 2,
   /** Keep-alive, empty payload: lets each side detect a dead or stalled link. */
   PING: 3,
+  /** Dialer -> listener, after the listener's hello: the dialer's MAC (empty without a secret). */
+  AUTH: 4,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -73,23 +76,41 @@ export interface Hello {
   cluster: string;
   /** The sender's replica id: its advertised "host:port". */
   replica: string;
+  /** The sender holds a log secret and will prove it (a side without one refuses such a peer). */
+  authenticates: boolean;
+  /** NONCE_BYTES fresh random bytes: the challenge the other side's MAC must cover. */
+  nonce: Uint8Array;
+  /** The listener's MAC (its answer, when it authenticates); null in a dialer's hello. */
+  mac: Uint8Array | null;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const FLAG_AUTHENTICATES = 1;
 
-/** Hello payload: [u16 LE cluster length][cluster utf-8][u16 LE replica length][replica utf-8]. */
+/**
+ * Hello payload: [u16 LE cluster length][cluster utf-8][u16 LE replica length][replica utf-8]
+ * [u8 flags (bit0 authenticates)][nonce NONCE_BYTES][u8 mac length, 0 or MAC_BYTES][mac].
+ */
 export function encodeHello(hello: Hello): Uint8Array {
   const cluster = encoder.encode(hello.cluster);
   const replica = encoder.encode(hello.replica);
   if (cluster.length > HELLO_CLUSTER_BYTES_MAX) throw new Error(`cluster name of ${cluster.length} bytes exceeds ${HELLO_CLUSTER_BYTES_MAX}`);
   if (replica.length > HELLO_REPLICA_BYTES_MAX) throw new Error(`replica id of ${replica.length} bytes exceeds ${HELLO_REPLICA_BYTES_MAX}`);
-  const out = new Uint8Array(4 + cluster.length + replica.length);
+  if (hello.nonce.length !== NONCE_BYTES) throw new Error(`hello nonce of ${hello.nonce.length} bytes, expected ${NONCE_BYTES}`);
+  const mac = hello.mac ?? new Uint8Array(0);
+  if (mac.length !== 0 && mac.length !== MAC_BYTES) throw new Error(`hello MAC of ${mac.length} bytes, expected ${MAC_BYTES}`);
+  const out = new Uint8Array(4 + cluster.length + replica.length + 2 + NONCE_BYTES + mac.length);
   const view = new DataView(out.buffer);
-  view.setUint16(0, cluster.length, true);
-  out.set(cluster, 2);
-  view.setUint16(2 + cluster.length, replica.length, true);
-  out.set(replica, 4 + cluster.length);
+  let at = 0;
+  view.setUint16(at, cluster.length, true);
+  out.set(cluster, (at += 2));
+  view.setUint16((at += cluster.length), replica.length, true);
+  out.set(replica, (at += 2));
+  out[(at += replica.length)] = hello.authenticates ? FLAG_AUTHENTICATES : 0;
+  out.set(hello.nonce, (at += 1));
+  out[(at += NONCE_BYTES)] = mac.length;
+  out.set(mac, at + 1);
   return out;
 }
 
@@ -100,12 +121,20 @@ export function decodeHello(payload: Uint8Array): Hello | string {
   const cluster_bytes = view.getUint16(0, true);
   if (cluster_bytes > HELLO_CLUSTER_BYTES_MAX || payload.length < 4 + cluster_bytes) return "hello cluster name malformed";
   const replica_bytes = view.getUint16(2 + cluster_bytes, true);
-  if (replica_bytes > HELLO_REPLICA_BYTES_MAX || payload.length !== 4 + cluster_bytes + replica_bytes) return "hello replica id malformed";
+  const tail = 4 + cluster_bytes + replica_bytes;
+  if (replica_bytes > HELLO_REPLICA_BYTES_MAX || payload.length < tail) return "hello replica id malformed";
+  if (payload.length < tail + 2 + NONCE_BYTES) return "hello without a nonce";
+  const flags = payload[tail]!;
+  if ((flags & ~FLAG_AUTHENTICATES) !== 0) return `hello flags ${flags} unknown`;
+  const mac_bytes = payload[tail + 1 + NONCE_BYTES]!;
+  if ((mac_bytes !== 0 && mac_bytes !== MAC_BYTES) || payload.length !== tail + 2 + NONCE_BYTES + mac_bytes) return "hello MAC malformed";
   try {
     const cluster = decoder.decode(payload.subarray(2, 2 + cluster_bytes));
-    const replica = decoder.decode(payload.subarray(4 + cluster_bytes));
+    const replica = decoder.decode(payload.subarray(4 + cluster_bytes, tail));
     if (replica === "") return "hello with an empty replica id";
-    return { cluster, replica };
+    const nonce = payload.slice(tail + 1, tail + 1 + NONCE_BYTES);
+    const mac = mac_bytes === 0 ? null : payload.slice(tail + 2 + NONCE_BYTES);
+    return { cluster, replica, authenticates: (flags & FLAG_AUTHENTICATES) !== 0, nonce, mac };
   } catch {
     return "hello is not valid UTF-8";
   }

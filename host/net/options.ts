@@ -4,6 +4,7 @@
 
 import type { Metrics } from "../metrics.ts";
 import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT, FRAME_HEADER_BYTES, HELLO_CLUSTER_BYTES_MAX, HELLO_REPLICA_BYTES_MAX } from "./frame.ts";
+import { LOG_SECRET_BYTES_MIN } from "../security/secrets.ts";
 import type { MessageHandler, ReplicaId, Validate } from "./types.ts";
 
 export interface PeerTransportOptions {
@@ -40,10 +41,20 @@ export interface PeerTransportOptions {
   peers_max?: number;
   /** Most inbound WebSocket connections held at once (including ones still in hello). */
   inbound_connections_max?: number;
+  /**
+   * The log's shared secret (--log_secret_file): every hello is a challenge-response over it
+   * (handshake.ts), and a peer that cannot prove it holds it is refused. Null: peers are
+   * unauthenticated (and a peer that does authenticate is refused, so a half-configured
+   * cluster does not silently run open).
+   */
+  secret?: Uint8Array | null;
+  /** Client TLS for dialing peers (wss://); null: ws://. The listening side's TLS is Bun.serve's. */
+  tls?: Bun.TLSOptions | null;
 }
 
-export type ResolvedOptions = Required<Omit<PeerTransportOptions, "metrics" | "allowed" | "validate" | "dial">> &
-  Pick<PeerTransportOptions, "metrics" | "allowed" | "validate" | "dial">;
+type Optional = "metrics" | "allowed" | "validate" | "dial" | "secret" | "tls";
+export type ResolvedOptions = Required<Omit<PeerTransportOptions, Optional>> &
+  Pick<PeerTransportOptions, "metrics" | "allowed" | "validate" | "dial"> & { secret: Uint8Array | null; tls: Bun.TLSOptions | null };
 
 export const DEFAULTS = {
   frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
@@ -75,7 +86,7 @@ const LIMITS: Record<keyof typeof DEFAULTS, number> = {
 };
 
 export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
-  const resolved = { ...DEFAULTS, ...definedOnly(options) } as ResolvedOptions;
+  const resolved = { ...DEFAULTS, secret: null, tls: null, ...definedOnly(options) } as ResolvedOptions;
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 1 || value > LIMITS[key]) {
@@ -89,6 +100,7 @@ export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
   need(resolved.heartbeat_ms < resolved.idle_timeout_ms, "heartbeat_ms must be below idle_timeout_ms");
   need(resolved.queue_bytes_max >= resolved.frame_bytes_max + FRAME_HEADER_BYTES, "queue_bytes_max must hold at least one largest frame");
   need(new TextEncoder().encode(resolved.cluster).length <= HELLO_CLUSTER_BYTES_MAX, `cluster name longer than ${HELLO_CLUSTER_BYTES_MAX} bytes`);
+  need(resolved.secret === null || resolved.secret.length >= LOG_SECRET_BYTES_MIN, `secret must be at least ${LOG_SECRET_BYTES_MIN} bytes`);
   need(resolved.id !== "" && new TextEncoder().encode(resolved.id).length <= HELLO_REPLICA_BYTES_MAX, "id must be a non-empty host:port");
   return resolved;
 }

@@ -1,9 +1,12 @@
 // One dialed link to one peer: connect, hello, send, reconnect with capped exponential
 // back-off plus jitter. A link only ever *sends* payloads; the peer's answers come back on the
 // peer's own dialed link to us (see transport.ts for why). What arrives here is the peer's
-// hello answer and its pings, nothing else.
+// hello answer and its pings, nothing else. The hello is handshake.ts's challenge-response:
+// the link is up only once the listener proved it holds the secret and we sent our AUTH.
 
+import { nonce } from "../security/hmac.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FrameType } from "./frame.ts";
+import { checkListenerAnswer, dialerAuth, type HandshakeSide } from "./handshake.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { BoundedQueue } from "./queue.ts";
 import type { OutboundState, ReplicaId } from "./types.ts";
@@ -34,6 +37,7 @@ export interface LinkContext {
   readonly self: ReplicaId;
   readonly cluster: string;
   readonly options: ResolvedOptions;
+  readonly side: HandshakeSide;
   frameRejected(peer: ReplicaId, reason: string): void;
   helloRejected(peer: ReplicaId, reason: string): void;
   linkUp(peer: ReplicaId): void;
@@ -47,6 +51,8 @@ export class OutboundLink {
   last_error: string | undefined;
   readonly queue: BoundedQueue;
   private ws: WebSocket | null = null;
+  /** Our challenge in the current connection's hello. */
+  private nonce_d: Uint8Array = new Uint8Array(0);
   private attempt = 0;
   private opened_ms = 0;
   private last_received_ms = 0;
@@ -80,9 +86,10 @@ export class OutboundLink {
     this.state = "connecting";
     this.opened_ms = performance.now();
     const address = this.ctx.options.dial?.(this.id) ?? this.id;
+    const tls = this.ctx.options.tls;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(`ws://${address}${PEER_PATH}`);
+      ws = tls === null ? new WebSocket(`ws://${address}${PEER_PATH}`) : new WebSocket(`wss://${address}${PEER_PATH}`, { tls });
     } catch (error) {
       this.failed(`cannot dial ${address}: ${(error as Error).message}`);
       return;
@@ -90,7 +97,10 @@ export class OutboundLink {
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     ws.onopen = () => {
-      if (this.ws === ws) ws.send(encodeFrame(FrameType.HELLO, encodeHello({ cluster: this.ctx.cluster, replica: this.ctx.self })));
+      if (this.ws !== ws) return;
+      this.nonce_d = nonce();
+      const hello = { cluster: this.ctx.cluster, replica: this.ctx.self, authenticates: this.ctx.side.secret !== null, nonce: this.nonce_d, mac: null };
+      ws.send(encodeFrame(FrameType.HELLO, encodeHello(hello)));
     };
     ws.onmessage = (event) => {
       if (this.ws === ws) this.received(event.data);
@@ -145,11 +155,11 @@ export class OutboundLink {
 
   private helloAnswered(payload: Uint8Array): void {
     const hello = decodeHello(payload);
-    let problem: string | null = null;
-    if (typeof hello === "string") problem = hello;
-    else if (hello.cluster !== this.ctx.cluster) problem = `peer is in cluster '${hello.cluster}', we are in '${this.ctx.cluster}'`;
-    else if (hello.replica !== this.id) problem = `dialed replica ${this.id} but ${hello.replica} answered`;
+    if (typeof hello === "string") return this.refuseHello(hello);
+    const problem = checkListenerAnswer(this.ctx.side, this.id, this.nonce_d, hello);
     if (problem !== null) return this.refuseHello(problem);
+    // AUTH goes first on the socket, so every payload flushed below follows it.
+    this.ws!.send(encodeFrame(FrameType.AUTH, dialerAuth(this.ctx.side, this.id, this.nonce_d, hello.nonce)));
     this.state = "connected";
     this.attempt = 0;
     this.last_error = undefined;

@@ -9,15 +9,20 @@
 // health is independent and visible (peers(): outbound/inbound), which is what a one-way
 // partition looks like. The cost, 2·(n−1) sockets per replica, is nothing for n ≤ 5.
 //
-// Each link opens with a hello in both directions (protocol version, cluster name, replica id):
-// the listener checks the dialer's, the dialer checks the listener's answer. Only then do
-// payloads flow. Every frame is checked (frame.ts) before anything reaches onMessage; a bad one
+// Each link opens with a hello in both directions (protocol version, cluster name, replica id,
+// nonces) and the dialer's AUTH: a challenge-response over the log's shared secret
+// (handshake.ts), so each side proves to the other that it holds the secret. Only after a
+// verified AUTH do payloads flow; anything else first closes the socket, counted in
+// log/peer_auth_failures and logged at most once a minute per remote address. Every frame is checked (frame.ts) before anything reaches onMessage; a bad one
 // closes that connection and is counted, and the link redials with back-off.
 
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { logger } from "../logging.ts";
 import { Metrics } from "../metrics.ts";
+import { nonce } from "../security/hmac.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FRAME_HEADER_BYTES, FrameType } from "./frame.ts";
+import { checkDialerAuth, checkDialerHello, type HandshakeSide, listenerMac } from "./handshake.ts";
+import { LineLimiter } from "./rate_limit.ts";
 import { type PeerTransportOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { CloseCode, type LinkContext, OutboundLink, PEER_PATH, PING_FRAME } from "./outbound.ts";
 import type { PeerStatus, ReplicaId, Transport } from "./types.ts";
@@ -31,6 +36,8 @@ const log = logger("transport.ts");
 export const PEER_METRICS = {
   frames_rejected: "registrar/log/peer_frames_rejected",
   hellos_rejected: "registrar/log/peer_hellos_rejected",
+  /** Every refused hello (either side), the name the security docs give operators to alert on. */
+  auth_failures: "log/peer_auth_failures",
   send_dropped: "registrar/log/peer_send_dropped",
   messages_sent: "registrar/log/peer_messages_sent",
   messages_received: "registrar/log/peer_messages_received",
@@ -42,8 +49,10 @@ export const PEER_METRICS = {
 
 /** Per-connection state of an inbound (peer-dialed) WebSocket, kept in ws.data. */
 export interface PeerSocketData {
-  /** The peer's replica id once its hello was accepted. */
+  /** The peer's replica id once its AUTH was verified: only then are its messages accepted. */
   replica: ReplicaId | null;
+  /** Between our hello answer and the dialer's AUTH: what it claimed, and both challenges. */
+  pending: { replica: ReplicaId; nonce_d: Uint8Array; nonce_l: Uint8Array } | null;
   opened_ms: number;
   last_received_ms: number;
   /** Set when we closed it ourselves, so the close handler does not count it twice. */
@@ -81,6 +90,9 @@ export class PeerTransport implements Transport {
   private readonly inbound_sockets = new Set<Inbound>();
   private readonly inbound_by_id = new Map<ReplicaId, Inbound>();
   private readonly context: LinkContext;
+  private readonly side: HandshakeSide;
+  /** Refusal lines: one per remote address (or peer) per minute. */
+  private readonly refusals = new LineLimiter(REFUSAL_LOG_INTERVAL_MS, REFUSAL_LOG_KEYS_MAX);
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private connected_count = 0;
   private closed = false;
@@ -90,6 +102,8 @@ export class PeerTransport implements Transport {
     this.id = options.id;
     this.metrics = options.metrics ?? new Metrics();
     this.registerMetrics();
+    const o = this.options;
+    this.side = { self: this.id, cluster: o.cluster, secret: o.secret, ...(o.allowed === undefined ? {} : { allowed: o.allowed }) };
     this.context = this.makeContext();
     this.websocket = this.makeHandler();
     this.heartbeat = setInterval(() => this.tick(), this.options.heartbeat_ms);
@@ -105,7 +119,7 @@ export class PeerTransport implements Transport {
     if (this.closed || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return false;
     if (new URL(request.url).pathname !== PEER_PATH) return false;
     const now = performance.now();
-    return server.upgrade(request, { data: { replica: null, opened_ms: now, last_received_ms: now, dropped: false } });
+    return server.upgrade(request, { data: { replica: null, pending: null, opened_ms: now, last_received_ms: now, dropped: false } });
   }
 
   send(to: ReplicaId, payload: Uint8Array): boolean {
@@ -224,17 +238,20 @@ export class PeerTransport implements Transport {
     if (this.closed || ws.data.dropped) return;
     const decoded = typeof message === "string" ? null : decodeFrame(message, this.options.frame_bytes_max);
     if (ws.data.replica === null) {
-      // Anything wrong before the hello is accepted is a refused hello, whatever its kind.
-      if (decoded === null) return this.rejectHello(ws, "text frame instead of a hello");
+      // Anything wrong before a verified AUTH is a refused hello, whatever its kind.
+      const expected = ws.data.pending === null ? FrameType.HELLO : FrameType.AUTH;
+      const name = expected === FrameType.HELLO ? "the hello" : "AUTH";
+      if (decoded === null) return this.rejectHello(ws, `text frame instead of ${name}`);
       if (!decoded.ok) return this.rejectHello(ws, decoded.reason);
-      if (decoded.type !== FrameType.HELLO) return this.rejectHello(ws, `frame type ${decoded.type} before the hello`);
-      return this.helloReceived(ws, decoded.payload);
+      if (decoded.type !== expected) return this.rejectHello(ws, `frame type ${decoded.type} before ${name}`);
+      return expected === FrameType.HELLO ? this.helloReceived(ws, decoded.payload) : this.authReceived(ws, decoded.payload);
     }
     if (decoded === null) return this.rejectFrame(ws, "text frame");
     if (!decoded.ok) return this.rejectFrame(ws, decoded.reason);
     ws.data.last_received_ms = performance.now();
     if (decoded.type === FrameType.PING) return;
     if (decoded.type === FrameType.HELLO) return this.rejectFrame(ws, "a second hello");
+    if (decoded.type !== FrameType.MESSAGE) return this.rejectFrame(ws, `frame type ${decoded.type} after the hello`);
     const invalid = this.options.validate?.(decoded.payload) ?? null;
     if (invalid !== null) return this.rejectFrame(ws, `payload refused by the codec: ${invalid}`);
     this.metrics.increment(PEER_METRICS.messages_received);
@@ -244,20 +261,30 @@ export class PeerTransport implements Transport {
   private helloReceived(ws: Inbound, payload: Uint8Array): void {
     const hello = decodeHello(payload);
     if (typeof hello === "string") return this.rejectHello(ws, hello);
-    if (hello.cluster !== this.context.cluster) {
-      return this.rejectHello(ws, `replica ${hello.replica} is in cluster '${hello.cluster}', we are in '${this.context.cluster}'`);
-    }
-    if (this.options.allowed !== undefined && !this.options.allowed(hello.replica)) {
-      return this.rejectHello(ws, `replica ${hello.replica} is not an allowed master`);
-    }
-    const previous = this.inbound_by_id.get(hello.replica);
+    const problem = checkDialerHello(this.side, hello);
+    if (problem !== null) return this.rejectHello(ws, problem);
+    const nonce_l = nonce();
+    ws.data.pending = { replica: hello.replica, nonce_d: hello.nonce, nonce_l };
+    const answer = {
+      cluster: this.context.cluster, replica: this.id, authenticates: this.side.secret !== null,
+      nonce: nonce_l, mac: listenerMac(this.side, hello.replica, hello.nonce, nonce_l),
+    };
+    ws.send(encodeFrame(FrameType.HELLO, encodeHello(answer)));
+  }
+
+  /** The dialer's proof: only now is it the replica it claimed, and may replace an older link. */
+  private authReceived(ws: Inbound, payload: Uint8Array): void {
+    const { replica, nonce_d, nonce_l } = ws.data.pending!;
+    const problem = checkDialerAuth(this.side, replica, nonce_d, nonce_l, payload);
+    if (problem !== null) return this.rejectHello(ws, problem);
+    const previous = this.inbound_by_id.get(replica);
     if (previous !== undefined) this.dropInbound(previous, CloseCode.REPLACED, "replaced by a newer connection from the same replica");
-    ws.data.replica = hello.replica;
+    ws.data.pending = null;
+    ws.data.replica = replica;
     ws.data.last_received_ms = performance.now();
-    this.inbound_by_id.set(hello.replica, ws);
-    ws.send(encodeFrame(FrameType.HELLO, encodeHello({ cluster: this.context.cluster, replica: this.id })));
-    log.info(`Accepted the link from replica ${hello.replica} (${ws.remoteAddress})`);
-    this.links.get(hello.replica)?.peerIsUp();
+    this.inbound_by_id.set(replica, ws);
+    log.info(`Accepted the link from replica ${replica} (${ws.remoteAddress}${this.side.secret === null ? "" : ", authenticated"})`);
+    this.links.get(replica)?.peerIsUp();
   }
 
   private inboundClosed(ws: Inbound, code: number, reason: string): void {
@@ -273,9 +300,18 @@ export class PeerTransport implements Transport {
   }
 
   private rejectHello(ws: Inbound, reason: string, code: number = CloseCode.HELLO_REJECTED): void {
-    this.metrics.increment(PEER_METRICS.hellos_rejected);
-    log.warning(`Refused a peer hello from ${ws.remoteAddress}: ${reason}`);
+    this.countRefusal(ws.remoteAddress, `Refused a peer hello from ${ws.remoteAddress}: ${reason}`);
     this.dropInbound(ws, code, reason);
+  }
+
+  /** Counts a refused hello (either side) and logs it, at most once a minute per `key`. */
+  private countRefusal(key: string, line: string): void {
+    this.metrics.increment(PEER_METRICS.hellos_rejected);
+    this.metrics.increment(PEER_METRICS.auth_failures);
+    const admitted = this.refusals.admit(key);
+    if (!admitted.ok) return;
+    const more = admitted.suppressed === 0 ? "" : ` (and ${admitted.suppressed} more refusals of it in the last minute not logged)`;
+    log.warning(line + more);
   }
 
   private rejectFrame(ws: Inbound, reason: string): void {
@@ -301,14 +337,12 @@ export class PeerTransport implements Transport {
       self: this.id,
       cluster: this.options.cluster,
       options: this.options,
+      side: this.side,
       frameRejected: (peer, reason) => {
         this.metrics.increment(PEER_METRICS.frames_rejected);
         log.warning(`Rejected a frame from replica ${peer} on our link to it: ${reason}; connection closed`);
       },
-      helloRejected: (peer, reason) => {
-        this.metrics.increment(PEER_METRICS.hellos_rejected);
-        log.warning(`Refused the hello answer of replica ${peer}: ${reason}`);
-      },
+      helloRejected: (peer, reason) => this.countRefusal(`replica ${peer}`, `Refused the hello answer of replica ${peer}: ${reason}`),
       linkUp: (peer) => {
         this.connected_count++;
         this.metrics.increment(PEER_METRICS.connects);
@@ -325,7 +359,7 @@ export class PeerTransport implements Transport {
 
   private registerMetrics(): void {
     const m = this.metrics;
-    for (const name of [PEER_METRICS.frames_rejected, PEER_METRICS.hellos_rejected, PEER_METRICS.send_dropped]) m.counter(name);
+    for (const name of [PEER_METRICS.frames_rejected, PEER_METRICS.hellos_rejected, PEER_METRICS.auth_failures, PEER_METRICS.send_dropped]) m.counter(name);
     for (const name of [PEER_METRICS.messages_sent, PEER_METRICS.messages_received, PEER_METRICS.connects]) m.counter(name);
     m.gauge(PEER_METRICS.peers_connected, () => this.connected_count);
     m.gauge(PEER_METRICS.inbound_connected, () => this.inbound_by_id.size);
@@ -337,6 +371,9 @@ export class PeerTransport implements Transport {
   }
 }
 
+/** At most one refusal line per remote address per this long (and a bound on addresses tracked). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+const REFUSAL_LOG_KEYS_MAX = 1024;
 /** Bytes a peer may leave unread on its link to us (hello answers and pings are tiny). */
 const INBOUND_BACKPRESSURE_BYTES_MAX = 1024 * 1024;
 /** RFC 6455 limits a close reason to 123 bytes; ours are ASCII. */

@@ -56,6 +56,8 @@ export interface ClusterOptions {
   observer?: Observer;
   /** TEST ONLY: every replica runs the broken write rule (see LogConfig). */
   mutationAcceptLowWrites?: boolean;
+  /** TEST ONLY: every replica's learn() overwrites learned positions (see LogConfig). */
+  mutationOverwriteLearned?: boolean;
   /** Probability that a node dies between sending a batch's requests and persisting it. */
   crashBeforePersist?: number;
   /** TEST ONLY (host-order mutation): responses too leave before the persist. */
@@ -130,6 +132,7 @@ export class Cluster {
       autoInitialize: this.options.autoInitialize ?? true,
       seed: this.prng.u32() * 0x10000 + node.restarts,
       mutationAcceptLowWrites: this.options.mutationAcceptLowWrites ?? false,
+      mutationOverwriteLearned: this.options.mutationOverwriteLearned ?? false,
     });
     node.alive = true;
     node.status = 0;

@@ -1,7 +1,7 @@
 // Helpers shared by the Mesos scenario tests: a lone replica driven by hand-made messages
 // (the test plays the coordinator, as Mesos's ReplicaTest does), and small predicates over
 // cluster traffic.
-import { LogCore, BROADCAST } from "../../host/core.ts";
+import { LogCore, BROADCAST, type Notice } from "../../host/core.ts";
 import { MemoryStore } from "../../host/storage/memory.ts";
 import {
   decodeMessage, encodeMessage, encodeRecord, Kind, Status, type Message,
@@ -11,6 +11,10 @@ import type { Envelope } from "../../host/sim/network.ts";
 /** Replica 1 of the ensemble {1, 2}; the test speaks as replica 2. */
 export class LoneReplica {
   core: LogCore;
+  /** Every notice the replica gave, in order. */
+  readonly notices: Notice[] = [];
+  /** Bytes of records it was asked to persist, per send (the last send's last). */
+  persisted: number[] = [];
   constructor(readonly store: MemoryStore = new MemoryStore({ track: true }), status?: number) {
     if (status !== undefined) store.persist(encodeRecord({ kind: Kind.Metadata, status, promised: 0, fenceProposal: 0, fencePosition: 0 }), true);
     this.core = LoneReplica.boot(store);
@@ -39,13 +43,17 @@ export class LoneReplica {
 
   private drain(): Message[] {
     const replies: Message[] = [];
+    let persisted = 0;
     for (let batch = this.core.ready(); batch; batch = this.core.ready()) {
       this.store.persist(batch.persist, batch.mustSync);
+      persisted += batch.persist.length;
+      this.notices.push(...batch.notices);
       for (const out of batch.messages) {
         if (out.to === 2 || out.to === BROADCAST) replies.push(decodeMessage(out.bytes));
       }
       this.core.advance();
     }
+    this.persisted.push(persisted);
     return replies.filter((m) => m.kind !== Kind.RecoverRequest);
   }
 }

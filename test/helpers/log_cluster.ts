@@ -5,7 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, freePorts, requireBinary, run, type Running, start } from "./process.ts";
-import { tlsFetch } from "./security.ts";
+import { clientTls, secure } from "./security.ts";
+
+/** Flags and environment added to a replica's command line (the security flags, TLS). */
+export interface Extra {
+  flags?: string[];
+  env?: Record<string, string>;
+}
 
 export interface Ack {
   position: number;
@@ -15,13 +21,36 @@ export interface Ack {
 export class LogCluster {
   readonly dir = mkdtempSync(join(tmpdir(), "log-cluster-"));
   readonly processes = new Map<number, Running>();
-  private constructor(readonly ports: number[], readonly quorum: number, readonly zk?: { servers: string; znode: string }) {
+  private constructor(
+    readonly ports: number[],
+    readonly quorum: number,
+    readonly zk?: { servers: string; znode: string },
+    readonly extra: Extra = {},
+  ) {
     requireBinary();
   }
 
-  /** With `zk`, replicas find each other through the ZooKeeper group instead of --peers. */
-  static async create(size = 3, quorum = 2, zk?: { servers: string; znode: string }): Promise<LogCluster> {
-    return new LogCluster(await freePorts(size), quorum, zk);
+  /**
+   * With `zk`, replicas find each other through the ZooKeeper group instead of --peers;
+   * `extra` goes to every process (a replica's own `extra` is added after it).
+   */
+  static async create(size = 3, quorum = 2, zk?: { servers: string; znode: string }, extra: Extra = {}): Promise<LogCluster> {
+    return new LogCluster(await freePorts(size), quorum, zk, extra);
+  }
+
+  /** Whether the security settings are the test's own (`extra`), not the profile start() gives by default. */
+  private get explicit(): boolean {
+    return this.extra.flags !== undefined || this.extra.env !== undefined;
+  }
+
+  /** Whether the cluster's processes serve TLS (then /metrics/snapshot is read over https with our CA). */
+  get tls(): boolean {
+    return this.explicit ? this.extra.env?.LIBPROCESS_SSL_ENABLED === "true" : secure();
+  }
+
+  private launch(args: string[], extra: Extra): Running {
+    const explicit = this.explicit || extra.flags !== undefined || extra.env !== undefined;
+    return start([...args, ...(this.extra.flags ?? []), ...(extra.flags ?? [])], { env: { ...this.extra.env, ...extra.env }, insecure: explicit });
   }
 
   path(i: number): string {
@@ -33,16 +62,17 @@ export class LogCluster {
     return [...discovery, `--quorum=${this.quorum}`, "--ip=127.0.0.1", `--port=${this.ports[i]}`, `--path=${this.path(i)}`];
   }
 
-  startReplica(i: number): Running {
-    const running = start([BINARY, "log", "replica", ...this.common(i)]);
+  startReplica(i: number, extra: Extra = {}): Running {
+    const running = this.launch([BINARY, "log", "replica", ...this.common(i)], extra);
     this.processes.set(i, running);
     return running;
   }
 
   /** A writer holding replica i: appends `entries` entries, `concurrency` in flight. */
-  startWriter(i: number, entries: number, concurrency = 4): { running: Running; output: string } {
+  startWriter(i: number, entries: number, concurrency = 4, extra: Extra = {}): { running: Running; output: string } {
     const output = join(this.dir, `writer-${i}-${Date.now()}.out`);
-    const running = start([BINARY, "log", "benchmark", ...this.common(i), `--entries=${entries}`, `--concurrency=${concurrency}`, "--size=64", `--output=${output}`, "--timeout=20secs"]);
+    const args = [BINARY, "log", "benchmark", ...this.common(i), `--entries=${entries}`, `--concurrency=${concurrency}`, "--size=64", `--output=${output}`, "--timeout=20secs"];
+    const running = this.launch(args, extra);
     this.processes.set(i, running);
     return { running, output };
   }
@@ -77,14 +107,20 @@ export class LogCluster {
     return { status: result.status, stderr: result.stderr, entries };
   }
 
-  /** The replica's registrar/log/recovered metric (1 once VOTING), or null when it is not up. */
-  async recovered(i: number): Promise<number | null> {
+  /** The replica's /metrics/snapshot, or null when it is not up. */
+  async metrics(i: number): Promise<Record<string, number> | null> {
     try {
-      const snapshot = (await (await tlsFetch(`http://127.0.0.1:${this.ports[i]}/metrics/snapshot`)).json()) as Record<string, number>;
-      return snapshot["registrar/log/recovered"] ?? null;
+      const url = `${this.tls ? "https" : "http"}://127.0.0.1:${this.ports[i]}/metrics/snapshot`;
+      const response = await fetch(url, this.tls ? ({ tls: clientTls() } as RequestInit) : {});
+      return (await response.json()) as Record<string, number>;
     } catch {
       return null;
     }
+  }
+
+  /** The replica's registrar/log/recovered metric (1 once VOTING), or null when it is not up. */
+  async recovered(i: number): Promise<number | null> {
+    return (await this.metrics(i))?.["registrar/log/recovered"] ?? null;
   }
 
   destroy(): void {

@@ -5,6 +5,7 @@ import { BUN_CRC32_IS_IEEE, crc32, crc32Table } from "../../host/net/crc32.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FRAME_HEADER_BYTES, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
 import { clusterName } from "../../host/net/cluster.ts";
 import { BoundedQueue } from "../../host/net/queue.ts";
+import { MAC_BYTES, NONCE_BYTES } from "../../host/security/hmac.ts";
 
 const enc = new TextEncoder();
 
@@ -33,7 +34,7 @@ describe("frames", () => {
 
   const cases: [string, (frame: Uint8Array) => Uint8Array, RegExp][] = [
     ["empty", () => new Uint8Array(0), /empty/],
-    ["wrong version", (f) => withByte(f, 0, PROTOCOL_VERSION + 1), /protocol version 2, expected 1/],
+    ["wrong version", (f) => withByte(f, 0, PROTOCOL_VERSION + 1), /protocol version 3, expected 2/],
     ["short header", (f) => f.subarray(0, 6), /short frame/],
     ["unknown type", (f) => withByte(f, 1, 99), /unknown frame type 99/],
     ["truncated payload", (f) => f.subarray(0, f.length - 1), /length field/],
@@ -61,21 +62,33 @@ describe("frames", () => {
 });
 
 describe("hello", () => {
-  test("round trip", () => {
-    expect(decodeHello(encodeHello({ cluster: "/mesos", replica: "10.0.0.1:5050" }))).toEqual({ cluster: "/mesos", replica: "10.0.0.1:5050" });
+  const nonce = new Uint8Array(NONCE_BYTES).fill(7);
+  const mac = new Uint8Array(MAC_BYTES).fill(9);
+  const base = { cluster: "/mesos", replica: "10.0.0.1:5050", authenticates: false, nonce, mac: null };
+
+  test("round trip, with and without a MAC", () => {
+    expect(decodeHello(encodeHello(base))).toEqual(base);
+    const answer = { ...base, authenticates: true, mac };
+    expect(decodeHello(encodeHello(answer))).toEqual(answer);
   });
 
   test("malformed hellos name the problem", () => {
-    const good = encodeHello({ cluster: "/mesos", replica: "10.0.0.1:5050" });
+    const good = encodeHello(base);
     expect(decodeHello(good.subarray(0, 1))).toMatch(/too short/);
     expect(decodeHello(good.subarray(0, 5))).toMatch(/cluster name malformed/);
-    expect(decodeHello(good.subarray(0, good.length - 1))).toMatch(/replica id malformed/);
-    expect(decodeHello(encodeHello({ cluster: "/mesos", replica: "" }))).toMatch(/empty replica id/);
+    expect(decodeHello(good.subarray(0, 10))).toMatch(/replica id malformed/);
+    expect(decodeHello(good.subarray(0, good.length - 1))).toMatch(/without a nonce/);
+    expect(decodeHello(concat(good, new Uint8Array(1)))).toMatch(/MAC malformed/);
+    expect(decodeHello(withByte(good, good.length - 1, 5))).toMatch(/MAC malformed/);
+    expect(decodeHello(withByte(good, good.length - 2 - NONCE_BYTES, 6))).toMatch(/flags 6 unknown/);
+    expect(decodeHello(encodeHello({ ...base, replica: "" }))).toMatch(/empty replica id/);
     expect(decodeHello(withByte(good, 3, 0xff))).toMatch(/UTF-8/);
   });
 
-  test("refuses to encode strings over the bounds", () => {
-    expect(() => encodeHello({ cluster: "x".repeat(5000), replica: "a:1" })).toThrow(/cluster name/);
+  test("refuses to encode strings, nonces and MACs outside the bounds", () => {
+    expect(() => encodeHello({ ...base, cluster: "x".repeat(5000), replica: "a:1" })).toThrow(/cluster name/);
+    expect(() => encodeHello({ ...base, nonce: new Uint8Array(3) })).toThrow(/nonce/);
+    expect(() => encodeHello({ ...base, mac: new Uint8Array(3) })).toThrow(/MAC/);
   });
 });
 

@@ -1,8 +1,9 @@
-// Proves PeerTransport admits only matching hellos and closes, counts and never delivers malformed, oversized or codec-refused frames.
+// Proves PeerTransport admits only matching hellos (then AUTH) and closes, counts and never delivers malformed, oversized or codec-refused frames.
 // Method: real transports and hand-driven raw WebSocket clients and fake listeners, all on 127.0.0.1.
 import { afterEach, describe, expect, test } from "bun:test";
 import { encodeFrame, encodeHello, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
 import { PEER_METRICS, PEER_PATH } from "../../host/net/transport.ts";
+import { nonce } from "../../host/security/hmac.ts";
 import { bytes, CLUSTER, metric, type Replica, type ReplicaOptions, startReplica, texts, waitFor } from "./helpers.ts";
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -28,8 +29,11 @@ async function rawClient(port: number) {
 }
 
 function hello(cluster: string, replica: string, version = PROTOCOL_VERSION): Uint8Array {
-  return encodeFrame(FrameType.HELLO, encodeHello({ cluster, replica }), version);
+  return encodeFrame(FrameType.HELLO, encodeHello({ cluster, replica, authenticates: false, nonce: nonce(), mac: null }), version);
 }
+
+/** The AUTH of a dialer without a secret: empty. */
+const AUTH = encodeFrame(FrameType.AUTH, new Uint8Array(0));
 
 describe("hello", () => {
   test("two replicas connect in both directions and exchange messages", async () => {
@@ -104,12 +108,14 @@ describe("frames after the hello", () => {
     ["unknown type", (f) => withByte(f, 1, 42), /unknown frame type 42/],
     ["wrong version", (f) => withByte(f, 0, 7), /protocol version 7/],
     ["second hello", () => hello(CLUSTER, "127.0.0.1:1"), /second hello/],
+    ["second AUTH", () => AUTH, /frame type 4 after the hello/],
   ];
   for (const [name, corrupt, reason] of corruptions) {
     test(`${name}: closes the connection, counted, not delivered`, async () => {
       const b = await replica();
       const raw = await rawClient(b.port);
       raw.ws.send(hello(CLUSTER, "127.0.0.1:1"));
+      raw.ws.send(AUTH);
       raw.ws.send(encodeFrame(FrameType.MESSAGE, bytes("good")));
       raw.ws.send(corrupt(encodeFrame(FrameType.MESSAGE, bytes("bad"))));
       raw.ws.send(encodeFrame(FrameType.MESSAGE, bytes("after")));
@@ -175,7 +181,7 @@ describe("what the dialer accepts from the listener", () => {
   }
 
   const cases: [string, (id: string) => (Uint8Array | string)[], string, RegExp][] = [
-    ["a hello answer of another version", (id) => [hello(CLUSTER, id, PROTOCOL_VERSION + 1)], PEER_METRICS.hellos_rejected, /protocol version 2/],
+    ["a hello answer of another version", (id) => [hello(CLUSTER, id, PROTOCOL_VERSION + 1)], PEER_METRICS.hellos_rejected, new RegExp(`protocol version ${PROTOCOL_VERSION + 1}`)],
     ["a text answer", () => ["hi"], PEER_METRICS.hellos_rejected, /text frame instead of a hello/],
     ["a ping before the hello answer", () => [encodeFrame(FrameType.PING, new Uint8Array(0))], PEER_METRICS.hellos_rejected, /before the hello/],
     ["a message on a send-only link", (id) => [hello(CLUSTER, id), encodeFrame(FrameType.MESSAGE, bytes("no"))], PEER_METRICS.frames_rejected, /send-only link/],
@@ -198,9 +204,11 @@ describe("inbound connections", () => {
     const b = await replica();
     const first = await rawClient(b.port);
     first.ws.send(hello(CLUSTER, "127.0.0.1:1"));
-    await waitFor("first accepted", () => first.state.frames.length >= 1);
+    first.ws.send(AUTH);
+    await waitFor("first accepted", () => b.transport.peers().some((p) => p.inbound));
     const second = await rawClient(b.port);
     second.ws.send(hello(CLUSTER, "127.0.0.1:1"));
+    second.ws.send(AUTH);
     await waitFor("first replaced", () => first.state.closed !== null);
     expect(first.state.closed!.code).toBe(4004);
     second.ws.send(encodeFrame(FrameType.MESSAGE, bytes("on the second")));
