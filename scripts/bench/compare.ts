@@ -1,4 +1,5 @@
-// `npm run bench:compare`: the same load against our replicated log (mesos-log, when
+// `npm run bench:compare`: the same load against our replicated log (mesos-log, and
+// mesos-log-secure: the same with mutual TLS and the log secret, priced against it; when
 // scripts/bench/systems/mesos_log.ts exists), a three-server ZooKeeper ensemble and a
 // three-member etcd cluster, one system at a time on this machine, all on 127.0.0.1.
 // Prints one table (system, concurrency, ops/s, p50, p99, our ratio to each) and, as its last
@@ -33,7 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchSystem, type CreateSystem, type Load, summarize } from "./systems/types.ts";
-import { OURS, type Row, fmt, report } from "./systems/report.ts";
+import { OURS, type Row, SECURE, fmt, report } from "./systems/report.ts";
 import { forgetDir, removeOnExit } from "./systems/processes.ts";
 import { ZK_SERVER } from "./systems/zookeeper.ts";
 import { ETCD } from "./systems/etcd.ts";
@@ -41,7 +42,7 @@ import { ETCD } from "./systems/etcd.ts";
 const CONCURRENCIES = [1, 64, 256] as const;
 const WARMUP_ENTRIES = 10_000;
 const WARMUP_DEADLINE_MS = 10_000;
-const KNOWN = [OURS, "zookeeper", "etcd"] as const;
+const KNOWN = [OURS, SECURE, "zookeeper", "etcd"] as const;
 const PACKAGES: Record<string, { binary: string; pkg: string }> = {
   zookeeper: { binary: ZK_SERVER, pkg: "zookeeper" },
   etcd: { binary: ETCD, pkg: "etcd-server" },
@@ -106,7 +107,7 @@ function ensurePackages(systems: string[]): void {
 }
 
 async function loadSystem(name: string): Promise<CreateSystem | null> {
-  const file = name === OURS ? "mesos_log.ts" : `${name}.ts`;
+  const file = name === OURS ? "mesos_log.ts" : `${name.replace(/-/g, "_")}.ts`;
   const path = join(import.meta.dir, "systems", file);
   if (!existsSync(path)) {
     console.log(`note: ${name} skipped: scripts/bench/systems/${file} does not exist yet`);

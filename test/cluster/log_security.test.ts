@@ -139,7 +139,7 @@ describe("with a log secret", () => {
   });
 
   test("a replica started with the wrong secret never joins; the other two keep writing", async () => {
-    const c = (cluster = await LogCluster.create(3, 2, undefined));
+    const c = (cluster = await LogCluster.create(3, 2, undefined, { flags: [] })); // each replica's settings are its own
     const intruder = c.startReplica(2, WRONG);
     c.startReplica(1, { flags: [...SECRET.flags, "--initialize"] });
     const writer = c.startWriter(0, 300, 4, { flags: [...SECRET.flags, "--initialize"] });
@@ -197,7 +197,7 @@ describe("mesos-log start-up", () => {
   });
 
   test("a replica with peers and no secret warns once that the log is open", async () => {
-    const c = (cluster = await LogCluster.create(3, 2));
+    const c = (cluster = await LogCluster.create(3, 2, undefined, { flags: [] })); // explicitly without the security profile
     const replica = c.startReplica(0);
     await until(() => /No --log_secret_file/.test(replica.stderr()), "the open-log warning");
     expect(replica.stderr().match(/No --log_secret_file/g)).toHaveLength(1);

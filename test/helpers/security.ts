@@ -37,7 +37,7 @@ export interface SecurityProfile extends Pki {
 
 /** Whether spawned processes and clients use the security profile (MESOS_TEST_SECURITY=off turns it off). */
 export function secure(): boolean {
-  return process.env.MESOS_TEST_SECURITY === "on";
+  return process.env.MESOS_TEST_SECURITY !== "off";
 }
 
 let cached: SecurityProfile | null = null;

@@ -4,6 +4,8 @@
 import { type Summary, formatTable } from "./types.ts";
 
 export const OURS = "mesos-log";
+/** Our log with mutual TLS and the log secret: priced against OURS, not compared with the peers. */
+export const SECURE = "mesos-log-secure";
 
 export interface Row {
   system: string;
@@ -21,6 +23,8 @@ export interface Settings {
 /** Targets of issue 4: ops/s at least 5× both peers at c256, p50 no worse at c1. */
 const TARGET_OPS_RATIO_C256 = 5;
 const TARGET_P50_RATIO_C1 = 1;
+/** Target of issue 13: with TLS and peer authentication, at least 0.8× the ops/s at c256. */
+const TARGET_SECURE_RATIO_C256 = 0.8;
 
 export function fmt(value: number, digits: number): string {
   if (!Number.isFinite(value)) return "-";
@@ -34,8 +38,16 @@ const key = (name: string) => name.replace(/-/g, "_");
 function ratios(rows: Row[], row: Row): { ops: number; p50: number } | null {
   const ours = rows.find((r) => r.system === OURS && r.concurrency === row.concurrency)?.summary;
   const theirs = row.summary;
-  if (row.system === OURS || !ours || !theirs) return null;
+  if (row.system === OURS || row.system === SECURE || !ours || !theirs) return null;
   return { ops: ours.ops_per_s / theirs.ops_per_s, p50: theirs.latency_ms_p50 / ours.latency_ms_p50 };
+}
+
+/** Secure ÷ plain for ops/s, plain ÷ secure for p50 (below 1: what security costs), or null. */
+function securityCost(rows: Row[], concurrency: number): { ops: number; p50: number } | null {
+  const plain = rows.find((r) => r.system === OURS && r.concurrency === concurrency)?.summary;
+  const secure = rows.find((r) => r.system === SECURE && r.concurrency === concurrency)?.summary;
+  if (!plain || !secure) return null;
+  return { ops: secure.ops_per_s / plain.ops_per_s, p50: plain.latency_ms_p50 / secure.latency_ms_p50 };
 }
 
 /** Prints the table, the verdict on the targets (when mesos-log ran), then the JSON line last. */
@@ -46,14 +58,14 @@ export function report(rows: Row[], settings: Settings): void {
   const table = rows.map((row) => {
     const s = row.summary;
     const cells = [row.system, String(row.concurrency), s ? fmt(s.ops_per_s, 0) : "failed", s ? fmt(s.latency_ms_p50, 2) : "-", s ? fmt(s.latency_ms_p99, 2) : "-"];
-    const r = ratios(rows, row);
+    const r = row.system === SECURE ? securityCost(rows, row.concurrency) : ratios(rows, row);
     if (withRatios) cells.push(r ? `${fmt(r.ops, 2)}×` : "", r ? `${fmt(r.p50, 2)}×` : "");
     return cells;
   });
   console.log(`\n${settings.entry_bytes}-byte entries, 3 members, quorum 2, durable writes; ${settings.entries_c1} entries at c1, ${settings.entries} at c64/c256, ≤${settings.deadline_ms / 1000} s per run`);
   console.log(formatTable(header, table));
   if (withRatios) {
-    console.log("ratios above 1× mean mesos-log is better");
+    console.log(`ratios above 1× mean mesos-log is better; on ${SECURE} rows they are secure÷plain ops/s and plain÷secure p50 (what TLS and peer authentication cost)`);
     for (const line of verdicts(rows)) console.log(line);
   }
   console.log(JSON.stringify(figures(rows, settings)));
@@ -61,6 +73,11 @@ export function report(rows: Row[], settings: Settings): void {
 
 function verdicts(rows: Row[]): string[] {
   const lines: string[] = [];
+  const cost = securityCost(rows, 256);
+  if (cost) {
+    const met = cost.ops >= TARGET_SECURE_RATIO_C256 ? "met" : "NOT met";
+    lines.push(`target ops/s with TLS + peer auth ≥ ${TARGET_SECURE_RATIO_C256}× without at c256: ${met} (${fmt(cost.ops, 2)}×)`);
+  }
   for (const row of rows) {
     const r = ratios(rows, row);
     if (!r) continue;
@@ -92,6 +109,8 @@ function figures(rows: Row[], settings: Settings): Record<string, number | null>
       out[`mesos_log_over_${name}_ops_per_s_ratio_c${c}`] = round(r.ops, 2);
       out[`${name}_over_mesos_log_latency_p50_ratio_c${c}`] = round(r.p50, 2);
     }
+    const cost = row.system === SECURE ? securityCost(rows, c) : null;
+    if (cost) out[`secure_over_plain_ops_per_s_ratio_c${c}`] = round(cost.ops, 3);
   }
   return out;
 }
