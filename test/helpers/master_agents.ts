@@ -61,9 +61,14 @@ export async function settle(): Promise<void> {
 
 export class FakeConnection implements AgentConnection {
   agent_id: string | null = null;
+  principal: string | null = null;
   sent: MasterMessage[] = [];
   closed: string | null = null;
-  constructor(readonly remote = "10.0.0.1:40000") {}
+  /** The peer IP, from `remote` (default: agent 0's machine, pidOf(0)). */
+  readonly ip: string;
+  constructor(readonly remote = "10.0.0.0:40000") {
+    this.ip = remote.slice(0, remote.lastIndexOf(":"));
+  }
   send(message: MasterMessage): void {
     this.sent.push(message);
   }
