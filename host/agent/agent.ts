@@ -7,13 +7,21 @@
 // nothing. Pings are answered and re-arm a no-ping timer (total_ping_timeout_seconds, 75 s until
 // a master says otherwise) whose expiry, like a ping saying connected=false while registered,
 // re-detects: a fresh socket and re-registration.
+// With a credential the agent authenticates first on every socket (authenticatee.ts), and
+// registers only once the master proved it holds the secret too; until then it acts on nothing
+// else from that socket. A master that refuses the credential makes it exit 1 (its tasks keep
+// running, as Mesos's agent exits on refused authentication); a master that fails to prove
+// itself, answers AUTHENTICATION_ERROR or does not answer in AUTHENTICATION_TIMEOUT_MS is
+// left: a fresh socket follows on the registration back-off.
 import { formatDuration } from "../duration.ts";
 import { logger } from "../logging.ts";
 import type { SlaveInfo } from "../registry/types.ts";
+import type { Credential } from "../security/secrets.ts";
 import { MESOS_VERSION } from "../version.ts";
+import { AUTHENTICATION_TIMEOUT_MS, Authenticatee } from "./authenticatee.ts";
 import type { AgentChannel, ChannelFactory } from "./channel.ts";
 import type { Leader } from "./leader.ts";
-import { type AgentMessage, type MasterMessage, parseMasterMessage, ProtocolError } from "./protocol.ts";
+import { type AgentMessage, type AuthenticationMasterMessage, type MasterMessage, parseMasterMessage, ProtocolError } from "./protocol.ts";
 import type { SlaveMeta } from "./state_dir.ts";
 import type { ReportedTask, StatusUpdate, TaskMasterMessage } from "./task_protocol.ts";
 
@@ -40,7 +48,7 @@ const CONNECT_GRACE_MS = 5_000;
 /** What this agent can do, as Mesos's SlaveInfo capabilities. */
 export const AGENT_CAPABILITIES = ["MULTI_ROLE", "HIERARCHICAL_ROLE"] as const;
 
-export type AgentPhase = "master_less" | "waiting" | "registering" | "registered";
+export type AgentPhase = "master_less" | "waiting" | "authenticating" | "registering" | "registered";
 
 export interface AgentOptions {
   /** The SlaveInfo without id: {hostname, port, resources, attributes, checkpoint}. */
@@ -54,10 +62,12 @@ export interface AgentOptions {
   exit(status: number): void;
   random?: () => number;
   tasks?: AgentTaskHandler;
+  /** --credential: authenticate with the master on every socket before registering. */
+  credential?: Credential | null;
 }
 
 export class Agent {
-  readonly counters = { ignored_messages: 0, invalid_messages: 0, pongs: 0, registrations: 0 };
+  readonly counters = { ignored_messages: 0, invalid_messages: 0, pongs: 0, registrations: 0, authentication_failures: 0 };
   private state: AgentPhase = "master_less";
   private leader: Leader | null = null;
   /** The id this agent trusts: the detected leader's, or learned from a static master's first message. */
@@ -70,10 +80,15 @@ export class Agent {
   private ping_timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private readonly random: () => number;
+  private readonly authenticatee: Authenticatee | null;
+  /** The socket whose master proved itself (with a credential, registration goes out only on it). */
+  private authenticated: AgentChannel | null = null;
+  private auth_timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: AgentOptions) {
     this.slave_id = options.recovered?.id ?? null;
     this.random = options.random ?? Math.random;
+    this.authenticatee = options.credential ? new Authenticatee(options.credential) : null;
   }
 
   get phase(): AgentPhase {
@@ -121,9 +136,10 @@ export class Agent {
     this.options.tasks?.disconnected();
     if (this.retry_timer !== null) clearTimeout(this.retry_timer);
     if (this.ping_timer !== null) clearTimeout(this.ping_timer);
-    this.retry_timer = this.ping_timer = null;
+    if (this.auth_timer !== null) clearTimeout(this.auth_timer);
+    this.retry_timer = this.ping_timer = this.auth_timer = null;
     this.channel?.close();
-    this.channel = null;
+    this.channel = this.authenticated = null;
   }
 
   /** One registration attempt: connect (registration goes out on open) or resend; then re-arm. */
@@ -137,7 +153,7 @@ export class Agent {
       this.channel = null;
     }
     if (this.channel === null) this.connect(leader);
-    else if (this.channel.isOpen()) this.sendRegistration();
+    else if (this.channel.isOpen() && (this.authenticatee === null || this.authenticated === this.channel)) this.sendRegistration();
     this.scheduleRetry();
   }
 
@@ -152,11 +168,36 @@ export class Agent {
     // A static master's id is learned anew on every socket: a restarted master has a new one.
     this.master_id = leader.id;
     const channel: AgentChannel = this.options.channel(leader.host, leader.port, {
-      open: () => channel === this.channel && this.sendRegistration(),
+      open: () => channel === this.channel && this.opened(channel),
       frame: (data) => this.received(channel, data),
       closed: (reason) => this.channelClosed(channel, reason),
     });
     this.channel = channel;
+  }
+
+  /** A new socket: authenticate first when the agent has a credential, else register. */
+  private opened(channel: AgentChannel): void {
+    if (this.authenticatee === null) return this.sendRegistration();
+    this.state = "authenticating";
+    log.info(`Authenticating with master ${this.leader?.pid} as principal ${JSON.stringify(this.authenticatee.principal)}`);
+    if (this.auth_timer !== null) clearTimeout(this.auth_timer);
+    this.auth_timer = setTimeout(() => {
+      this.auth_timer = null;
+      if (channel === this.channel && this.authenticated !== channel) this.abandon(channel, "timed out");
+    }, AUTHENTICATION_TIMEOUT_MS);
+    channel.send(this.authenticatee.start());
+  }
+
+  /** Leaves a socket whose authentication did not succeed; the retry timer opens a fresh one. */
+  private abandon(channel: AgentChannel, why: string): void {
+    this.counters.authentication_failures++;
+    log.warning(`Failed to authenticate with master ${this.leader?.pid ?? "none"}: ${why}`);
+    if (this.auth_timer !== null) clearTimeout(this.auth_timer);
+    this.auth_timer = null;
+    channel.close();
+    if (channel === this.channel) this.channel = null;
+    this.state = "waiting";
+    if (this.retry_timer === null) this.scheduleRetry();
   }
 
   private channelClosed(channel: AgentChannel, reason: string): void {
@@ -168,6 +209,7 @@ export class Agent {
       this.state = "waiting";
       this.backoff_max_ms = Math.max(RETRY_MIN_MS, 2 * this.options.registration_backoff_factor_ms);
     }
+    if (this.state === "authenticating") this.state = "waiting";
     if (this.retry_timer === null) this.scheduleRetry();
   }
 
@@ -201,6 +243,8 @@ export class Agent {
       return;
     }
     if (!this.trusted(message)) return;
+    if (this.authenticatee !== null && this.authenticated !== channel) return this.authenticating(channel, message);
+    if (isAuthentication(message)) return this.ignore(message, "no authentication is in progress");
     if (message.type === "SLAVE_REGISTERED" || message.type === "SLAVE_REREGISTERED") this.registered(message);
     else if (message.type === "PING_SLAVE") this.pinged(message);
     else if (message.type === "SHUTDOWN") this.shutdown(message);
@@ -208,6 +252,39 @@ export class Agent {
       this.counters.ignored_messages++;
       log.warning(`Ignoring ${message.type} from master ${message.master_id}: the agent is ${this.options.tasks === undefined ? "running no tasks" : "not registered"}`);
     } else this.options.tasks.handle(message);
+  }
+
+  /** A frame on a socket still authenticating: only the handshake's are acted on. */
+  private authenticating(channel: AgentChannel, message: MasterMessage): void {
+    const who = this.leader?.pid ?? "none";
+    switch (message.type) {
+      case "AUTHENTICATION_CHALLENGE": {
+        const response = this.authenticatee!.respond(message.nonce);
+        if (response === null) return this.ignore(message, "no challenge was asked for");
+        return void channel.send(response);
+      }
+      case "AUTHENTICATED":
+        if (!this.authenticatee!.verify(message.mac)) return this.abandon(channel, "the master did not prove it holds the agent's secret (an impostor?)");
+        if (this.auth_timer !== null) clearTimeout(this.auth_timer);
+        this.auth_timer = null;
+        this.authenticated = channel;
+        log.info(`Successfully authenticated with master ${who}`);
+        return this.sendRegistration();
+      case "AUTHENTICATION_ERROR":
+        return this.abandon(channel, message.message);
+      case "AUTHENTICATION_FAILED":
+        // Mesos's agent exits rather than shuts down, so that its tasks keep running.
+        log.error(`EXIT with status 1: Master ${who} refused authentication: ${message.message}`);
+        this.stop();
+        return this.options.exit(1);
+      default:
+        return this.ignore(message, "the agent has not authenticated with this master yet");
+    }
+  }
+
+  private ignore(message: MasterMessage, why: string): void {
+    this.counters.ignored_messages++;
+    log.warning(`Ignoring ${message.type} from master ${message.master_id}: ${why}`);
   }
 
   private trusted(message: MasterMessage): boolean {
@@ -272,4 +349,9 @@ export class Agent {
       this.detected(this.leader);
     }, this.ping_timeout_ms);
   }
+}
+
+function isAuthentication(message: MasterMessage): message is AuthenticationMasterMessage {
+  return message.type === "AUTHENTICATION_CHALLENGE" || message.type === "AUTHENTICATED" ||
+    message.type === "AUTHENTICATION_FAILED" || message.type === "AUTHENTICATION_ERROR";
 }

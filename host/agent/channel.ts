@@ -3,7 +3,10 @@
 // AGENT_SEND_BUFFER_MAX_BYTES (beyond that the socket is closed and reported failed, so the
 // agent reconnects instead of growing without bound), and reports each frame and the close
 // once. close() detaches the handlers first: nothing from a closed channel reaches the agent.
-import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, type AgentMessage } from "./protocol.ts";
+// With TLS on (LIBPROCESS_SSL_*) it dials wss:// and verifies the master's certificate against
+// the CA, presenting the agent's own certificate for masters that require one.
+import { clientTls, schemes, type TlsConfig } from "../security/tls.ts";
+import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, type AgentMessage, encodeMessage } from "./protocol.ts";
 
 export interface ChannelHandlers {
   open(): void;
@@ -22,7 +25,10 @@ export interface AgentChannel {
 
 export type ChannelFactory = (host: string, port: number, handlers: ChannelHandlers) => AgentChannel;
 
-export const openWebSocketChannel: ChannelFactory = (host, port, handlers) => new WebSocketChannel(host, port, handlers);
+/** Channels over ws://, or over wss:// with `tls`. */
+export function webSocketChannels(tls: TlsConfig | null): ChannelFactory {
+  return (host, port, handlers) => new WebSocketChannel(host, port, handlers, tls);
+}
 
 class WebSocketChannel implements AgentChannel {
   readonly url: string;
@@ -32,10 +38,10 @@ class WebSocketChannel implements AgentChannel {
   private pending: string[] = [];
   private pending_bytes = 0;
 
-  constructor(host: string, port: number, handlers: ChannelHandlers) {
+  constructor(host: string, port: number, handlers: ChannelHandlers, tls: TlsConfig | null) {
     this.handlers = handlers;
-    this.url = `ws://${host.includes(":") ? `[${host}]` : host}:${port}${AGENT_CHANNEL_PATH}`;
-    this.socket = new WebSocket(this.url);
+    this.url = `${schemes(tls).ws}://${host.includes(":") ? `[${host}]` : host}:${port}${AGENT_CHANNEL_PATH}`;
+    this.socket = tls === null ? new WebSocket(this.url) : new WebSocket(this.url, { tls: clientTls(tls) });
     this.socket.binaryType = "arraybuffer";
     this.socket.onopen = () => this.opened();
     this.socket.onmessage = (event) => {
@@ -52,7 +58,7 @@ class WebSocketChannel implements AgentChannel {
 
   send(message: AgentMessage): boolean {
     if (this.handlers === null) return false;
-    const text = JSON.stringify(message);
+    const text = encodeMessage(message);
     const bytes = Buffer.byteLength(text);
     const buffered = this.isOpen() ? this.socket.bufferedAmount : this.pending_bytes;
     if (buffered + bytes > AGENT_SEND_BUFFER_MAX_BYTES) {

@@ -5,16 +5,20 @@
 // or a SHUTDOWN from the leader (exit 0 after killing its tasks, the work dir left as it is).
 // Tasks (tasks/tasks.ts) are recovered from the work dir's checkpoints before registering; on
 // SIGTERM/SIGINT they keep running, as Mesos's checkpointed executors do, for the next start.
+// Security (security.ts) is loaded with the flags: --credential for the master's challenge,
+// --http_credentials for its own port, LIBPROCESS_SSL_* for TLS on both; a bad file exits 1.
 import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
-import { renderFlags } from "../flags.ts";
+import { FlagError, renderFlags } from "../flags.ts";
+import { describeTls } from "../security/tls.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import type { SlaveInfo } from "../registry/types.ts";
 import { resolveAdvertised } from "../net/advertise.ts";
 import { Agent } from "./agent.ts";
-import { openWebSocketChannel } from "./channel.ts";
+import { webSocketChannels } from "./channel.ts";
 import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "./flags.ts";
 import { serveAgentHttp } from "./http.ts";
 import { leaderSource } from "./leader.ts";
+import { type AgentSecurity, loadAgentSecurity } from "./security.ts";
 import { AgentTasks } from "./tasks/tasks.ts";
 import { type Attribute, detectResources, mergeResources, type Resource } from "./resources.ts";
 import { metaPath, readSlaveMeta, type SlaveMeta, slaveInfoChanges, writeSlaveMeta } from "./state_dir.ts";
@@ -23,6 +27,7 @@ const log = logger("main.ts");
 
 export async function agentMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
+  const security = loadSecurity(flags);
   setLoggingLevel(flags.logging_level);
   ensureDirectoryOrExit(flags.work_dir, "work_dir");
   const resources = settleResources(flags);
@@ -39,12 +44,16 @@ export async function agentMain(argv: readonly string[]): Promise<void> {
   if (recovered !== null) tasks.recover(recovered.id);
   agent = new Agent({
     info, pid, recovered, registration_backoff_factor_ms: flags.registration_backoff_factor,
-    channel: openWebSocketChannel, persist: (meta) => writeSlaveMeta(flags.work_dir, meta),
-    exit: (status) => process.exit(status), tasks,
+    channel: webSocketChannels(security.tls), persist: (meta) => writeSlaveMeta(flags.work_dir, meta),
+    exit: (status) => process.exit(status), tasks, credential: security.credential,
   });
-  const server = serve(address.bind_ip, address.port, { agent, tasks, flags, info, pid, start_time_s: Date.now() / 1000 });
+  const server = serve(address.bind_ip, address.port, { agent, tasks, flags, info, pid, start_time_s: Date.now() / 1000, security });
   log.info(`Agent ${pid} (${info.hostname}) started${recovered ? `; recovered agent ID ${recovered.id}` : ""}`);
   log.info(`Flags at startup: ${Object.entries(renderFlags(AGENT_FLAGS, flags)).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
+  log.info(describeTls(security.tls));
+  log.info(security.credential === null ? "No credential (--credential): registering without authentication"
+    : `Authenticating with the master as principal ${JSON.stringify(security.credential.principal)}`);
+  for (const warning of security.warnings) log.warning(warning);
   const leaders = leaderSource(flags.master, flags.zk_session_timeout);
   leaders.start((leader) => agent.detected(leader), (reason) => exitFatal(`Failed to detect a master: ${reason}`));
   stopOnSignals(log, async () => {
@@ -92,6 +101,17 @@ function serve(bind_ip: string, port: number, context: Parameters<typeof serveAg
 function exitFatal(message: string): never {
   log.error(`EXIT with status 1: ${message}`);
   process.exit(1);
+}
+
+/** The agent's credential, HTTP credentials and TLS; a bad file is one line and exit 1. */
+function loadSecurity(flags: AgentFlags): AgentSecurity {
+  try {
+    return loadAgentSecurity(flags, process.env);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 function loadFlags(argv: readonly string[]): AgentFlags {

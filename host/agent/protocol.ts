@@ -9,7 +9,22 @@
 //   - every master -> agent message carries `master_id` (the sender's MasterInfo id); an agent
 //     acts only on messages whose master_id is the leader its detector names, and on none
 //     while it knows no leader (Mesos's "master-less" agent).
+//
+// Agent authentication (ours, in place of Mesos's SASL CRAM-MD5; host/security/hmac.ts). An
+// agent with --credential authenticates first on every socket, once; bytes travel as base64:
+//   agent  -> AUTHENTICATE{principal, nonce}                  (nonce_a, NONCE_BYTES random)
+//   master -> AUTHENTICATION_CHALLENGE{nonce}                 (nonce_m, fresh per socket)
+//   agent  -> AUTHENTICATION_RESPONSE{mac}                    mac_a = mac(secret, AGENT_MAC_LABEL, [principal, nonce_m, nonce_a])
+//   master -> AUTHENTICATED{mac}                              mac_m = mac(secret, MASTER_MAC_LABEL, [principal, nonce_a, nonce_m])
+//          or AUTHENTICATION_FAILED{message}, and the socket is closed (refused: the agent exits 1, as Mesos's does)
+//          or AUTHENTICATION_ERROR{message}, and the socket is closed (could not authenticate now: the agent retries)
+// Both nonces are fresh, so no answer replays on another socket; the labels differ, so the
+// master's proof is no agent's answer. The agent checks mac_m: a master without the secret
+// (an impostor at the leader's address) is refused and the agent reconnects after a back-off.
+// With --authenticate_agents every other frame on a socket that has not authenticated is
+// dropped and counted (master/unauthenticated_agent_messages), as Mesos drops them silently.
 import type { SlaveInfo } from "../registry/types.ts";
+import { MAC_BYTES, NONCE_BYTES } from "../security/hmac.ts";
 import {
   type Id, type JsonObject, RECONCILE_STATUSES_MAX, type ReportedTask, TASK_GROUP_TASKS_MAX, TASK_STATES, type TaskAgentMessage, type TaskInfo,
   type TaskMasterMessage, type TaskState, type TaskStatus, TASKS_PER_AGENT_MAX,
@@ -20,6 +35,11 @@ export const AGENT_CHANNEL_PATH = "/agent/channel";
 export const AGENT_MESSAGE_MAX_BYTES = 2 << 20;
 /** Messages a master queues for one agent's socket before the agent is considered gone. */
 export const AGENT_SEND_BUFFER_MAX_BYTES = 1 << 20;
+/** HMAC labels of the two proofs (host/security/hmac.ts): one per direction. */
+export const AGENT_MAC_LABEL = "mesos-agent-channel/agent";
+export const MASTER_MAC_LABEL = "mesos-agent-channel/master";
+/** Longest principal accepted (Mesos puts no bound; a bound keeps log lines and maps small). */
+export const PRINCIPAL_MAX_CHARS = 256;
 
 export interface ConnectionInfo {
   /** The master's agent_ping_timeout × max_agent_ping_timeouts, in seconds. */
@@ -41,7 +61,13 @@ export type AgentMessage =
   }
   | { type: "PONG_SLAVE" }
   | { type: "UNREGISTER_SLAVE"; slave_id: { value: string } }
+  | AuthenticationAgentMessage
   | TaskAgentMessage;
+
+/** The agent's half of the handshake (header comment); nonce and mac hold the bytes decoded. */
+export type AuthenticationAgentMessage =
+  | { type: "AUTHENTICATE"; principal: string; nonce: Uint8Array }
+  | { type: "AUTHENTICATION_RESPONSE"; mac: Uint8Array };
 
 /** Master -> agent. */
 export type MasterMessage =
@@ -49,7 +75,20 @@ export type MasterMessage =
   | { type: "SLAVE_REREGISTERED"; master_id: string; slave_id: { value: string }; connection: ConnectionInfo }
   | { type: "PING_SLAVE"; master_id: string; connected: boolean }
   | { type: "SHUTDOWN"; master_id: string; message: string }
+  | AuthenticationMasterMessage
   | TaskMasterMessage;
+
+/** The master's half of the handshake. */
+export type AuthenticationMasterMessage =
+  | { type: "AUTHENTICATION_CHALLENGE"; master_id: string; nonce: Uint8Array }
+  | { type: "AUTHENTICATED"; master_id: string; mac: Uint8Array }
+  | { type: "AUTHENTICATION_FAILED"; master_id: string; message: string }
+  | { type: "AUTHENTICATION_ERROR"; master_id: string; message: string };
+
+/** A frame's JSON: bytes as base64 (JSON.stringify would write a Uint8Array as an object of indices). */
+export function encodeMessage(message: AgentMessage | MasterMessage): string {
+  return JSON.stringify(message, (_key, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v));
+}
 
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -111,9 +150,23 @@ export function parseAgentMessage(frame: string | Uint8Array): AgentMessage {
       return { type: "PONG_SLAVE" };
     case "UNREGISTER_SLAVE":
       return { type: "UNREGISTER_SLAVE", slave_id: field(m, "slave_id", isId, "an agent id") };
+    case "AUTHENTICATE": {
+      const isPrincipal = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= PRINCIPAL_MAX_CHARS;
+      return { type: "AUTHENTICATE", principal: field(m, "principal", isPrincipal, `a principal of 1 to ${PRINCIPAL_MAX_CHARS} characters`), nonce: bytes(m, "nonce", NONCE_BYTES) };
+    }
+    case "AUTHENTICATION_RESPONSE":
+      return { type: "AUTHENTICATION_RESPONSE", mac: bytes(m, "mac", MAC_BYTES) };
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(m.type)}`);
   }
+}
+
+/** A base64 field of exactly `length` bytes. */
+function bytes(m: Record<string, unknown>, name: string, length: number): Uint8Array {
+  const v = m[name];
+  const decoded = typeof v === "string" && v.length <= 2 * length && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? Buffer.from(v, "base64") : null;
+  if (decoded === null || decoded.length !== length) throw new ProtocolError(`'${name}' must be ${length} bytes in base64`);
+  return new Uint8Array(decoded);
 }
 
 /** Parses one master frame (the agent side); ProtocolError when malformed. */
@@ -129,6 +182,13 @@ export function parseMasterMessage(frame: string | Uint8Array): MasterMessage {
       return { type: "PING_SLAVE", master_id, connected: field(m, "connected", (v): v is boolean => typeof v === "boolean", "a boolean") };
     case "SHUTDOWN":
       return { type: "SHUTDOWN", master_id, message: typeof m.message === "string" ? m.message : "" };
+    case "AUTHENTICATION_CHALLENGE":
+      return { type: m.type, master_id, nonce: bytes(m, "nonce", NONCE_BYTES) };
+    case "AUTHENTICATED":
+      return { type: m.type, master_id, mac: bytes(m, "mac", MAC_BYTES) };
+    case "AUTHENTICATION_FAILED":
+    case "AUTHENTICATION_ERROR":
+      return { type: m.type, master_id, message: typeof m.message === "string" ? m.message.slice(0, 4096) : "" };
     default:
       return parseTaskMasterMessage(m, master_id);
   }

@@ -5,9 +5,9 @@
 // retry): a leader still recovering accepts the sockets and holds their frames, in order and
 // up to HELD_FRAMES_MAX, until it is ready, so a failover does not send every agent into its
 // registration back-off.
-import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, type MasterMessage, parseAgentMessage, ProtocolError } from "../agent/protocol.ts";
+import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, encodeMessage, type MasterMessage, parseAgentMessage, ProtocolError } from "../agent/protocol.ts";
 import { logger } from "../logging.ts";
-import type { AgentConnection } from "./agent_types.ts";
+import { type AgentConnection, normalizeIp } from "./agent_types.ts";
 import type { Master } from "./master.ts";
 
 const log = logger("agent_channel.ts");
@@ -26,13 +26,19 @@ export const HELD_FRAMES_MAX = 1 << 17;
 
 export class SocketConnection implements AgentConnection {
   agent_id: string | null = null;
+  principal: string | null = null;
+  readonly ip: string;
+  readonly remote: string;
   private closed = false;
 
-  constructor(private readonly ws: Bun.ServerWebSocket<AgentSocketData>, readonly remote: string) {}
+  constructor(private readonly ws: Bun.ServerWebSocket<AgentSocketData>) {
+    this.ip = normalizeIp(ws.remoteAddress);
+    this.remote = this.ip;
+  }
 
   send(message: MasterMessage): void {
     if (this.closed) return;
-    const text = JSON.stringify(message);
+    const text = encodeMessage(message);
     // A reader that stops reading must not grow the master's memory: beyond the bound the socket goes.
     if (this.ws.getBufferedAmount() + text.length > AGENT_SEND_BUFFER_MAX_BYTES) {
       log.warning(`Closing agent connection ${this.remote}${this.agent_id ? ` (agent ${this.agent_id})` : ""}: more than ${AGENT_SEND_BUFFER_MAX_BYTES} bytes queued`);
@@ -78,7 +84,7 @@ export class AgentChannel {
   }
 
   open(ws: Bun.ServerWebSocket<AgentSocketData>): void {
-    ws.data.conn = new SocketConnection(ws, ws.remoteAddress);
+    ws.data.conn = new SocketConnection(ws);
     // Leadership may have ended between the upgrade and the open.
     if (!this.master.elected()) ws.data.conn.close("not the leader");
   }
@@ -121,6 +127,7 @@ export class AgentChannel {
     const conn = ws.data.conn;
     if (conn === null) return;
     conn.markClosed();
+    this.master.agents.authentication.closed(conn);
     this.master.agents.disconnected(conn);
   }
 }

@@ -15,6 +15,13 @@ export interface AgentConnection {
   agent_id: string | null;
   /** For log lines: the peer address. */
   readonly remote: string;
+  /**
+   * The socket's peer IP (IPv4-mapped IPv6 written as IPv4): what a registration's pid must
+   * name, because the pid is only what the client says.
+   */
+  readonly ip: string;
+  /** The principal this socket authenticated as (agent_auth.ts), or null. */
+  principal: string | null;
 }
 
 /** A registered agent (Mesos's Slave). */
@@ -75,6 +82,8 @@ export const COUNTERS = [
   "master/slave_removals/reason_unhealthy", "master/slave_removals/reason_unregistered", "master/slave_removals/reason_registered",
   "master/slave_unreachable_scheduled", "master/slave_unreachable_completed", "master/slave_unreachable_canceled",
   "master/recovery_slave_removals",
+  "master/messages_authenticate", "master/agent_authentication_failures", "master/unauthenticated_agent_messages",
+  "master/refused_agent_registrations",
 ] as const;
 
 export type Counter = (typeof COUNTERS)[number];
@@ -85,6 +94,12 @@ export function ipOfPid(pid: string): string {
   const hostport = at < 0 ? pid : pid.slice(at + 1);
   const colon = hostport.lastIndexOf(":");
   return colon < 0 ? hostport : hostport.slice(0, colon);
+}
+
+/** A socket's remote address as an IP: ::ffff:10.0.0.5 is the IPv4 client 10.0.0.5. */
+export function normalizeIp(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1]! : address;
 }
 
 /** JSON with sorted keys: SlaveInfo equality as the registry compares it (canonical bytes). */

@@ -6,6 +6,7 @@
 import type { SlaveInfo } from "../registry/types.ts";
 import type { Agent } from "./agent_types.ts";
 import type { Agents } from "./agents.ts";
+import type { Metrics } from "../metrics.ts";
 
 interface Resource {
   name: string;
@@ -162,4 +163,34 @@ export function v1AgentJson(agents: Agents, agent: Agent): Record<string, unknow
 export function getAgentsJson(agents: Agents): { agents: unknown[]; recovered_agents: unknown[] } {
   const list = [...agents.registered.values()].map((agent) => v1AgentJson(agents, agent));
   return { agents: list, recovered_agents: [...agents.recovered.values()] };
+}
+
+/** The master/slaves_* gauges and master/<resource>_total|used|percent of the registered agents. */
+export function registerAgentGauges(metrics: Metrics, agents: Agents): void {
+  const countOf = (test: (a: Agent) => boolean) => () => {
+    let n = 0;
+    for (const a of agents.registered.values()) if (test(a)) n++;
+    return n;
+  };
+  metrics.gauge("master/slaves_connected", countOf((a) => a.connected));
+  metrics.gauge("master/slaves_disconnected", countOf((a) => !a.connected));
+  metrics.gauge("master/slaves_active", countOf((a) => a.active));
+  metrics.gauge("master/slaves_inactive", countOf((a) => !a.active));
+  metrics.gauge("master/slaves_unreachable", () => agents.unreachable.size);
+  for (const name of ["cpus", "gpus", "mem", "disk"]) {
+    for (const kind of ["", "_revocable"]) {
+      const key = `${name}${kind}`;
+      metrics.gauge(`master/${key}_total`, () => agents.resourceTotals()[key] ?? 0);
+      const used = () => agents.tasks?.usedTotals()[key] ?? 0;
+      const total = () => agents.resourceTotals()[key] ?? 0;
+      metrics.gauge(`master/${key}_used`, used);
+      metrics.gauge(`master/${key}_percent`, () => (total() > 0 ? used() / total() : 0));
+    }
+  }
+}
+
+/** Scalar resources as Mesos logs them: cpus:4; mem:1024. */
+export function resourcesText(info: SlaveInfo): string {
+  const parts = Object.entries(resourceTotals([{ info }])).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`);
+  return parts.length > 0 ? parts.join("; ") : "no resources";
 }

@@ -10,9 +10,12 @@ import { logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { DrainInfo, MachineID, Operation, Registry, SlaveInfo } from "../registry/types.ts";
+import type { Credentials } from "../security/credentials.ts";
+import { addressRefusal, principalRefusal } from "./agent_admission.ts";
+import { AgentAuthentication } from "./agent_auth.ts";
 import { AgentHealth } from "./agent_health.ts";
 import { type Agent, type AgentConnection, type AgentTaskHooks, canonical, COUNTERS, type Counter, describe, ipOfPid, versionRefusal } from "./agent_types.ts";
-import { resourceTotals } from "./agent_views.ts";
+import { registerAgentGauges, resourcesText, resourceTotals } from "./agent_views.ts";
 import type { MasterFlags } from "./flags.ts";
 import { machineKey } from "./maintenance.ts";
 import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "./operator_events.ts";
@@ -33,6 +36,8 @@ export interface AgentsOptions {
   /** Mesos's EXIT(1) (the post-failover removal limit); tests replace it. */
   exit: (status: number) => void;
   clock?: AgentClock;
+  /** --credentials and --authenticate_agents (agent_auth.ts); default: none loaded, not required. */
+  authentication?: { credentials: Credentials | null; required: boolean };
 }
 
 export class Agents {
@@ -53,6 +58,9 @@ export class Agents {
   readonly removing = new Set<string>();
   readonly clock: AgentClock;
   readonly health: AgentHealth;
+  readonly authentication: AgentAuthentication;
+  /** The principal each agent id is bound to (agent_admission.ts); kept while unreachable, dropped on removal. */
+  readonly principals = new Map<string, string>();
   private next_agent = 0;
   private is_ready = false;
   private readonly ready_listeners: (() => void)[] = [];
@@ -65,8 +73,12 @@ export class Agents {
   constructor(readonly options: AgentsOptions) {
     this.clock = options.clock ?? REAL_CLOCK;
     for (const name of COUNTERS) options.metrics.counter(name);
-    this.registerGauges(options.metrics);
+    registerAgentGauges(options.metrics, this);
     this.health = new AgentHealth(this, options.flags, this.clock);
+    this.authentication = new AgentAuthentication({
+      credentials: options.authentication?.credentials ?? null, required: options.authentication?.required ?? false,
+      clock: this.clock, count: (name) => this.count(name), send: (conn, message) => this.send(conn, message),
+    });
   }
 
   /** True once the registry was recovered on this leader: agents' messages are handled from then on. */
@@ -101,6 +113,7 @@ export class Agents {
   forgetPruned(ids: readonly string[]): void {
     for (const id of ids) {
       if (!this.unreachable.delete(id) && !this.gone.delete(id)) continue;
+      this.principals.delete(id);
       this.draining.delete(id);
       this.deactivated.delete(id);
       this.tasks?.removed(id, "pruned", 0);
@@ -129,11 +142,14 @@ export class Agents {
   stop(): void {
     this.is_ready = false;
     this.health.stop();
+    this.authentication.stop();
     for (const agent of this.registered.values()) agent.conn?.close("master stopping");
   }
 
   /** One parsed message from a connection. */
   receive(conn: AgentConnection, message: AgentMessage): void {
+    if (message.type === "AUTHENTICATE" || message.type === "AUTHENTICATION_RESPONSE") return this.authentication.handle(conn, message);
+    if (!this.authentication.admits(conn, message.type)) return;
     switch (message.type) {
       case "STATUS_UPDATE": {
         const agent = conn.agent_id === null ? undefined : this.registered.get(conn.agent_id);
@@ -162,6 +178,13 @@ export class Agents {
     this.count("master/dropped_messages");
   }
 
+  /** A (re-)registration from a socket that may not speak for that pid or id: dropped, as Mesos drops unauthenticated ones. */
+  private refuse(conn: AgentConnection, what: string, why: string): void {
+    log.warning(`Refusing ${what} from agent connection ${conn.remote}: ${why}`);
+    this.count("master/refused_agent_registrations");
+    this.count("master/dropped_messages");
+  }
+
   private machineDown(hostname: string, ip: string): boolean {
     const key = machineKey({ hostname, ip });
     return (this.options.registrar.current().machines?.machines ?? []).some((m) => m.mode === "DOWN" && machineKey(m.id) === key);
@@ -180,6 +203,8 @@ export class Agents {
     this.count("master/messages_register_slave");
     const bound = conn.agent_id === null ? undefined : this.registered.get(conn.agent_id);
     if (bound !== undefined && bound.pid !== m.pid) return this.drop(conn, `REGISTER_SLAVE from ${m.pid} on the connection of agent ${bound.id}`);
+    const misplaced = addressRefusal(conn, m.pid);
+    if (misplaced !== null) return this.refuse(conn, `the registration of ${m.pid}`, misplaced);
     if (this.registering.has(m.pid)) return log.info(`Ignoring register agent message from ${m.pid} (${m.slave.hostname}) as registration is already in progress`);
     const ip = ipOfPid(m.pid);
     if (this.machineDown(m.slave.hostname, ip)) {
@@ -189,6 +214,8 @@ export class Agents {
     const refused = this.refusal(m.slave, m.version);
     if (refused !== null) return log.warning(`Ignoring registration attempt from agent at ${m.pid}: ${refused}`);
     const existing = this.registered.get(this.by_pid.get(m.pid) ?? "");
+    const taken = existing === undefined ? null : principalRefusal(existing.id, this.principals.get(existing.id), conn);
+    if (taken !== null) return this.refuse(conn, `the registration of ${m.pid}`, taken);
     if (existing !== undefined && existing.connected) {
       log.info(`Agent ${describe(existing)} already registered, resending acknowledgement`);
       this.bind(conn, existing);
@@ -220,6 +247,8 @@ export class Agents {
     this.count("master/messages_reregister_slave");
     const id = m.slave.id.value;
     if (conn.agent_id !== null && conn.agent_id !== id) return this.drop(conn, `REREGISTER_SLAVE for agent ${id} on the connection of agent ${conn.agent_id}`);
+    const refused_by = addressRefusal(conn, m.pid) ?? principalRefusal(id, this.principals.get(id), conn);
+    if (refused_by !== null) return this.refuse(conn, `the re-registration of agent ${id}`, refused_by);
     const ignore = (why: string) => log.info(`Ignoring reregister agent message from agent ${id} at ${m.pid} (${m.slave.hostname}) as ${why}`);
     if (this.reregistering.has(id)) return ignore("re-registration is already in progress");
     if (this.marking_unreachable.has(id)) return ignore("a mark unreachable operation is already in progress");
@@ -329,6 +358,7 @@ export class Agents {
 
   /** Binds the connection to the agent; an older connection of the agent no longer speaks for it. */
   private bind(conn: AgentConnection, agent: Agent): void {
+    if (conn.principal !== null) this.principals.set(agent.id, conn.principal);
     const old = agent.conn;
     conn.agent_id = agent.id;
     agent.conn = conn;
@@ -381,6 +411,7 @@ export class Agents {
       this.count("master/slave_removals");
       if (reason !== null) this.count(reason);
       this.forget(agent);
+      this.principals.delete(id);
       this.tasks?.removed(id, "removed", this.clock.now_ms() * 1e6);
       this.events.agentRemoved(id); // after the TASK_UPDATEDs of its tasks, as Mesos orders them
     });
@@ -458,29 +489,6 @@ export class Agents {
     this.totals ??= resourceTotals(this.registered.values());
     return this.totals;
   }
-
-  private registerGauges(metrics: Metrics): void {
-    const countOf = (test: (a: Agent) => boolean) => () => {
-      let n = 0;
-      for (const a of this.registered.values()) if (test(a)) n++;
-      return n;
-    };
-    metrics.gauge("master/slaves_connected", countOf((a) => a.connected));
-    metrics.gauge("master/slaves_disconnected", countOf((a) => !a.connected));
-    metrics.gauge("master/slaves_active", countOf((a) => a.active));
-    metrics.gauge("master/slaves_inactive", countOf((a) => !a.active));
-    metrics.gauge("master/slaves_unreachable", () => this.unreachable.size);
-    for (const name of ["cpus", "gpus", "mem", "disk"]) {
-      for (const kind of ["", "_revocable"]) {
-        const key = `${name}${kind}`;
-        metrics.gauge(`master/${key}_total`, () => this.resourceTotals()[key] ?? 0);
-        const used = () => this.tasks?.usedTotals()[key] ?? 0;
-        const total = () => this.resourceTotals()[key] ?? 0;
-        metrics.gauge(`master/${key}_used`, used);
-        metrics.gauge(`master/${key}_percent`, () => (total() > 0 ? used() / total() : 0));
-      }
-    }
-  }
 }
 
 /** The tasks and frameworks a REREGISTER_SLAVE reports. */
@@ -489,9 +497,3 @@ function report(m: Extract<AgentMessage, { type: "REREGISTER_SLAVE" }>): { tasks
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** Scalar resources as Mesos logs them: cpus:4; mem:1024. */
-function resourcesText(info: SlaveInfo): string {
-  const parts = Object.entries(resourceTotals([{ info }])).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`);
-  return parts.length > 0 ? parts.join("; ") : "no resources";
-}

@@ -96,6 +96,7 @@ export class Master {
       registrar: this.registrar,
       exit: (status) => this.exit(status),
       ...(options.agent_clock ? { clock: options.agent_clock } : {}),
+      authentication: { credentials: this.security.credentials, required: this.flags.authenticate_agents },
     });
     this.frameworks = new Frameworks({
       master_info: this.info,

@@ -154,6 +154,11 @@ export function message(tasks: Tasks, agent: Agent | undefined, m: TaskAgentMess
   const status: TaskStatus = { ...update.status, agent_id: { value: agent.id }, uuid: update.uuid, timestamp: update.status.timestamp ?? update.timestamp };
   const tid = status.task_id.value;
   const task = rec?.tasks.get(tid);
+  if (task !== undefined && task.agent_id !== agent.id) {
+    // Only the agent running a task speaks for it: another agent's update is a forgery (issue #13), never forwarded.
+    log.warning(`Dropping status update ${status.state} for task ${tid} of framework ${update.framework_id.value} from agent ${agent.id}: the task runs on agent ${task.agent_id}`);
+    return tasks.count("master/invalid_status_updates");
+  }
   const valid = tasks.connected(rec);
   if (valid) {
     if (task !== undefined) task.unacknowledged = status;
@@ -161,7 +166,7 @@ export function message(tasks: Tasks, agent: Agent | undefined, m: TaskAgentMess
   } else {
     log.warning(`Received status update ${status.state} for task ${tid} from agent ${agent.id} for ${rec === undefined ? "an unknown" : "a disconnected"} framework ${update.framework_id.value}`);
   }
-  if (task === undefined || task.agent_id !== agent.id) {
+  if (task === undefined) {
     log.warning(`Could not lookup task ${tid} for status update from agent ${agent.id}`);
     return tasks.count("master/invalid_status_updates");
   }

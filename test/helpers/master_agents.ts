@@ -4,7 +4,7 @@
 import type { AgentMessage, MasterMessage } from "../../host/agent/protocol.ts";
 import { Metrics } from "../../host/metrics.ts";
 import type { AgentConnection } from "../../host/master/agent_types.ts";
-import { Agents } from "../../host/master/agents.ts";
+import { Agents, type AgentsOptions } from "../../host/master/agents.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
 import { makeMasterInfo } from "../../host/master/info.ts";
 import { Master, type MasterOptions } from "../../host/master/master.ts";
@@ -61,9 +61,14 @@ export async function settle(): Promise<void> {
 
 export class FakeConnection implements AgentConnection {
   agent_id: string | null = null;
+  principal: string | null = null;
   sent: MasterMessage[] = [];
   closed: string | null = null;
-  constructor(readonly remote = "10.0.0.1:40000") {}
+  /** The peer IP, from `remote` (default: agent 0's machine, pidOf(0)). */
+  readonly ip: string;
+  constructor(readonly remote = "10.0.0.0:40000") {
+    this.ip = remote.slice(0, remote.lastIndexOf(":"));
+  }
   send(message: MasterMessage): void {
     this.sent.push(message);
   }
@@ -132,7 +137,7 @@ export async function registerAgent(f: Pick<Fixture, "agents">, n: number): Prom
 }
 
 /** An agents service after leader recovery of a registry holding `before` (applied first). */
-export async function agentsFixture(argv: string[] = [], before: Operation[] = []): Promise<Fixture> {
+export async function agentsFixture(argv: string[] = [], before: Operation[] = [], authentication?: AgentsOptions["authentication"]): Promise<Fixture> {
   const result = parseMasterFlags(["--registry=in_memory", ...argv], {});
   if (result.kind !== "flags") throw new Error("flags expected");
   const clock = new FakeClock();
@@ -142,7 +147,10 @@ export async function agentsFixture(argv: string[] = [], before: Operation[] = [
   await registrar.recover({ id: "M1" });
   for (const op of before) await registrar.apply(op);
   const exits: number[] = [];
-  const agents = new Agents({ master_id: "M1", master_has_domain: false, flags: result.values, metrics, registrar, exit: (s) => void exits.push(s), clock });
+  const agents = new Agents({
+    master_id: "M1", master_has_domain: false, flags: result.values, metrics, registrar, exit: (s) => void exits.push(s), clock,
+    ...(authentication ? { authentication } : {}),
+  });
   agents.recover(await registrar.read(Section.SLAVES | Section.UNREACHABLE | Section.GONE));
   return {
     agents, registrar, storage, clock, metrics, exits,

@@ -1,4 +1,4 @@
-// Proves the agent channel over a real WebSocket: a non-leader refuses the upgrade with 503 and counts it; a leader still recovering holds registrations until it is ready; on the recovered leader a malformed frame is dropped and counted with the socket kept, REGISTER_SLAVE is answered with SLAVE_REGISTERED and a ping, and closing the socket disconnects the agent.
+// Proves the agent channel over a real WebSocket: a non-leader refuses the upgrade with 503 and counts it; a leader still recovering holds registrations until it is ready; on the recovered leader a malformed frame is dropped and counted with the socket kept, REGISTER_SLAVE is answered with SLAVE_REGISTERED and a ping, a pid naming another IP than the socket's is refused, and closing the socket disconnects the agent.
 import { afterEach, expect, test } from "bun:test";
 import { AGENT_CHANNEL_PATH } from "../../host/agent/protocol.ts";
 import { AgentChannel, isAgentSocket } from "../../host/master/agent_channel.ts";
@@ -10,6 +10,8 @@ import { otherMaster, testMaster } from "../helpers/master.ts";
 import { registerMessage } from "../helpers/master_agents.ts";
 
 const cleanup: (() => void)[] = [];
+/** The master compares a pid's IP with the socket's: these sockets come from loopback. */
+const loopbackRegistration = { ...registerMessage(0), pid: "slave(1)@127.0.0.1:5051" };
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
 function serveChannel(master: Master) {
@@ -57,7 +59,7 @@ test("the leader's channel: malformed frames are counted, registration is answer
   await new Promise((resolve) => (ws.onopen = resolve));
   ws.send("{not json");
   ws.send(JSON.stringify({ type: "PING_SLAVE" }));
-  ws.send(JSON.stringify(registerMessage(0)));
+  ws.send(JSON.stringify(loopbackRegistration));
   await until(() => received.length >= 2);
   const metrics = master.metrics.snapshot();
   expect([metrics["master/invalid_agent_messages"], metrics["master/dropped_messages"]]).toEqual([2, 2]);
@@ -79,12 +81,30 @@ test("a leader still recovering accepts agent sockets and answers their held reg
   const received: any[] = [];
   ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
   await new Promise((resolve) => (ws.onopen = resolve));
-  ws.send(JSON.stringify(registerMessage(0)));
+  ws.send(JSON.stringify(loopbackRegistration));
   await Bun.sleep(50);
   expect(master.agents.ready()).toBe(false);
   expect(received).toEqual([]);
   storage.resolve(new MemoryStorage()); // the registry recovers
   await until(() => received.some((m) => m.type === "SLAVE_REGISTERED"));
+  expect(master.metrics.snapshot()["master/slave_registrations"]).toBe(1);
+  ws.close();
+});
+
+test("a registration whose pid names another IP than the socket's is refused and counted; the same from the socket's IP is answered", async () => {
+  const master = testMaster();
+  cleanup.push(() => master.stop());
+  master.detected(master.info);
+  await until(() => master.agents.ready());
+  const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
+  const received: any[] = [];
+  ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
+  await new Promise((resolve) => (ws.onopen = resolve));
+  ws.send(JSON.stringify(registerMessage(7))); // pid slave(1)@10.0.0.7:5051
+  await until(() => master.metrics.snapshot()["master/refused_agent_registrations"] === 1);
+  ws.send(JSON.stringify(loopbackRegistration));
+  await until(() => received.length >= 1);
+  expect(received[0]).toMatchObject({ type: "SLAVE_REGISTERED" });
   expect(master.metrics.snapshot()["master/slave_registrations"]).toBe(1);
   ws.close();
 });

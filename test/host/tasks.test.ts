@@ -1,4 +1,4 @@
-// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), FAILURE to frameworks for a lost agent, re-registration restoring tasks (and RECONCILE_TASKS for those a registered agent did not report, kills it missed sent again), SHUTDOWN of an executor, gone, and removeFramework.
+// Proves the master's task side in-process (fake clock, recording agent connections and framework streams, real registrar): ACCEPT launches (RUN_TASK, TASK_STAGING, remainder filtered), invalid launches (TASK_ERROR, TASK_LOST/TASK_DROPPED) and call refusals, status update forward + acknowledge round trip, another agent's update for a task never forwarded, terminal updates freeing resources, kill of known/unknown tasks, explicit/implicit reconciliation, agents unreachable (LOST vs UNREACHABLE by capability), FAILURE to frameworks for a lost agent, re-registration restoring tasks (and RECONCILE_TASKS for those a registered agent did not report, kills it missed sent again), SHUTDOWN of an executor, gone, and removeFramework.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TaskState } from "../../host/agent/task_protocol.ts";
 import { markAgentGone } from "../../host/master/agent_operator.ts";
@@ -132,6 +132,15 @@ describe("status updates", () => {
     statusUpdate(f, agent.conn, "T9", "TASK_RUNNING", 3, "NOPE");
     statusUpdate(f, new FakeConnection(), "T1", "TASK_RUNNING", 4);
     expect([f.metric("master/valid_status_updates"), f.metric("master/invalid_status_updates")]).toEqual([1, 3]);
+  });
+
+  test("an update for a task from a registered agent that does not run it is never forwarded and leaves the task's state", async () => {
+    const { f, stream } = await withRunningTask();
+    const other = await f.register(1);
+    statusUpdate(f, other.conn, "T1", "TASK_FAILED", 2);
+    expect(stream.updates().map((u) => u.state)).toEqual(["TASK_RUNNING"]);
+    expect(taskOf(f, "T1")!.state).toBe("TASK_RUNNING");
+    expect(f.metric("master/invalid_status_updates")).toBe(1);
   });
 });
 
