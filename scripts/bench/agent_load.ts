@@ -18,12 +18,22 @@
 // Connections are spread over --dest addresses (127.0.0.x, all loopback; the masters bind
 // 0.0.0.0) so that 40,000 sockets to one master port do not run out of ephemeral ports.
 //
+// With --credential=FILE each agent authenticates on every socket before registering (the
+// HMAC challenge-response of host/agent/protocol.ts, checking the master's proof too), and
+// with LIBPROCESS_SSL_ENABLED=true it speaks TLS (verifying the master against the CA and
+// presenting the certificate of LIBPROCESS_SSL_CERT_FILE/KEY_FILE). An agent's pid carries the
+// address it connects from, as the master checks the socket's address against it.
+//
 // Parent protocol: stdout carries one JSON object per line ({"ev": ...}); stdin takes "go" (start
 // the agents on the detected leader) and "stop". Stderr is for diagnostics.
 import type { Socket } from "bun";
 import { leaderSource, type Leader } from "../../host/agent/leader.ts";
 import { setLoggingLevel } from "../../host/logging.ts";
 import { parseZkUrl } from "../../host/zk/url.ts";
+import { AGENT_MAC_LABEL, MASTER_MAC_LABEL } from "../../host/agent/protocol.ts";
+import { mac, macEqual, nonce } from "../../host/security/hmac.ts";
+import { parseCredential, readSecretFile } from "../../host/security/secrets.ts";
+import { clientTls, loadTls } from "../../host/security/tls.ts";
 
 const arg = (name: string, fallback?: string): string => {
   const value = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -39,6 +49,11 @@ const DESTS = arg("dest", "127.0.0.1").split(",");
 const BACKOFF_FACTOR_MS = Number(arg("backoff-ms", "1000"));
 const PROGRESS_MS = Number(arg("progress-ms", "250"));
 const SESSION_MS = Number(arg("zk-session-ms", "10000"));
+const CREDENTIAL_FILE = arg("credential", "");
+const CREDENTIAL = CREDENTIAL_FILE === "" ? null : parseCredential(readSecretFile(CREDENTIAL_FILE).text, CREDENTIAL_FILE);
+const SECRET = CREDENTIAL === null ? null : new TextEncoder().encode(CREDENTIAL.secret);
+const TLS = loadTls(process.env);
+const TLS_CLIENT = TLS === null ? null : clientTls(TLS);
 
 const VERSION = "1.12.0";
 const DEFAULT_PING_TIMEOUT_MS = 75_000;
@@ -50,7 +65,7 @@ const CAPABILITIES = [{ type: "MULTI_ROLE" }, { type: "HIERARCHICAL_ROLE" }];
 const HANDSHAKE_KEY = Buffer.from("mesos-agent-benc").toString("base64"); // 16 bytes, as RFC 6455 requires
 
 const counters = {
-  connects: 0, connect_errors: 0, refused: 0, closed: 0, registrations_sent: 0, reregistrations_sent: 0,
+  connects: 0, connect_errors: 0, refused: 0, closed: 0, registrations_sent: 0, reregistrations_sent: 0, authentications: 0, authentication_failures: 0,
   registered_replies: 0, reregistered_replies: 0, pings: 0, ignored: 0, invalid: 0, shutdowns: 0, ping_timeouts: 0,
 };
 
@@ -70,10 +85,14 @@ class Conn {
   private buffer: Buffer | null = null;
   /** Frames queued before the socket connected (the agent sends on open, so rarely used). */
   private queued: Buffer[] = [];
+  /** This socket's authentication: its nonce while in progress, then done (always done without a credential). */
+  nonce_a: Uint8Array | null = null;
+  nonce_m: Uint8Array | null = null;
+  authenticated = CREDENTIAL === null;
 
   constructor(readonly agent: SimAgent, readonly host: string, readonly port: number) {
     counters.connects++;
-    Bun.connect<Conn>({ hostname: host, port, data: this, socket: HANDLERS }).catch(() => {
+    Bun.connect<Conn>({ hostname: host, port, data: this, socket: HANDLERS, ...(TLS_CLIENT === null ? {} : { tls: TLS_CLIENT }) }).catch(() => {
       counters.connect_errors++;
       this.fail("connection refused");
     });
@@ -229,7 +248,6 @@ let epoch = 0;
 let epoch_started_ms = 0;
 let epoch_reported = false;
 let registered_count = 0;
-let dest_next = 0;
 
 class SimAgent {
   state: "master_less" | "waiting" | "registering" | "registered" | "stopped" = "master_less";
@@ -242,12 +260,14 @@ class SimAgent {
   epoch = 0;
   private readonly info: Record<string, unknown>;
   private readonly pid: string;
+  private readonly dest: string;
 
   constructor(readonly index: number) {
     // Unique hostname and pid per agent (the master keys agents by pid); ports stay below 65536.
-    const port = 1024 + (index % 64000);
-    const ip = `127.0.${1 + Math.floor(index / 64000)}.1`;
-    this.pid = `slave(1)@${ip}:${port}`;
+    // The master compares the pid's IP with the socket's address: each agent connects from one dest.
+    this.dest = DESTS[index % DESTS.length]!;
+    const port = 1024 + (Math.floor(index / DESTS.length) % 64000);
+    this.pid = `slave(1)@${this.dest}:${port}`;
     this.info = {
       hostname: `agent-${index}.bench.local`, port,
       resources: [
@@ -297,9 +317,9 @@ class SimAgent {
       this.conn = null;
     }
     if (this.conn === null) {
-      const host = leader.host === "127.0.0.1" || leader.host === "0.0.0.0" ? DESTS[dest_next++ % DESTS.length]! : leader.host;
+      const host = leader.host === "127.0.0.1" || leader.host === "0.0.0.0" ? this.dest : leader.host;
       this.conn = new Conn(this, host, leader.port);
-    } else if (this.conn.isOpen()) {
+    } else if (this.conn.isOpen() && this.conn.authenticated) {
       this.sendRegistration();
     }
     this.scheduleRetry();
@@ -313,7 +333,41 @@ class SimAgent {
   }
 
   opened(conn: Conn): void {
-    if (conn === this.conn) this.sendRegistration();
+    if (conn !== this.conn) return;
+    if (conn.authenticated) return this.sendRegistration();
+    conn.nonce_a = nonce();
+    conn.sendText(JSON.stringify({ type: "AUTHENTICATE", principal: CREDENTIAL!.principal, nonce: Buffer.from(conn.nonce_a).toString("base64") }));
+  }
+
+  /** The master's side of the exchange; false when the message is not one of it. */
+  private authentication(conn: Conn, m: { type?: string; nonce?: string; mac?: string; message?: string }): boolean {
+    const bytes = (b64: string | undefined) => new Uint8Array(Buffer.from(b64 ?? "", "base64"));
+    switch (m.type) {
+      case "AUTHENTICATION_CHALLENGE":
+        if (conn.nonce_a === null || conn.nonce_m !== null) return true;
+        conn.nonce_m = bytes(m.nonce);
+        conn.sendText(JSON.stringify({ type: "AUTHENTICATION_RESPONSE",
+          mac: Buffer.from(mac(SECRET!, AGENT_MAC_LABEL, [CREDENTIAL!.principal, conn.nonce_m, conn.nonce_a])).toString("base64") }));
+        return true;
+      case "AUTHENTICATED":
+        if (conn.nonce_a === null || conn.nonce_m === null) return true;
+        if (!macEqual(mac(SECRET!, MASTER_MAC_LABEL, [CREDENTIAL!.principal, conn.nonce_a, conn.nonce_m]), bytes(m.mac))) {
+          counters.authentication_failures++;
+          conn.fail("the master's proof is wrong");
+          return true;
+        }
+        counters.authentications++;
+        conn.authenticated = true;
+        this.sendRegistration();
+        return true;
+      case "AUTHENTICATION_FAILED":
+      case "AUTHENTICATION_ERROR":
+        if (counters.authentication_failures++ < 3) process.stderr.write(`agent ${this.index}: ${m.type}: ${m.message}\n`);
+        conn.fail(`${m.type}: ${m.message}`);
+        return true;
+      default:
+        return false;
+    }
   }
 
   channelClosed(conn: Conn, _reason: string): void {
@@ -351,6 +405,7 @@ class SimAgent {
     }
     if (leader !== null && leader.id === null && typeof m.master_id === "string") leader.id = m.master_id; // a static master's id
     if (leader === null || m.master_id !== leader.id) return void counters.ignored++;
+    if (this.authentication(conn, m as never)) return;
     switch (m.type) {
       case "SLAVE_REGISTERED":
       case "SLAVE_REREGISTERED":
