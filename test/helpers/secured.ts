@@ -1,0 +1,48 @@
+// In-process masters with HTTP security on: a credentials file and an --acls file written in
+// a temp directory (mode 0600), flags that turn the realms on, and a request helper that
+// sends Basic credentials as a named principal (or none).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { App } from "./http.ts";
+import { ownedTempDir } from "./process.ts";
+
+export const USERS = { alice: "alice-secret-1", bob: "bob-secret-2", fw1: "fw1-secret-3", fw2: "fw2-secret-4" } as const;
+export type User = keyof typeof USERS;
+
+let dir: string | null = null;
+function tempDir(): string {
+  dir ??= ownedTempDir("secured-");
+  return dir;
+}
+
+/** The credentials file of USERS. */
+export function credentialsFile(): string {
+  const path = join(tempDir(), "credentials.json");
+  const credentials = Object.entries(USERS).map(([principal, secret]) => ({ principal, secret }));
+  writeFileSync(path, JSON.stringify({ credentials }), { mode: 0o600 });
+  return path;
+}
+
+let acl_files = 0;
+/** An --acls file holding `acls`. */
+export function aclsFile(acls: Record<string, unknown>): string {
+  const path = join(tempDir(), `acls-${acl_files++}.json`);
+  writeFileSync(path, JSON.stringify(acls));
+  return path;
+}
+
+/** Flags for HTTP authentication (readonly and readwrite realms, and frameworks) with USERS, and `acls` when given. */
+export function securedFlags(acls?: Record<string, unknown>, realms = ["--authenticate_http_readonly", "--authenticate_http_readwrite"]): string[] {
+  return [`--credentials=${credentialsFile()}`, ...realms, ...(acls ? [`--acls=${aclsFile(acls)}`] : [])];
+}
+
+export const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
+/** `method path` as `as` (a user of USERS, or null for no credentials), `body` as JSON unless a string. */
+export async function callAs(app: App, as: User | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers: { ...headers, ...(as === null ? {} : { authorization: basic(as, USERS[as]) }) } };
+  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  const response = await app.handle(new Request(`http://localhost${path}`, init));
+  const text = await response.text();
+  return { status: response.status, text, headers: response.headers, json: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : undefined };
+}
