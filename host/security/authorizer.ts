@@ -45,7 +45,7 @@ const ACTIONS: Record<string, { object: string; proto: string; implicit?: boolea
 
 /** Actions this master checks; the others of acls.proto are accepted (a Mesos ACL file loads) and reported once. */
 export const ENFORCED_ACTIONS = [
-  "register_frameworks", "run_tasks", "teardown_frameworks", "update_weights", "get_endpoints", "get_quotas", "update_quotas",
+  "register_frameworks", "teardown_frameworks", "update_weights", "get_endpoints", "get_quotas", "update_quotas",
   "view_frameworks", "view_tasks", "view_roles", "view_flags", "update_maintenance_schedules", "get_maintenance_schedules",
   "start_maintenances", "stop_maintenances", "get_maintenance_statuses", "drain_agents", "deactivate_agents", "reactivate_agents",
   "mark_agents_gone",
