@@ -22,6 +22,8 @@ import { tasks } from "./modules/tasks.ts";
 import { version } from "./modules/version.ts";
 import { weights } from "./modules/weights.ts";
 import { empty, text } from "./respond.ts";
+import { authenticateHttp } from "../host/master/http_authentication.ts";
+import { challenge, realmOfPath } from "./plugins/authenticate.ts";
 
 const log = logger("app.ts");
 
@@ -42,24 +44,27 @@ function routes(prefix: string, master: Master) {
     .use(roles(master))
     .use(scheduler(master))
     .use(frameworks(master))
-    .use(metrics(master.metrics));
+    .use(metrics(master));
 }
 
 export function createApp(master: Master) {
   // The registrar is its own libprocess process: /registrar(1)/registry has no /master alias.
   const app = new Elysia().use(routes("", master)).use(routes("/master", master)).use(registrar(master));
   return app.onError(({ code, request, error }) => {
-    if (code === "NOT_FOUND") return notFoundOrNotAllowed(app.routes, request);
+    if (code === "NOT_FOUND") return notFoundOrNotAllowed(app.routes, request, master);
     if (code === "PARSE" || code === "VALIDATION") return text(firstLine(error), 400);
     log.error(`${request.method} ${new URL(request.url).pathname} failed: ${firstLine(error)}`);
     return text("Internal error", 500);
   });
 }
 
-function notFoundOrNotAllowed(table: readonly { method: string; path: string }[], request: Request): Response {
+function notFoundOrNotAllowed(table: readonly { method: string; path: string }[], request: Request, master: Master): Response {
   const path = new URL(request.url).pathname.replace(/\/+$/, "") || "/";
   const allowed = table.filter((r) => r.path === path).map((r) => r.method);
   if (allowed.length === 0) return empty(404);
+  // The route exists: libprocess authenticates before the handler answers 405.
+  const authentication = authenticateHttp(master.security, realmOfPath(path) ?? null, request);
+  if (!authentication.ok) return challenge(authentication.realm);
   const list = [...new Set(allowed)].sort();
   return text(`Expecting one of { '${list.join("', '")}' }, but received '${request.method}'`, 405, { allow: list.join(", ") });
 }

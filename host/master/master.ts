@@ -21,6 +21,7 @@ import { OperatorEvents } from "./operator_events.ts";
 import { getStateJson } from "./state.ts";
 import { v1TaskJson } from "./task_views.ts";
 import { loadMasterSecurity, type MasterSecurity } from "./security.ts";
+import { MasterAuthorization } from "./authorization.ts";
 
 const log = logger("master.ts");
 
@@ -48,6 +49,8 @@ export class Master {
   readonly flags: MasterFlags;
   readonly info: MasterInfo;
   readonly security: MasterSecurity;
+  /** The --acls decisions of endpoints, operator calls and subscriptions. */
+  readonly authorization: MasterAuthorization;
   readonly metrics = new Metrics();
   readonly start_time_ms: number;
   readonly registrar: Registrar;
@@ -72,6 +75,7 @@ export class Master {
     this.flags = options.flags;
     this.info = options.info;
     this.security = options.security ?? loadMasterSecurity(options.flags, {});
+    this.authorization = new MasterAuthorization(this.security.authorizer);
     this.exit = options.exit ?? ((status) => process.exit(status));
     this.abort = options.abort ?? (() => process.abort());
     this.now_ms = options.now_ms ?? Date.now;
@@ -100,6 +104,7 @@ export class Master {
     });
     this.frameworks = new Frameworks({
       master_info: this.info,
+      authorization: this.authorization,
       metrics: this.metrics,
       max_completed_frameworks: this.flags.max_completed_frameworks,
       ...(options.framework_clock ? { clock: options.framework_clock } : {}),

@@ -10,13 +10,16 @@ import { getStateJson } from "./state.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
 import type { Master } from "./master.ts";
-import { parseQuotaConfig, QuotaService, quotaStatusJson } from "./quota.ts";
+import { parseQuotaConfig, QuotaService, quotaStatusJson, visibleQuotaStatus } from "./quota.ts";
 import {
   arrayField, boolField, messageField, numberField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
 import { getFrameworksJson } from "./frameworks/views.ts";
+import { forbidden } from "./authorization.ts";
+import { operatorTeardown } from "./teardown.ts";
+import { callForbidden } from "./operator_authorization.ts";
 
 export interface RegistryServices {
   writer: RegistryWriter;
@@ -103,43 +106,53 @@ interface CallArguments {
   framework_id?: string;
 }
 
-type Handler = (master: Master, call: CallArguments) => Reply | Promise<Reply>;
+/** `principal`: the authenticated caller (null when the readwrite realm is off); reads show what its ACLs allow. */
+type Handler = (master: Master, call: CallArguments, principal: string | null) => Reply | Promise<Reply>;
 
 const field = (type: string) => type.toLowerCase();
 const answer = (type: string, body: unknown): Reply => ok({ type, [field(type)]: body });
 
 const HANDLERS: Record<string, Handler> = {
   GET_HEALTH: () => answer("GET_HEALTH", { healthy: true }),
-  GET_FLAGS: (master) => answer("GET_FLAGS", { flags: Object.entries(master.flagsJson()).map(([name, value]) => ({ name, value })) }),
+  GET_FLAGS: (master, _call, principal) => (master.authorization.allowed("view_flags", principal)
+    ? answer("GET_FLAGS", { flags: Object.entries(master.flagsJson()).map(([name, value]) => ({ name, value })) })
+    : forbidden()),
   GET_VERSION: () => answer("GET_VERSION", { version_info: versionJson() }),
   GET_MASTER: (master) => {
     const elected_ms = master.electedTimeMs();
     const body = { master_info: master.info, start_time: master.start_time_ms / 1000 };
     return answer("GET_MASTER", elected_ms === null ? body : { ...body, elected_time: elected_ms / 1000 });
   },
-  GET_MAINTENANCE_STATUS: (master) => answer("GET_MAINTENANCE_STATUS", { status: statusJson(servicesOf(master).writer.current()) }),
-  GET_MAINTENANCE_SCHEDULE: (master) => answer("GET_MAINTENANCE_SCHEDULE", { schedule: scheduleJson(servicesOf(master).writer.current()) }),
+  GET_MAINTENANCE_STATUS: (master, _call, principal) => answer("GET_MAINTENANCE_STATUS", {
+    status: master.authorization.allowed("get_maintenance_statuses", principal) ? statusJson(servicesOf(master).writer.current()) : {},
+  }),
+  GET_MAINTENANCE_SCHEDULE: (master, _call, principal) => answer("GET_MAINTENANCE_SCHEDULE", {
+    schedule: master.authorization.allowed("get_maintenance_schedules", principal) ? scheduleJson(servicesOf(master).writer.current()) : {},
+  }),
   UPDATE_MAINTENANCE_SCHEDULE: (master, call) => servicesOf(master).maintenance.updateSchedule(call.schedule!),
   START_MAINTENANCE: (master, call) => servicesOf(master).maintenance.startMaintenance(call.machines!),
   STOP_MAINTENANCE: (master, call) => servicesOf(master).maintenance.stopMaintenance(call.machines!),
-  GET_QUOTA: (master) => answer("GET_QUOTA", { status: quotaStatusJson(servicesOf(master).writer.current()) }),
+  GET_QUOTA: (master, _call, principal) => answer("GET_QUOTA", {
+    status: visibleQuotaStatus(quotaStatusJson(servicesOf(master).writer.current()), (role) => master.authorization.allowed("get_quotas", principal, role)),
+  }),
   UPDATE_QUOTA: (master, call) => servicesOf(master).quota.update(call.quota_configs!, call.force ?? false),
-  GET_WEIGHTS: (master) => {
-    const infos = weightsJson(servicesOf(master).writer.current(), master.flags.weights);
+  GET_WEIGHTS: (master, _call, principal) => {
+    const infos = weightsJson(servicesOf(master).writer.current(), master.flags.weights)
+      .filter((w) => master.authorization.allowed("view_roles", principal, w.role));
     return answer("GET_WEIGHTS", infos.length > 0 ? { weight_infos: infos } : {});
   },
   UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos!),
   GET_AGENTS: (master) => answer("GET_AGENTS", getAgentsJson(master.agents)),
-  GET_TASKS: (master) => answer("GET_TASKS", getTasksJson(master.tasks)),
-  GET_ROLES: (master) => answer("GET_ROLES", getRolesJson(master.tasks)),
+  GET_TASKS: (master, _call, principal) => answer("GET_TASKS", getTasksJson(master.tasks, master.authorization.viewer(principal))),
+  GET_ROLES: (master, _call, principal) => answer("GET_ROLES", getRolesJson(master.tasks, master.authorization.viewer(principal))),
   GET_EXECUTORS: () => answer("GET_EXECUTORS", {}),
-  GET_STATE: (master) => answer("GET_STATE", getStateJson(master)),
+  GET_STATE: (master, _call, principal) => answer("GET_STATE", getStateJson(master, master.authorization.viewer(principal))),
   MARK_AGENT_GONE: (master, call) => markAgentGone(master.agents, call.slave_id!),
   DRAIN_AGENT: (master, call) => drainAgent(master.agents, call.slave_id!, call.max_grace_period, call.mark_gone ?? false),
   DEACTIVATE_AGENT: (master, call) => deactivateAgent(master.agents, call.slave_id!),
   REACTIVATE_AGENT: (master, call) => reactivateAgent(master.agents, call.slave_id!),
-  GET_FRAMEWORKS: (master) => answer("GET_FRAMEWORKS", getFrameworksJson(master.frameworks)),
-  TEARDOWN: (master, call) => (master.frameworks.teardown(call.framework_id!) ? ok() : refuse("No framework found with specified ID")),
+  GET_FRAMEWORKS: (master, _call, principal) => answer("GET_FRAMEWORKS", getFrameworksJson(master.frameworks, master.authorization.viewer(principal))),
+  TEARDOWN: (master, call, principal) => operatorTeardown(master, principal, call.framework_id!),
 };
 
 /** `{slave_id: {value}}`, required in the agent calls' sub-messages. */
@@ -211,9 +224,10 @@ export function parseCall(body: string): ParsedCall {
   return { type, arguments: converted.value.arguments };
 }
 
-/** Runs a parsed call; calls this build does not serve answer 501. */
-export async function dispatchCall(master: Master, call: { type: string; arguments: CallArguments }): Promise<Reply> {
+/** Runs a parsed call as `principal` (403 when its ACL refuses a change); calls this build does not serve answer 501. */
+export async function dispatchCall(master: Master, call: { type: string; arguments: CallArguments }, principal: string | null = null): Promise<Reply> {
   const handler = HANDLERS[call.type];
   if (handler === undefined) return refuse(call.type === "UNKNOWN" ? "Unknown call" : `Call ${call.type} is not implemented by this master`, 501);
-  return await handler(master, call.arguments);
+  const refused = callForbidden(master.authorization, call.type, call.arguments, principal);
+  return refused ?? await handler(master, call.arguments, principal);
 }

@@ -255,6 +255,14 @@ export function quotaStatusJson(registry: Registry): Record<string, unknown> {
   return { infos, configs: out };
 }
 
+/** A QuotaStatus with only the roles `visible` allows (get_quotas); `{}` when none is left. */
+export function visibleQuotaStatus(status: Record<string, unknown>, visible: (role: string) => boolean): Record<string, unknown> {
+  const keep = (list: unknown) => ((list ?? []) as { role: string }[]).filter((entry) => visible(entry.role));
+  const infos = keep(status.infos);
+  const configs = keep(status.configs);
+  return configs.length === 0 ? {} : { infos, configs };
+}
+
 /** The total guarantee of every role once `updates` replace their roles' configs. */
 function totalGuarantees(registry: Registry, updates: readonly QuotaConfig[]): Quantities {
   const byRole = new Map(configsOf(registry).map((c) => [c.role, c]));

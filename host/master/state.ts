@@ -4,17 +4,20 @@ import { buildInfo, MESOS_VERSION } from "../version.ts";
 import { MASTER_CAPABILITIES, type MasterInfo } from "./info.ts";
 import type { Master } from "./master.ts";
 import { agentJson, getAgentsJson, recoveredJson, SUMMARY_STATES, summaryAgentsJson } from "./agent_views.ts";
-import { frameworkJson, frameworksJson, getFrameworksJson } from "./frameworks/views.ts";
+import { frameworkJson, frameworksJson, getFrameworksJson, visibleFramework } from "./frameworks/views.ts";
 import { getTasksJson } from "./task_views.ts";
+import { SEE_ALL, type Viewer } from "./authorization.ts";
 
 /** The v1 GET_STATE body (also the operator stream's SUBSCRIBED; no executors exist in this build). */
-export function getStateJson(master: Master): Record<string, unknown> {
+export function getStateJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   return {
-    get_tasks: getTasksJson(master.tasks), get_executors: {}, get_frameworks: getFrameworksJson(master.frameworks), get_agents: getAgentsJson(master.agents),
+    get_tasks: getTasksJson(master.tasks, viewer), get_executors: {}, get_frameworks: getFrameworksJson(master.frameworks, viewer),
+    get_agents: getAgentsJson(master.agents),
   };
 }
 
-export function stateJson(master: Master): Record<string, unknown> {
+/** /state as `viewer` may see it: only its frameworks and tasks, and the flags only with view_flags. */
+export function stateJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const build = buildInfo();
   const state: Record<string, unknown> = {
     version: MESOS_VERSION,
@@ -40,12 +43,13 @@ export function stateJson(master: Master): Record<string, unknown> {
     state.leader = leader.pid;
     state.leader_info = leaderInfoJson(leader);
   }
-  if (master.flags.cluster !== undefined) state.cluster = master.flags.cluster;
+  // Mesos shows the cluster name and the flags only to those who may view the flags.
+  if (viewer.flags && master.flags.cluster !== undefined) state.cluster = master.flags.cluster;
+  if (viewer.flags) state.flags = master.flagsJson();
   Object.assign(state, {
-    flags: master.flagsJson(),
     slaves: [...master.agents.registered.values()].map((agent) => agentJson(master.agents, agent)),
     recovered_slaves: recoveredJson(master.agents),
-    ...(({ frameworks, completed_frameworks }) => ({ frameworks, completed_frameworks }))(frameworksJson(master.frameworks)),
+    ...(({ frameworks, completed_frameworks }) => ({ frameworks, completed_frameworks }))(frameworksJson(master.frameworks, null, viewer)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   });
@@ -65,12 +69,12 @@ function agentCounts(master: Master): { activated_slaves: number; deactivated_sl
 }
 
 /** /state-summary: hostname, cluster, agents with their task counts, frameworks. */
-export function stateSummaryJson(master: Master): Record<string, unknown> {
+export function stateSummaryJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const summary: Record<string, unknown> = { hostname: master.info.hostname };
   if (master.flags.cluster !== undefined) summary.cluster = master.flags.cluster;
   summary.slaves = summaryAgentsJson(master.agents);
-  summary.frameworks = [...master.frameworks.registered.values()].map((framework) => {
-    const full = frameworkJson(master.frameworks, framework);
+  summary.frameworks = [...master.frameworks.registered.values()].filter((f) => visibleFramework(f, viewer)).map((framework) => {
+    const full = frameworkJson(master.frameworks, framework, viewer);
     const counts: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map((s) => [s, 0]));
     const agents = new Set<string>();
     for (const task of full.tasks as { state: string; slave_id: string }[]) {

@@ -7,6 +7,7 @@ import type { Framework, FrameworkView } from "./frameworks/types.ts";
 import { offerJson } from "./offers.ts";
 import type { FrameworkRecord, TaskEntry, Tasks } from "./tasks.ts";
 import { EMPTY_VIEW } from "./frameworks/views.ts";
+import { SEE_ALL, taskUser, type Viewer } from "./authorization.ts";
 
 type Resource = Parameters<typeof resourcesJson>[0][number];
 /** Mesos's TASK_LIMIT: /tasks's default page. */
@@ -57,12 +58,25 @@ export function frameworkView(tasks: Tasks, framework: Framework): FrameworkView
   };
 }
 
-/** Every task the master knows: active, unreachable and completed, of active and completed frameworks. */
-function allTasks(tasks: Tasks, framework_id: string | null): TaskEntry[] {
+/** The framework records `viewer` may see (view_frameworks, by FrameworkInfo.user). */
+function visibleRecords(tasks: Tasks, viewer: Viewer): FrameworkRecord[] {
+  const recs = [...tasks.frameworks.values(), ...tasks.completed_frameworks.values()];
+  return viewer === SEE_ALL ? recs : recs.filter((r) => viewer.framework(String(r.info.user ?? "")));
+}
+
+/** A record's `list` of tasks that `viewer` may see (view_tasks, by the task's user). */
+function visible(rec: FrameworkRecord, list: Iterable<TaskEntry>, viewer: Viewer): TaskEntry[] {
+  const all = [...list];
+  if (viewer === SEE_ALL) return all;
+  return all.filter((t) => viewer.task(taskUser(t.info.command?.user, rec.info.user as string | undefined)));
+}
+
+/** Every task the master knows that `viewer` may see: active, unreachable and completed, of active and completed frameworks. */
+function allTasks(tasks: Tasks, framework_id: string | null, viewer: Viewer): TaskEntry[] {
   const out: TaskEntry[] = [];
-  for (const rec of [...tasks.frameworks.values(), ...tasks.completed_frameworks.values()]) {
+  for (const rec of visibleRecords(tasks, viewer)) {
     if (framework_id !== null && rec.id !== framework_id) continue;
-    out.push(...rec.tasks.values(), ...rec.unreachable.values(), ...rec.completed);
+    out.push(...visible(rec, [...rec.tasks.values(), ...rec.unreachable.values(), ...rec.completed], viewer));
   }
   return out;
 }
@@ -71,7 +85,7 @@ function allTasks(tasks: Tasks, framework_id: string | null): TaskEntry[] {
 const firstTime = (t: TaskEntry) => t.statuses[0]?.timestamp ?? t.staged_ms / 1000;
 
 /** /tasks: framework_id=, task_id=, limit= (100), offset= (0), order=asc|desc (desc). */
-export function tasksEndpointJson(tasks: Tasks, query: URLSearchParams): JsonObject {
+export function tasksEndpointJson(tasks: Tasks, query: URLSearchParams, viewer: Viewer = SEE_ALL): JsonObject {
   const number = (name: string, fallback: number) => {
     const v = query.get(name);
     const n = v === null ? NaN : Number.parseInt(v, 10);
@@ -81,7 +95,7 @@ export function tasksEndpointJson(tasks: Tasks, query: URLSearchParams): JsonObj
   const offset = number("offset", 0);
   const asc = query.get("order") === "asc";
   const task_id = query.get("task_id");
-  const list = allTasks(tasks, query.get("framework_id")).filter((t) => task_id === null || t.info.task_id.value === task_id);
+  const list = allTasks(tasks, query.get("framework_id"), viewer).filter((t) => task_id === null || t.info.task_id.value === task_id);
   list.sort((a, b) => (asc ? firstTime(a) - firstTime(b) : firstTime(b) - firstTime(a)));
   return { tasks: list.slice(offset, offset + limit).map(taskJson) };
 }
@@ -90,12 +104,12 @@ export function tasksEndpointJson(tasks: Tasks, query: URLSearchParams): JsonObj
 const nonEmpty = (body: Record<string, unknown[]>): JsonObject => Object.fromEntries(Object.entries(body).filter(([, v]) => v.length > 0));
 
 /** GET_TASKS (pending and orphan tasks do not exist in this build). */
-export function getTasksJson(tasks: Tasks): JsonObject {
-  const recs = [...tasks.frameworks.values(), ...tasks.completed_frameworks.values()];
+export function getTasksJson(tasks: Tasks, viewer: Viewer = SEE_ALL): JsonObject {
+  const recs = visibleRecords(tasks, viewer);
   return nonEmpty({
-    tasks: recs.flatMap((r) => [...r.tasks.values()].map(v1TaskJson)),
-    unreachable_tasks: recs.flatMap((r) => [...r.unreachable.values()].map(v1TaskJson)),
-    completed_tasks: recs.flatMap((r) => r.completed.map(v1TaskJson)),
+    tasks: recs.flatMap((r) => visible(r, r.tasks.values(), viewer).map(v1TaskJson)),
+    unreachable_tasks: recs.flatMap((r) => visible(r, r.unreachable.values(), viewer).map(v1TaskJson)),
+    completed_tasks: recs.flatMap((r) => visible(r, r.completed, viewer).map(v1TaskJson)),
   });
 }
 
@@ -123,10 +137,10 @@ const sum = (a: Record<string, number>, b: Record<string, number>) => {
 };
 
 /** /roles. */
-export function rolesJson(tasks: Tasks): JsonObject {
+export function rolesJson(tasks: Tasks, viewer: Viewer = SEE_ALL): JsonObject {
   const quotas = new Map((tasks.options.registrar.current().quota_configs ?? []).map((q) => [q.role, q]));
   return {
-    roles: knownRoles(tasks).map((name) => {
+    roles: knownRoles(tasks).filter((name) => viewer.role(name)).map((name) => {
       const allocated = quantities(tasks.role_used.get(name));
       const offered = quantities(tasks.role_offered.get(name));
       const q = quotas.get(name);
@@ -143,9 +157,9 @@ export function rolesJson(tasks: Tasks): JsonObject {
 }
 
 /** GET_ROLES (v1 Role: name, weight, frameworks, resources, quota). */
-export function getRolesJson(tasks: Tasks): JsonObject {
+export function getRolesJson(tasks: Tasks, viewer: Viewer = SEE_ALL): JsonObject {
   return nonEmpty({
-    roles: knownRoles(tasks).map((name) => {
+    roles: knownRoles(tasks).filter((name) => viewer.role(name)).map((name) => {
       const consumed = sum(quantities(tasks.role_used.get(name)), quantities(tasks.role_offered.get(name)));
       return {
         name, weight: tasks.weight(name),

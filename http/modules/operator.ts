@@ -1,4 +1,5 @@
-// POST /api/v1, the v1 operator API (mesos-spec §6.4), in Mesos's order of checks: redirect
+// POST /api/v1, the v1 operator API (mesos-spec §6.4), in Mesos's order of checks:
+// authentication (realm readwrite, before the handler as libprocess does it), redirect
 // (leader-only), 503 while the registry is not recovered, 405 for other methods, the
 // Content-Type (400 missing, 415 unsupported; JSON only), the body (400), the Accept header
 // (406), then the call (host/master/operator_api.ts). SUBSCRIBE answers 200 with a chunked
@@ -9,6 +10,7 @@ import {
   acceptsJson, contentTypeRefusal, dispatchCall, NOT_ACCEPTABLE, parseCall, servicesOf,
 } from "../../host/master/operator_api.ts";
 import { bodyText } from "../../host/master/registry_requests.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { text } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
@@ -22,7 +24,7 @@ function subscribe(master: Master, signal: AbortSignal): Response {
 }
 
 export const operator = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).all("/api/v1", async ({ request }) => {
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/api/v1"]!)).use(leaderOnly(master)).all("/api/v1", async ({ request, principal }) => {
     if (!servicesOf(master).writer.recovered()) return text("Master has not finished recovery", 503);
     if (request.method !== "POST") return text(`Expecting one of { 'POST' }, but received '${request.method}'`, 405, { allow: "POST" });
     const refusal = contentTypeRefusal(request.headers.get("content-type"));
@@ -33,5 +35,5 @@ export const operator = (master: Master) =>
     if (!("arguments" in call)) return replyResponse(call, request);
     if (!acceptsJson(request.headers.get("accept"))) return text(NOT_ACCEPTABLE, 406);
     if (call.type === "SUBSCRIBE") return subscribe(master, request.signal);
-    return replyResponse(await dispatchCall(master, call), request);
+    return replyResponse(await dispatchCall(master, call, principal), request);
   }, { parse: "none" });

@@ -1,11 +1,14 @@
 // /quota (deprecated in Mesos for v1 GET_QUOTA/UPDATE_QUOTA): GET the quota status, POST
 // a QuotaRequest to set a role's quota, DELETE /quota/<role> to remove it; leader-only.
-// Validation and registry writes live in host/master/quota.ts.
+// Realm readwrite for every method (Mesos routes /quota so); GET shows the roles get_quotas
+// allows, POST and DELETE need update_quotas for the role (403). Validation and registry
+// writes live in host/master/quota.ts.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
-import { parseQuotaRequest } from "../../host/master/quota.ts";
+import { parseQuotaRequest, visibleQuotaStatus } from "../../host/master/quota.ts";
 import { readBody } from "../../host/master/registry_requests.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
@@ -28,16 +31,23 @@ function roleOf(path: string): string {
 
 export const quota = (master: Master) => {
   const service = servicesOf(master).quota;
+  const authorization = master.authorization;
   return new Elysia()
+    .use(authenticate(master.security, ROUTE_REALMS["/quota"]!))
     .use(leaderOnly(master))
-    .get("/quota", ({ request }) => json(service.status(), request))
-    .post("/quota", async ({ request }) => {
+    .get("/quota", ({ request, principal }) =>
+      json(visibleQuotaStatus(service.status(), (role) => authorization.allowed("get_quotas", principal, role)), request))
+    .post("/quota", async ({ request, principal }) => {
       const body = await readBody(request, parseQuotaRequest, texts);
-      return replyResponse("reply" in body ? body.reply : await service.set(body.value), request);
+      if ("reply" in body) return replyResponse(body.reply, request);
+      const forbidden = authorization.check("update_quotas", principal, body.value.role?.trim() ?? null);
+      return replyResponse(forbidden ?? await service.set(body.value), request);
     }, { parse: "none" })
     .delete("/quota", async ({ request }) => replyResponse(await service.remove(new URL(request.url).pathname, ""), request))
-    .delete("/quota/*", async ({ request }) => {
+    .delete("/quota/*", async ({ request, principal }) => {
       const path = new URL(request.url).pathname;
-      return replyResponse(await service.remove(path, roleOf(path)), request);
+      const role = roleOf(path);
+      const forbidden = role === "" ? null : authorization.check("update_quotas", principal, role);
+      return replyResponse(forbidden ?? await service.remove(path, role), request);
     });
 };

@@ -4,6 +4,7 @@
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { isRefusal, type Reply } from "../../host/master/registry_requests.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { empty, json, text } from "../respond.ts";
 
 /** A service's Reply as the HTTP answer: JSON, an empty 200, or a one-line text with its status. */
@@ -13,6 +14,6 @@ export function replyResponse(reply: Reply, request: Request): Response {
 }
 
 export const registrar = (master: Master) =>
-  new Elysia().get("/registrar(1)/registry", async ({ request }) => {
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/registrar(1)/registry"]!)).get("/registrar(1)/registry", async ({ request }) => {
     return json(await master.registrar.full(), request);
   });

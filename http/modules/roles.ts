@@ -2,8 +2,10 @@
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { rolesJson } from "../../host/master/task_views.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 
 export const roles = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).get("/roles", ({ request }) => json(rolesJson(master.tasks), request));
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/roles"]!)).use(leaderOnly(master))
+    .get("/roles", ({ request, principal }) => json(rolesJson(master.tasks, master.authorization.viewer(principal)), request));

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
 import { type SchedulerReply, schedulerRequest, STREAM_ID_HEADER } from "../../host/master/frameworks/scheduler_api.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { empty, text } from "../respond.ts";
 
@@ -20,12 +21,13 @@ export function schedulerResponse(reply: SchedulerReply): Response {
 }
 
 export const scheduler = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).all("/api/v1/scheduler", async ({ request }) => {
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/api/v1/scheduler"]!)).use(leaderOnly(master)).all("/api/v1/scheduler", async ({ request, principal }) => {
     if (!servicesOf(master).writer.recovered()) return text("Master has not finished recovery", 503);
     return schedulerResponse(await schedulerRequest(master.frameworks, {
       method: request.method,
       headers: request.headers,
       text: () => request.text(),
       signal: request.signal,
+      principal,
     }));
   }, { parse: "none" });

@@ -3,9 +3,10 @@
 import { Elysia } from "elysia";
 import { slavesJson } from "../../host/master/agent_views.ts";
 import type { Master } from "../../host/master/master.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 
 export const slaves = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).get("/slaves", ({ request }) =>
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/slaves"]!)).use(leaderOnly(master)).get("/slaves", ({ request }) =>
     json(slavesJson(master.agents, new URL(request.url).searchParams.get("slave_id")), request));

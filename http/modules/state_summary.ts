@@ -3,8 +3,10 @@
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { stateSummaryJson } from "../../host/master/state.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 
 export const stateSummary = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).get("/state-summary", ({ request }) => json(stateSummaryJson(master), request));
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/state-summary"]!)).use(leaderOnly(master))
+    .get("/state-summary", ({ request, principal }) => json(stateSummaryJson(master, master.authorization.viewer(principal)), request));

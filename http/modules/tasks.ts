@@ -2,8 +2,10 @@
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { tasksEndpointJson } from "../../host/master/task_views.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 
 export const tasks = (master: Master) =>
-  new Elysia().use(leaderOnly(master)).get("/tasks", ({ request }) => json(tasksEndpointJson(master.tasks, new URL(request.url).searchParams), request));
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS["/tasks"]!)).use(leaderOnly(master)).get("/tasks", ({ request, principal }) =>
+    json(tasksEndpointJson(master.tasks, new URL(request.url).searchParams, master.authorization.viewer(principal)), request));

@@ -1,10 +1,13 @@
 // /weights: GET lists role weights, PUT updates them (a JSON array of {role, weight});
-// leader-only. Validation and the registry write live in host/master/weights.ts.
+// leader-only; realm readwrite for both (as Mesos routes /weights). GET shows the roles
+// view_roles allows, PUT needs update_weights for every role (403). Validation and the
+// registry write live in host/master/weights.ts.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
 import { readBody } from "../../host/master/registry_requests.ts";
 import { parseWeightInfos } from "../../host/master/weights.ts";
+import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
@@ -17,10 +20,13 @@ const texts = {
 export const weights = (master: Master) => {
   const service = servicesOf(master).weights;
   return new Elysia()
+    .use(authenticate(master.security, ROUTE_REALMS["/weights"]!))
     .use(leaderOnly(master))
-    .get("/weights", ({ request }) => json(service.get(), request))
-    .put("/weights", async ({ request }) => {
+    .get("/weights", ({ request, principal }) => json(service.get().filter((w) => master.authorization.allowed("view_roles", principal, w.role)), request))
+    .put("/weights", async ({ request, principal }) => {
       const infos = await readBody(request, (value) => parseWeightInfos(value), texts);
-      return replyResponse("reply" in infos ? infos.reply : await service.update(infos.value), request);
+      if ("reply" in infos) return replyResponse(infos.reply, request);
+      const forbidden = master.authorization.checkEach("update_weights", principal, infos.value.map((w) => w.role.trim()));
+      return replyResponse(forbidden ?? await service.update(infos.value), request);
     }, { parse: "none" });
 };

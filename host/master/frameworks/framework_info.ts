@@ -72,10 +72,10 @@ export function validateSuppressedRoles(roles: readonly string[], suppressed: re
 /** preserveImmutableFields then validateUpdate: user and checkpoint keep their old values; the principal may not change. */
 export function updateInfo(old: FrameworkInfo, next: FrameworkInfo): { info: FrameworkInfo } | { error: string } {
   const info: FrameworkInfo = { ...next };
-  for (const key of ["user", "checkpoint"] as const) {
-    if (old[key] === undefined) delete info[key];
-    else info[key] = old[key];
-  }
+  if (old.user === undefined) delete info.user;
+  else info.user = old.user;
+  if (old.checkpoint === undefined) delete info.checkpoint;
+  else info.checkpoint = old.checkpoint;
   if (old.principal !== next.principal) return { error: "Changing framework's principal is not allowed." };
   return { info };
 }

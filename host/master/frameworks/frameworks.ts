@@ -14,6 +14,7 @@ import {
 } from "./framework_info.ts";
 import type { EventStream, Framework, SchedulerEvent, TaskService } from "./types.ts";
 import { NO_OPERATOR_EVENTS, type OperatorEventSink } from "../operator_events.ts";
+import type { MasterAuthorization } from "../authorization.ts";
 
 const log = logger("frameworks.ts");
 
@@ -41,6 +42,8 @@ export interface FrameworksOptions {
   stream_bytes_max?: number;
   /** The task side; until it is set, a stand-in that has no offers and no tasks answers. */
   tasks?: TaskService;
+  /** register_frameworks (--acls); absent: every subscription is authorized. */
+  authorization?: MasterAuthorization;
 }
 
 /** What the service keeps per framework besides the shared Framework record. */
@@ -136,6 +139,8 @@ export class Frameworks {
     if (this.stopped) return refuse("Master is stopping");
     const invalid = validateFrameworkInfo(info) ?? validateSuppressedRoles(rolesOf(info), suppressed_roles);
     if (invalid !== null) return refuse(invalid);
+    const unauthorized = this.options.authorization?.registration(info) ?? null;
+    if (unauthorized !== null) return refuse(unauthorized);
     if (id !== "" && this.completed.has(id)) return refuse("Framework has been removed");
     const now = this.clock.now_ms();
     if (id === "") {

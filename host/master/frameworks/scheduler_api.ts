@@ -12,6 +12,9 @@ import type { HttpEventStream } from "./event_stream.ts";
 import type { FrameworkCounter, Frameworks } from "./frameworks.ts";
 import { readSchedulerCall, type SchedulerCall } from "./scheduler_call.ts";
 import type { Framework } from "./types.ts";
+import { logger } from "../../logging.ts";
+
+const log = logger("scheduler_api.ts");
 
 /** Bytes of a scheduler call body (ACCEPT with many task infos is the largest). */
 export const SCHEDULER_BODY_BYTES_MAX = 4 << 20;
@@ -27,6 +30,8 @@ export interface SchedulerRequest {
   text: () => Promise<string>;
   /** Aborts when the client goes away: a SUBSCRIBE stream ends with it. */
   signal?: AbortSignal;
+  /** The authenticated principal (realm mesos-master-scheduler); null or absent when frameworks need not authenticate. */
+  principal?: string | null;
 }
 
 export async function schedulerRequest(frameworks: Frameworks, request: SchedulerRequest): Promise<SchedulerReply> {
@@ -43,8 +48,33 @@ export async function schedulerRequest(frameworks: Frameworks, request: Schedule
   const read = readSchedulerCall(json.value);
   if ("error" in read) return refuse(read.error);
   const call = read.call;
-  if (call.type === "SUBSCRIBE") return subscribe(frameworks, call, request);
-  return await dispatch(frameworks, call, request.headers);
+  const principal = request.principal ?? null;
+  const mismatch = principalMismatch(call, principal);
+  if (mismatch !== null) return refuse(`Failed to validate scheduler::Call: ${mismatch}`);
+  if (call.type === "SUBSCRIBE") return subscribe(frameworks, withPrincipal(call, principal), request);
+  return await dispatch(frameworks, call, request.headers, principal);
+}
+
+const mismatchText = (principal: string, claimed: string | undefined) =>
+  `Authenticated principal '${principal}' does not match principal '${claimed ?? ""}' set in \`FrameworkInfo\``;
+
+/** validation::scheduler::call::validate: a SUBSCRIBE may not claim a principal other than the authenticated one. */
+function principalMismatch(call: SchedulerCall, principal: string | null): string | null {
+  const claimed = call.arguments.framework_info?.principal;
+  if (call.type !== "SUBSCRIBE" || principal === null || claimed === undefined || claimed === principal) return null;
+  return mismatchText(principal, claimed);
+}
+
+/**
+ * An authenticated framework that leaves FrameworkInfo.principal out gets the authenticated
+ * one (as Mesos does, with a warning): re-subscribing with another framework's id then fails
+ * as a change of principal, so nobody takes over a framework they did not register.
+ */
+function withPrincipal(call: SchedulerCall, principal: string | null): SchedulerCall {
+  const info = call.arguments.framework_info!;
+  if (principal === null || info.principal !== undefined) return call;
+  log.warning(`Setting 'principal' in FrameworkInfo to '${principal}' because the framework authenticated with that principal but did not set it in FrameworkInfo`);
+  return { ...call, arguments: { ...call.arguments, framework_info: { ...info, principal } } };
 }
 
 function subscribe(frameworks: Frameworks, call: SchedulerCall, request: SchedulerRequest): SchedulerReply {
@@ -59,9 +89,11 @@ function subscribe(frameworks: Frameworks, call: SchedulerCall, request: Schedul
 /** Calls this build answers 202 to and does nothing more: no inverse offers exist, REQUEST is advisory. */
 const IGNORED = new Set(["ACCEPT_INVERSE_OFFERS", "DECLINE_INVERSE_OFFERS", "REQUEST"]);
 
-async function dispatch(frameworks: Frameworks, call: SchedulerCall, headers: Headers): Promise<SchedulerReply> {
+async function dispatch(frameworks: Frameworks, call: SchedulerCall, headers: Headers, principal: string | null): Promise<SchedulerReply> {
   const framework = frameworks.get(call.framework_id!);
   if (framework === undefined) return refuse("Framework cannot be found");
+  // Every call on a framework comes from its principal (Mesos's implicit scheduler authorization).
+  if (principal !== null && principal !== framework.info.principal) return refuse(mismatchText(principal, framework.info.principal));
   if (!frameworks.connected(framework)) return refuse("Framework is not subscribed", 403);
   const stream_id = headers.get(STREAM_ID_HEADER);
   if (stream_id === null) return refuse(`All non-subscribe calls should include the '${STREAM_ID_HEADER}' header`);

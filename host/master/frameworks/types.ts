@@ -19,7 +19,7 @@ export interface EventStream {
 
 export interface Framework {
   id: string;
-  info: JsonObject & { id?: Id; name: string; roles?: string[]; role?: string; failover_timeout?: number; capabilities?: { type: string }[] };
+  info: JsonObject & { id?: Id; name: string; roles?: string[]; role?: string; failover_timeout?: number; principal?: string; user?: string; capabilities?: { type: string }[] };
   /** Null while disconnected (waiting for failover_timeout) or before the first subscription. */
   stream: EventStream | null;
   active: boolean;

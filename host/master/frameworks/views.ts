@@ -6,6 +6,7 @@ import type { Frameworks } from "./frameworks.ts";
 import { hasCapability } from "./framework_info.ts";
 import type { Framework, FrameworkView } from "./types.ts";
 import type { JsonObject } from "../../agent/task_protocol.ts";
+import { SEE_ALL, taskUser, type Viewer } from "../authorization.ts";
 
 /** What a framework the task side knows nothing about shows. */
 export const EMPTY_VIEW: FrameworkView = { tasks: [], unreachable_tasks: [], completed_tasks: [], offers: [], used_resources: [], offered_resources: [] };
@@ -30,8 +31,19 @@ function offerJson(offer: JsonObject): JsonObject {
   return out;
 }
 
-/** One framework of /frameworks (and /state). */
-export function frameworkJson(frameworks: Frameworks, framework: Framework): JsonObject {
+/** The tasks (json(Task)) `viewer` may see: a task's user is its command's, else its framework's. */
+function visibleTasks(tasks: JsonObject[], framework: Framework, viewer: Viewer): JsonObject[] {
+  if (viewer === SEE_ALL) return tasks;
+  return tasks.filter((t) => viewer.task(taskUser(t.user as string | undefined, framework.info.user)));
+}
+
+/** Whether `viewer` may see `framework` at all (view_frameworks, by FrameworkInfo.user). */
+export function visibleFramework(framework: Framework, viewer: Viewer): boolean {
+  return viewer.framework(framework.info.user ?? "");
+}
+
+/** One framework of /frameworks (and /state), with the tasks `viewer` may see. */
+export function frameworkJson(frameworks: Frameworks, framework: Framework, viewer: Viewer = SEE_ALL): JsonObject {
   const view = viewOf(frameworks, framework);
   const info = framework.info;
   const secs = (ms: number | undefined) => (ms ?? 0) / 1000;
@@ -62,9 +74,9 @@ export function frameworkJson(frameworks: Frameworks, framework: Framework): Jso
   if (hasCapability(info, "MULTI_ROLE")) out.roles = info.roles ?? [];
   else out.role = info.role ?? "*";
   Object.assign(out, {
-    tasks: view.tasks,
-    unreachable_tasks: view.unreachable_tasks,
-    completed_tasks: view.completed_tasks,
+    tasks: visibleTasks(view.tasks, framework, viewer),
+    unreachable_tasks: visibleTasks(view.unreachable_tasks, framework, viewer),
+    completed_tasks: visibleTasks(view.completed_tasks, framework, viewer),
     offers: view.offers.map(offerJson),
     executors: [],
   });
@@ -73,12 +85,12 @@ export function frameworkJson(frameworks: Frameworks, framework: Framework): Jso
   return out;
 }
 
-/** /frameworks: `framework_id=` selects one id. */
-export function frameworksJson(frameworks: Frameworks, framework_id: string | null = null): JsonObject {
-  const select = (f: Framework) => framework_id === null || f.id === framework_id;
+/** /frameworks: `framework_id=` selects one id; only the frameworks `viewer` may see. */
+export function frameworksJson(frameworks: Frameworks, framework_id: string | null = null, viewer: Viewer = SEE_ALL): JsonObject {
+  const select = (f: Framework) => (framework_id === null || f.id === framework_id) && visibleFramework(f, viewer);
   return {
-    frameworks: [...frameworks.registered.values()].filter(select).map((f) => frameworkJson(frameworks, f)),
-    completed_frameworks: [...frameworks.completed.values()].filter(select).map((f) => frameworkJson(frameworks, f)),
+    frameworks: [...frameworks.registered.values()].filter(select).map((f) => frameworkJson(frameworks, f, viewer)),
+    completed_frameworks: [...frameworks.completed.values()].filter(select).map((f) => frameworkJson(frameworks, f, viewer)),
     unregistered_frameworks: [],
   };
 }
@@ -107,10 +119,11 @@ export function v1FrameworkJson(frameworks: Frameworks, framework: Framework): J
 }
 
 /** The body of GET_FRAMEWORKS (repeated fields omitted when empty, as v1 JSON renders them). */
-export function getFrameworksJson(frameworks: Frameworks): JsonObject {
+export function getFrameworksJson(frameworks: Frameworks, viewer: Viewer = SEE_ALL): JsonObject {
   const out: JsonObject = {};
-  const registered = [...frameworks.registered.values()].map((f) => v1FrameworkJson(frameworks, f));
-  const completed = [...frameworks.completed.values()].map((f) => v1FrameworkJson(frameworks, f));
+  const visible = (f: Framework) => visibleFramework(f, viewer);
+  const registered = [...frameworks.registered.values()].filter(visible).map((f) => v1FrameworkJson(frameworks, f));
+  const completed = [...frameworks.completed.values()].filter(visible).map((f) => v1FrameworkJson(frameworks, f));
   if (registered.length > 0) out.frameworks = registered;
   if (completed.length > 0) out.completed_frameworks = completed;
   return out;
