@@ -7,7 +7,7 @@ import { EventReader } from "../helpers/frameworks.ts";
 import { SchedulerClient } from "../helpers/scheduler.ts";
 import { groupProcesses, sandboxFile, type TaskCluster, taskCluster, taskGroup, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
-import { tlsFetch } from "../helpers/security.ts";
+import { exampleFrameworkSecurity, tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(60_000);
 
@@ -104,8 +104,9 @@ test("the example framework at a standby runs 20 tasks to 20/20 finished", async
   tc = await taskCluster(t.cluster, zk.connect);
   const root = join(import.meta.dir, "..", "..");
   const started = Date.now();
-  const result = await run(["npm", "run", "--silent", "example:framework", "--", `--master=${tc.standby}`, "--tasks", "20", "--cmd", "echo hi", "--timeout-s=40"],
-    { cwd: root, env: { HOME: process.env.HOME ?? "/root" } });
+  const secured = exampleFrameworkSecurity();
+  const result = await run(["npm", "run", "--silent", "example:framework", "--", `--master=${tc.standby}`, "--tasks", "20", "--cmd", "echo hi", "--timeout-s=40",
+    ...secured.args], { cwd: root, env: { HOME: process.env.HOME ?? "/root", ...secured.env } });
   expect(result.stdout).toContain("20/20 tasks finished");
   expect(result.status).toBe(0);
   expect(result.stderr).toContain(`on ${tc.masters[tc.leader]}`); // "subscribed as <id> on <leader>": 307 followed

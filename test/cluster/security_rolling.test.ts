@@ -62,7 +62,10 @@ async function write(role: string): Promise<string | null> {
 
 /** Writes until one is acknowledged (a step's proof that a leader serves writes), returning it. */
 async function acknowledgedWrite(role: string): Promise<string> {
-  return await until(async () => await write(role), `a leader to acknowledge the write of ${role}`, 90_000);
+  return await until(async () => await write(role), `a leader to acknowledge the write of ${role}`, 90_000).catch((error: Error) => {
+    const tails = members.map((m, i) => `m${i} (${m.secured ? "secured" : "plain"}):\n${m.running?.stderr().split("\n").slice(-25).join("\n")}`);
+    throw new Error(`${error.message}\n${tails.join("\n")}`);
+  });
 }
 
 test("log secret, TLS and credentials turned on master by master: a leader serves writes after every step, none lost", async () => {
@@ -70,6 +73,8 @@ test("log secret, TLS and credentials turned on master by master: a leader serve
   for (let i = 0; i < 3; i++) members.push({ port: await freePort(), running: null, secured: false });
   for (let i = 0; i < 3; i++) startMember(i, false);
   const acknowledged = [await acknowledgedWrite("before")];
+  // Right after auto-initialisation a replica may still be STARTING: restarting one before all vote leaves no quorum.
+  await until(async () => (await Promise.all(members.map((m) => metric(m, "registrar/log/recovered")))).every((r) => r === 1), "every replica to vote");
   const first = (await leader())!;
   const order = [...members.filter((m) => m !== first), first]; // standbys first, the leader last
   for (const [step, m] of order.entries()) {
