@@ -112,6 +112,7 @@ export class Master {
     });
     this.tasks = new Tasks({
       master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock,
+      authorization: this.authorization,
       recoverFramework: (info) => this.frameworks.recover(info as Parameters<Frameworks["recover"]>[0]),
     });
     this.agents.tasks = this.tasks;
