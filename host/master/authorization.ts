@@ -11,7 +11,7 @@ import { rolesOf, setText } from "./frameworks/framework_info.ts";
 export const FORBIDDEN_TEXT = "403 Forbidden.";
 export const forbidden = (): Reply => refuse(FORBIDDEN_TEXT, 403);
 
-/** What an HTTP caller may see of the master's state (view_frameworks, view_tasks, view_roles, view_flags). */
+/** What an HTTP caller may see of the master's state (view_frameworks, view_tasks, view_roles, view_flags, view_agents). */
 export interface Viewer {
   /** A framework whose FrameworkInfo.user is `user`. */
   framework(user: string): boolean;
@@ -19,9 +19,18 @@ export interface Viewer {
   task(user: string): boolean;
   role(role: string): boolean;
   flags: boolean;
+  /** view_agents (beyond Mesos): the agents, all or none. */
+  agents: boolean;
 }
 
-export const SEE_ALL: Viewer = { framework: () => true, task: () => true, role: () => true, flags: true };
+export const SEE_ALL: Viewer = { framework: () => true, task: () => true, role: () => true, flags: true, agents: true };
+
+/** The parts of a TaskInfo the run_tasks check reads. */
+interface LaunchedTask {
+  task_id: { value: string };
+  command?: { user?: string };
+  executor?: unknown;
+}
 
 export class MasterAuthorization {
   constructor(private readonly authorizer: Authorizer | null) {}
@@ -52,7 +61,33 @@ export class MasterAuthorization {
       task: (user) => this.allowed("view_tasks", principal, user),
       role: (role) => this.allowed("view_roles", principal, role),
       flags: this.allowed("view_flags", principal),
+      agents: this.allowed("view_agents", principal),
     };
+  }
+
+  /**
+   * Whether `principal` sees `role`'s weight: get_weights (beyond Mesos) decides when the ACLs
+   * name it, else view_roles, which is all Mesos consults. Naming get_weights is how an operator
+   * shows weights more (or less) widely than the roles themselves.
+   */
+  weightVisible(principal: string | null, role: string): boolean {
+    if (this.authorizer === null) return true;
+    return this.allowed(this.authorizer.has("get_weights") ? "get_weights" : "view_roles", principal, role);
+  }
+
+  /**
+   * run_tasks for one task of an ACCEPT: the subject is FrameworkInfo.principal (ANY when it has
+   * none), the object the user the task runs as. Null, or Mesos 1.12's refusal: for a LAUNCH
+   * Master::accept's text, for a task of a LAUNCH_GROUP the group's (`group`). Both are copied
+   * with Mesos's own wording slips ("no authorized", "tolaunch") so that tools matching Mesos's
+   * TASK_ERROR messages keep matching.
+   */
+  launch(framework: FrameworkInfo, framework_id: string, task: LaunchedTask, group = false): string | null {
+    if (this.authorizer === null) return null;
+    const user = launchUser(task, framework.user);
+    if (this.authorizer.allowed("run_tasks", framework.principal ?? null, user)) return null;
+    const what = `launch task ${task.task_id.value} of framework ${framework_id} under user '${user}'`;
+    return group ? `Task '${task.task_id.value}' is not authorized to${what}` : `Principal '${framework.principal ?? ""}' no authorized to ${what}`;
   }
 
   /**
@@ -71,6 +106,12 @@ export class MasterAuthorization {
   teardown(principal: string | null, framework: FrameworkInfo): Reply | null {
     return this.check("teardown_frameworks", principal, framework.principal ?? null);
   }
+}
+
+/** RUN_TASK's object, as authorizer.cpp reads it: the command's user, else the executor's command's, else the framework's. */
+function launchUser(task: LaunchedTask, framework_user: string | undefined): string {
+  const executor = task.executor as { command?: { user?: string } } | undefined;
+  return task.command?.user ?? executor?.command?.user ?? framework_user ?? "";
 }
 
 /** The user a task runs as: its command's, else its framework's (VIEW_TASK's object). */

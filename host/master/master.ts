@@ -112,6 +112,7 @@ export class Master {
     });
     this.tasks = new Tasks({
       master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock,
+      authorization: this.authorization,
       recoverFramework: (info) => this.frameworks.recover(info as Parameters<Frameworks["recover"]>[0]),
     });
     this.agents.tasks = this.tasks;
@@ -123,7 +124,8 @@ export class Master {
       ...(options.framework_clock ? { clock: options.framework_clock } : {}),
       ...(options.heartbeat_interval_ms !== undefined ? { heartbeat_interval_ms: options.heartbeat_interval_ms } : {}),
       views: {
-        state: () => getStateJson(this),
+        state: (viewer) => getStateJson(this, viewer),
+        frameworkUser: (framework_id) => this.tasks.frameworks.get(framework_id)?.info.user as string | undefined,
         task: v1TaskJson,
         agent: (agent) => v1AgentJson(this.agents, agent),
         framework: (framework) => v1FrameworkJson(this.frameworks, framework),

@@ -4,9 +4,8 @@
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
 import type { DurationInfo, MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
 import { deactivateAgent, drainAgent, machinesDown, markAgentGone, reactivateAgent } from "./agent_operator.ts";
-import { getAgentsJson } from "./agent_views.ts";
 import { getRolesJson, getTasksJson } from "./task_views.ts";
-import { getStateJson } from "./state.ts";
+import { getStateJson, visibleAgentsJson } from "./state.ts";
 import { versionJson } from "../version.ts";
 import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statusJson } from "./maintenance.ts";
 import type { Master } from "./master.ts";
@@ -138,11 +137,11 @@ const HANDLERS: Record<string, Handler> = {
   UPDATE_QUOTA: (master, call) => servicesOf(master).quota.update(call.quota_configs!, call.force ?? false),
   GET_WEIGHTS: (master, _call, principal) => {
     const infos = weightsJson(servicesOf(master).writer.current(), master.flags.weights)
-      .filter((w) => master.authorization.allowed("view_roles", principal, w.role));
+      .filter((w) => master.authorization.weightVisible(principal, w.role));
     return answer("GET_WEIGHTS", infos.length > 0 ? { weight_infos: infos } : {});
   },
   UPDATE_WEIGHTS: (master, call) => servicesOf(master).weights.update(call.weight_infos!),
-  GET_AGENTS: (master) => answer("GET_AGENTS", getAgentsJson(master.agents)),
+  GET_AGENTS: (master, _call, principal) => answer("GET_AGENTS", visibleAgentsJson(master, master.authorization.viewer(principal))),
   GET_TASKS: (master, _call, principal) => answer("GET_TASKS", getTasksJson(master.tasks, master.authorization.viewer(principal))),
   GET_ROLES: (master, _call, principal) => answer("GET_ROLES", getRolesJson(master.tasks, master.authorization.viewer(principal))),
   GET_EXECUTORS: () => answer("GET_EXECUTORS", {}),

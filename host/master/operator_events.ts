@@ -4,11 +4,15 @@
 // FRAMEWORK_REMOVED as they happen, and HEARTBEAT every 15 s. At most
 // --max_operator_event_stream_subscribers streams are open: a new one closes the oldest, as
 // Mesos's bounded map does. The services report changes through OperatorEventSink; an event is
-// built only when someone listens.
+// built only when someone listens. Each subscriber sees what its principal may view, as Mesos's
+// Subscribers::send filters: the SUBSCRIBED state as GET_STATE shows it to that principal, task
+// events under view_tasks and view_frameworks, framework events under view_frameworks, and
+// agent events under view_agents (beyond Mesos, which sends those to everyone).
 import type { TaskStatus } from "../agent/task_protocol.ts";
 import { logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Agent } from "./agent_types.ts";
+import { SEE_ALL, taskUser, type Viewer } from "./authorization.ts";
 import { HttpEventStream, STREAM_BYTES_MAX } from "./frameworks/event_stream.ts";
 import { encodeRecord } from "./frameworks/recordio.ts";
 import type { Framework, SchedulerEvent } from "./frameworks/types.ts";
@@ -49,7 +53,9 @@ export const NO_OPERATOR_EVENTS: OperatorEventSink = {
 
 /** The v1 JSON the events carry, built by the master's views. */
 export interface OperatorViews {
-  state(): Record<string, unknown>;
+  state(viewer: Viewer): Record<string, unknown>;
+  /** FrameworkInfo.user of a task's framework (view_tasks and view_frameworks judge by it). */
+  frameworkUser(framework_id: string): string | undefined;
   task(task: TaskEntry): Record<string, unknown>;
   agent(agent: Agent): Record<string, unknown>;
   framework(framework: Framework): Record<string, unknown>;
@@ -69,6 +75,7 @@ export interface OperatorEventsOptions {
 interface Subscriber {
   stream: HttpEventStream;
   heartbeat: unknown;
+  viewer: Viewer;
 }
 
 export class OperatorEvents implements OperatorEventSink {
@@ -93,7 +100,7 @@ export class OperatorEvents implements OperatorEventSink {
    * A new stream: SUBSCRIBED with the state, then every event. Null when the master is stopping
    * or no subscriber is allowed (--max_operator_event_stream_subscribers=0).
    */
-  subscribe(): HttpEventStream | null {
+  subscribe(viewer: Viewer = SEE_ALL): HttpEventStream | null {
     if (this.stopped || this.options.max_subscribers === 0) return null;
     while (this.subscribers.size >= this.options.max_subscribers) {
       const [oldest_id, oldest] = this.subscribers.entries().next().value!;
@@ -102,7 +109,7 @@ export class OperatorEvents implements OperatorEventSink {
       oldest.stream.close();
     }
     const heartbeat_interval_seconds = this.heartbeat_ms / 1000;
-    const subscribed = encodeRecord(JSON.stringify({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(), heartbeat_interval_seconds } }));
+    const subscribed = encodeRecord(JSON.stringify({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(viewer), heartbeat_interval_seconds } }));
     // The state is as large as the cluster (Mesos does not bound it): the queue's byte bound is for what follows it.
     const stream = new HttpEventStream({
       events_max: this.options.stream_events_max,
@@ -113,7 +120,7 @@ export class OperatorEvents implements OperatorEventSink {
     });
     if (!stream.sendRecord(subscribed)) return null;
     const heartbeat = this.clock.setInterval(() => stream.send({ type: "HEARTBEAT" }), this.heartbeat_ms);
-    this.subscribers.set(stream.stream_id, { stream, heartbeat });
+    this.subscribers.set(stream.stream_id, { stream, heartbeat, viewer });
     log.info(`Added subscriber ${stream.stream_id} to the list of active subscribers`);
     return stream;
   }
@@ -128,38 +135,48 @@ export class OperatorEvents implements OperatorEventSink {
   }
 
   taskAdded(task: TaskEntry): void {
-    this.publish(() => ({ type: "TASK_ADDED", task_added: { task: this.options.views.task(task) } }));
+    this.publish(() => ({ type: "TASK_ADDED", task_added: { task: this.options.views.task(task) } }), this.taskVisible(task));
   }
 
   taskUpdated(task: TaskEntry, status: TaskStatus): void {
-    this.publish(() => ({ type: "TASK_UPDATED", task_updated: { framework_id: { value: task.framework_id }, status, state: task.state } }));
+    const event = () => ({ type: "TASK_UPDATED", task_updated: { framework_id: { value: task.framework_id }, status, state: task.state } });
+    this.publish(event, this.taskVisible(task));
   }
 
   agentAdded(agent: Agent): void {
-    this.publish(() => ({ type: "AGENT_ADDED", agent_added: { agent: this.options.views.agent(agent) } }));
+    this.publish(() => ({ type: "AGENT_ADDED", agent_added: { agent: this.options.views.agent(agent) } }), (viewer) => viewer.agents);
   }
 
   agentRemoved(agent_id: string): void {
-    this.publish(() => ({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent_id } } }));
+    this.publish(() => ({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent_id } } }), (viewer) => viewer.agents);
   }
 
   frameworkAdded(framework: Framework): void {
-    this.publish(() => ({ type: "FRAMEWORK_ADDED", framework_added: { framework: this.options.views.framework(framework) } }));
+    this.publish(() => ({ type: "FRAMEWORK_ADDED", framework_added: { framework: this.options.views.framework(framework) } }), frameworkVisible(framework));
   }
 
   frameworkUpdated(framework: Framework): void {
-    this.publish(() => ({ type: "FRAMEWORK_UPDATED", framework_updated: { framework: this.options.views.framework(framework) } }));
+    this.publish(() => ({ type: "FRAMEWORK_UPDATED", framework_updated: { framework: this.options.views.framework(framework) } }), frameworkVisible(framework));
   }
 
   frameworkRemoved(framework: Framework): void {
-    this.publish(() => ({ type: "FRAMEWORK_REMOVED", framework_removed: { framework_info: framework.info } }));
+    this.publish(() => ({ type: "FRAMEWORK_REMOVED", framework_removed: { framework_info: framework.info } }), frameworkVisible(framework));
   }
 
-  /** Builds the event once, only when someone listens; a stream that overflows ends itself. */
-  private publish(build: () => SchedulerEvent): void {
-    if (this.subscribers.size === 0) return;
-    const record = encodeRecord(JSON.stringify(build()));
-    for (const { stream } of [...this.subscribers.values()]) stream.sendRecord(record);
+  /** view_tasks by the task's user and view_framework by its framework's, both needed (Mesos's TASK_ADDED and TASK_UPDATED). */
+  private taskVisible(task: TaskEntry): (viewer: Viewer) => boolean {
+    const framework_user = this.options.views.frameworkUser(task.framework_id);
+    return (viewer) => viewer.framework(framework_user ?? "") && viewer.task(taskUser(task.info.command?.user, framework_user));
+  }
+
+  /** Builds the event once, only when someone who may see it listens; a stream that overflows ends itself. */
+  private publish(build: () => SchedulerEvent, visible: (viewer: Viewer) => boolean): void {
+    let record: Uint8Array | null = null;
+    for (const { stream, viewer } of [...this.subscribers.values()]) {
+      if (!visible(viewer)) continue;
+      record ??= encodeRecord(JSON.stringify(build()));
+      stream.sendRecord(record);
+    }
   }
 
   private drop(id: string): boolean {
@@ -170,3 +187,5 @@ export class OperatorEvents implements OperatorEventSink {
     return true;
   }
 }
+
+const frameworkVisible = (framework: Framework) => (viewer: Viewer) => viewer.framework(framework.info.user ?? "");

@@ -8,15 +8,23 @@ import { frameworkJson, frameworksJson, getFrameworksJson, visibleFramework } fr
 import { getTasksJson } from "./task_views.ts";
 import { SEE_ALL, type Viewer } from "./authorization.ts";
 
+/**
+ * GET_AGENTS as `viewer` may see it: view_agents (beyond Mesos) shows every agent or none. The
+ * agent counts of /state and the metrics stay, as they name no agent.
+ */
+export function visibleAgentsJson(master: Master, viewer: Viewer = SEE_ALL): ReturnType<typeof getAgentsJson> {
+  return viewer.agents ? getAgentsJson(master.agents) : { agents: [], recovered_agents: [] };
+}
+
 /** The v1 GET_STATE body (also the operator stream's SUBSCRIBED; no executors exist in this build). */
 export function getStateJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   return {
     get_tasks: getTasksJson(master.tasks, viewer), get_executors: {}, get_frameworks: getFrameworksJson(master.frameworks, viewer),
-    get_agents: getAgentsJson(master.agents),
+    get_agents: visibleAgentsJson(master, viewer),
   };
 }
 
-/** /state as `viewer` may see it: only its frameworks and tasks, and the flags only with view_flags. */
+/** /state as `viewer` may see it: only its frameworks and tasks, the flags only with view_flags, the agents only with view_agents. */
 export function stateJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const build = buildInfo();
   const state: Record<string, unknown> = {
@@ -47,8 +55,8 @@ export function stateJson(master: Master, viewer: Viewer = SEE_ALL): Record<stri
   if (viewer.flags && master.flags.cluster !== undefined) state.cluster = master.flags.cluster;
   if (viewer.flags) state.flags = master.flagsJson();
   Object.assign(state, {
-    slaves: [...master.agents.registered.values()].map((agent) => agentJson(master.agents, agent)),
-    recovered_slaves: recoveredJson(master.agents),
+    slaves: viewer.agents ? [...master.agents.registered.values()].map((agent) => agentJson(master.agents, agent)) : [],
+    recovered_slaves: viewer.agents ? recoveredJson(master.agents) : [],
     ...(({ frameworks, completed_frameworks }) => ({ frameworks, completed_frameworks }))(frameworksJson(master.frameworks, null, viewer)),
     orphan_tasks: [],
     unregistered_frameworks: [],
@@ -72,7 +80,7 @@ function agentCounts(master: Master): { activated_slaves: number; deactivated_sl
 export function stateSummaryJson(master: Master, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const summary: Record<string, unknown> = { hostname: master.info.hostname };
   if (master.flags.cluster !== undefined) summary.cluster = master.flags.cluster;
-  summary.slaves = summaryAgentsJson(master.agents);
+  summary.slaves = viewer.agents ? summaryAgentsJson(master.agents) : [];
   summary.frameworks = [...master.frameworks.registered.values()].filter((f) => visibleFramework(f, viewer)).map((framework) => {
     const full = frameworkJson(master.frameworks, framework, viewer);
     const counts: Record<string, number> = Object.fromEntries(SUMMARY_STATES.map((s) => [s, 0]));

@@ -6,7 +6,8 @@ import { logger } from "../logging.ts";
 import type { Id, JsonObject, TaskInfo, TaskState } from "../agent/task_protocol.ts";
 import type { Framework } from "./frameworks/types.ts";
 import type { HeldOffer } from "./offers.ts";
-import { isResource, Resources } from "./resources.ts";
+import { Resources } from "./resources.ts";
+import { Launcher, readOperations } from "./task_launch.ts";
 import { isUuid } from "./task_messages.ts";
 import type { TaskEntry, Tasks } from "./tasks.ts";
 
@@ -15,42 +16,6 @@ const log = logger("task_calls.ts");
 const object = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is Id => object(v) && typeof v.value === "string" && v.value !== "";
 const refuseSeconds = (filters?: JsonObject) => (typeof filters?.refuse_seconds === "number" ? filters.refuse_seconds : undefined);
-
-/** A LAUNCH or LAUNCH_GROUP operation: its tasks, and the group's executor id (the default executor's, which runs the group). */
-interface LaunchOperation {
-  kind: "LAUNCH" | "LAUNCH_GROUP";
-  tasks: TaskInfo[];
-  executor_id?: string;
-}
-
-/** The tasks of LAUNCH / LAUNCH_GROUP operations, or the refusal for a malformed call. */
-function readOperations(operations: JsonObject[]): LaunchOperation[] | string {
-  const out: LaunchOperation[] = [];
-  for (const [i, op] of operations.entries()) {
-    if (!object(op) || typeof op.type !== "string") return `Expecting 'operations[${i}].type' to be present`;
-    let list: unknown;
-    let executor_id: string | undefined;
-    if (op.type === "LAUNCH") {
-      if (!object(op.launch)) return "Expecting 'launch' to be present";
-      list = op.launch.task_infos ?? [];
-    } else if (op.type === "LAUNCH_GROUP") {
-      if (!object(op.launch_group) || !object(op.launch_group.task_group)) return "Expecting 'launch_group' to be present";
-      list = op.launch_group.task_group.tasks ?? [];
-      const executor = op.launch_group.executor;
-      if (object(executor) && isId(executor.executor_id)) executor_id = executor.executor_id.value;
-    } else {
-      return `Operation type ${op.type} is not supported by this master (LAUNCH and LAUNCH_GROUP are)`;
-    }
-    if (!Array.isArray(list)) return `Expecting the tasks of operations[${i}] to be an array`;
-    for (const task of list) {
-      if (!object(task)) return "Expecting a TaskInfo object";
-      for (const field of ["name", "task_id", "agent_id"] as const) if (task[field] === undefined) return `Expecting 'task_infos.${field}' to be present`;
-      if (!isId(task.task_id) || !isId(task.agent_id) || typeof task.name !== "string") return "Expecting 'task_id' and 'agent_id' to be {\"value\": string} and 'name' a string";
-    }
-    out.push({ kind: op.type, tasks: list as TaskInfo[], ...(executor_id !== undefined ? { executor_id } : {}) });
-  }
-  return out;
-}
 
 /** Mesos's validation::offer::validate: null when the offers are usable together. */
 function offersError(tasks: Tasks, framework: Framework, offer_ids: string[]): string | null {
@@ -73,23 +38,11 @@ function offersError(tasks: Tasks, framework: Framework, offer_ids: string[]): s
   return null;
 }
 
-/** validation::task::validate for one command task against what is left of the offers. */
-function taskError(tasks: Tasks, framework: Framework, task: TaskInfo, agent_id: string, launched: Set<string>, available: Resources): string | null {
-  const rec = tasks.frameworks.get(framework.id);
-  const id = task.task_id.value;
-  if (rec?.tasks.has(id) || launched.has(id)) return `Task has duplicate ID: ${id}`;
-  if (rec?.unreachable.has(id)) return `Task reuses the ID of an unreachable task: ${id}`;
-  if (task.agent_id.value !== agent_id) return `Task uses invalid agent ${task.agent_id.value} while agent ${agent_id} is expected`;
-  if (!Array.isArray(task.resources) || task.resources.length === 0) return "Task uses no resources";
-  const bad = task.resources.find((r) => !isResource(r));
-  if (bad !== undefined) return `Task uses invalid resources: ${JSON.stringify(bad)} is not a valid Resource`;
-  if (!object(task.command)) return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
-  if (task.executor !== undefined) return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
-  const total = Resources.of(task.resources);
-  if (!available.contains(total)) return `Total resources ${JSON.stringify(total.toJson())} required by task and its executor is more than available ${JSON.stringify(available.toJson())}`;
-  return null;
-}
-
+/**
+ * Mesos's accept: a malformed call is refused; invalid offers drop every task (TASK_DROPPED or
+ * TASK_LOST); else the offers' resources go to the launches (task_launch.ts) and what they do
+ * not use goes back to the allocator, refused to this framework for the filter's time.
+ */
 export function accept(tasks: Tasks, framework: Framework, offer_ids: string[], operations: JsonObject[], filters?: JsonObject): string | null {
   const ops = readOperations(operations);
   if (typeof ops === "string") return ops;
@@ -112,63 +65,13 @@ export function accept(tasks: Tasks, framework: Framework, offer_ids: string[], 
   }
   const offers = offer_ids.map((id) => tasks.offers.get(id)!);
   const { agent_id, role } = offers[0]!;
-  const agent = tasks.agents.registered.get(agent_id)!;
   const remaining = new Resources();
   for (const offer of offers) {
     remaining.add(offer.res);
     tasks.dropOffer(offer);
   }
-  const launched = new Set<string>();
-  const error = (task: TaskInfo, message: string, reason: string) => {
-    tasks.count("master/tasks_error");
-    tasks.forward(rec, tasks.masterStatus(task.task_id, "TASK_ERROR", message, reason, task.agent_id.value));
-  };
-  const add = (task: TaskInfo, executor_id?: string): TaskInfo => {
-    const info = { ...task, resources: Resources.of(task.resources).toJson(role) } as TaskInfo;
-    tasks.addTask(rec, {
-      framework_id: framework.id, agent_id, info, state: "TASK_STAGING", statuses: [], unacknowledged: null, role, ...(executor_id !== undefined ? { executor_id } : {}),
-    });
-    remaining.subtract(Resources.of(task.resources));
-    launched.add(task.task_id.value);
-    return info;
-  };
-  const frameworkInfo = { ...framework.info, id: { value: framework.id } };
-  for (const op of ops) {
-    if (op.kind === "LAUNCH") {
-      for (const task of op.tasks) {
-        const message = taskError(tasks, framework, task, agent_id, launched, remaining);
-        if (message !== null) {
-          error(task, message, "REASON_TASK_INVALID");
-          continue;
-        }
-        const info = add(task);
-        log.info(`Launching task ${task.task_id.value} of framework ${framework.id} on agent ${agent_id}`);
-        tasks.sendAgent(agent, { type: "RUN_TASK", framework: frameworkInfo, task: info });
-      }
-      continue;
-    }
-    let message: string | null = op.tasks.length === 0 ? "Task group is empty" : null;
-    const group = new Set<string>();
-    const total = new Resources();
-    for (const task of op.tasks) {
-      if (message !== null) break;
-      const problem = taskError(tasks, framework, task, agent_id, new Set([...launched, ...group]), remaining);
-      if (problem !== null) message = `Task '${task.task_id.value}' is invalid: ${problem}`;
-      group.add(task.task_id.value);
-      total.add(Resources.of(task.resources));
-    }
-    if (message === null && !remaining.contains(total)) {
-      message = `Total resources ${JSON.stringify(total.toJson())} required by task group and its executor are more than available ${JSON.stringify(remaining.toJson())}`;
-    }
-    if (message !== null) {
-      for (const task of op.tasks) error(task, message, "REASON_TASK_GROUP_INVALID");
-      continue;
-    }
-    const infos = op.tasks.map((task) => add(task, op.executor_id));
-    log.info(`Launching task group {${[...group].join(", ")}} of framework ${framework.id} on agent ${agent_id}`);
-    tasks.sendAgent(agent, { type: "RUN_TASK_GROUP", framework: frameworkInfo, task_group: { tasks: infos } });
-  }
-  // The unused remainder goes back, refused to this framework for the filter's time.
+  const launcher = new Launcher(tasks, framework, rec, tasks.agents.registered.get(agent_id)!, role, remaining);
+  for (const op of ops) launcher.run(op);
   tasks.allocator.addFilter(framework.id, agent_id, role, remaining, refuseSeconds(filters), tasks.clock.now_ms());
   return null;
 }
@@ -184,6 +87,15 @@ export function decline(tasks: Tasks, framework: Framework, offer_ids: string[],
     tasks.allocator.addFilter(framework.id, offer.agent_id, offer.role, offer.res, refuseSeconds(filters), tasks.clock.now_ms());
   }
   return null;
+}
+
+export function revive(tasks: Tasks, framework: Framework, roles: string[]): void {
+  for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressed.delete(role);
+  tasks.allocator.clearFilters(framework.id, roles);
+}
+
+export function suppress(framework: Framework, roles: string[]): void {
+  for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressed.add(role);
 }
 
 export function kill(tasks: Tasks, framework: Framework, task_id: string, agent_id?: string, kill_policy?: TaskInfo["kill_policy"]): string | null {

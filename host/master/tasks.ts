@@ -2,8 +2,8 @@
 // side knows them, their tasks (active, unreachable, completed), outstanding offers, the
 // allocation timer, status updates from agents, and what happens to tasks when agents come
 // back, become unreachable, are marked gone or removed. Scheduler calls (accept, kill,
-// acknowledge, reconcile, ...) are in task_calls.ts; the agent hooks and status updates in
-// task_agents.ts; the JSON views in task_views.ts.
+// acknowledge, reconcile, ...) are in task_calls.ts, launches in task_launch.ts; the agent
+// hooks and status updates in task_agents.ts; the JSON views in task_views.ts.
 import { type Id, type JsonObject, type TaskAgentMessage, TASK_STATES, type TaskState, type TaskStatus, TERMINAL_STATES } from "../agent/task_protocol.ts";
 import type { MasterMessage } from "../agent/protocol.ts";
 import type { Metrics } from "../metrics.ts";
@@ -62,6 +62,8 @@ export interface TasksOptions {
   agents: Agents;
   registrar: RegistrarService;
   clock?: AgentClock;
+  /** run_tasks on ACCEPT (task_launch.ts); without it every launch is authorized. */
+  authorization?: import("./authorization.ts").MasterAuthorization;
   /** Mesos's recoverFramework: a framework a re-registering agent reports that this master does not know (frameworks.ts). */
   recoverFramework?: (info: JsonObject & { id: Id; name: string }) => Framework | null;
 }
@@ -201,12 +203,10 @@ export class Tasks implements TaskService, AgentTaskHooks {
     return calls.decline(this, framework, offer_ids, filters);
   }
   revive(framework: Framework, roles: string[]): void {
-    const which = roles.length > 0 ? roles : framework.roles;
-    for (const role of which) framework.suppressed.delete(role);
-    this.allocator.clearFilters(framework.id, roles);
+    calls.revive(this, framework, roles);
   }
   suppress(framework: Framework, roles: string[]): void {
-    for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressed.add(role);
+    calls.suppress(framework, roles);
   }
   kill(framework: Framework, task_id: string, agent_id?: string, kill_policy?: Task["info"]["kill_policy"]): string | null {
     return calls.kill(this, framework, task_id, agent_id, kill_policy);

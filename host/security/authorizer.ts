@@ -5,6 +5,17 @@
 // principals are ANY or NONE match it. Role objects are hierarchical (`eng/%`). The ACLs are
 // checked once, at start: a name that is not an action or a malformed entry is refused, since
 // a misspelled action would silently grant what the operator meant to deny.
+//
+// Beyond Mesos (issue #13 names them; Mesos's own names keep working):
+// - `update_maintenance_schedule` and `get_maintenance_schedule` are aliases of Mesos's plural
+//   `update_maintenance_schedules` and `get_maintenance_schedules`; a file giving both spellings
+//   gets the entries of both, in the order the keys appear.
+// - `get_weights` (objects `roles`): who sees which role's weight on GET /weights and
+//   GET_WEIGHTS. Mesos filters weights by `view_roles`; here `get_weights` decides when the file
+//   names it (its entries, then `permissive`), else `view_roles` does, as in Mesos.
+// - `view_agents` (objects `agents`, ANY or NONE): whether the agents are shown in /state,
+//   /slaves, /state-summary, GET_AGENTS, GET_STATE and the operator event stream. Mesos shows
+//   agents to anyone who may read those endpoints.
 import { type AclsJson, AclsError } from "./acls.ts";
 
 export type Entity = { type: "SOME"; values: readonly string[] } | { type: "ANY" } | { type: "NONE" };
@@ -41,14 +52,23 @@ const ACTIONS: Record<string, { object: string; proto: string; implicit?: boolea
   deactivate_agents: { object: "agents", proto: "DeactivateAgent", implicit: true },
   reactivate_agents: { object: "agents", proto: "ReactivateAgent", implicit: true },
   mark_agents_gone: { object: "agents", proto: "MarkAgentGone", implicit: true },
+  // Beyond Mesos (see the header); `proto` names them as their refusals do.
+  get_weights: { object: "roles", proto: "GetWeight", roles: true },
+  view_agents: { object: "agents", proto: "ViewAgent", implicit: true },
+};
+
+/** Issue #13's singular names for Mesos's actions: read as the action they name. */
+export const ALIASES: Record<string, string> = {
+  update_maintenance_schedule: "update_maintenance_schedules",
+  get_maintenance_schedule: "get_maintenance_schedules",
 };
 
 /** Actions this master checks; the others of acls.proto are accepted (a Mesos ACL file loads) and reported once. */
 export const ENFORCED_ACTIONS = [
-  "register_frameworks", "teardown_frameworks", "update_weights", "get_endpoints", "get_quotas", "update_quotas",
+  "register_frameworks", "run_tasks", "teardown_frameworks", "update_weights", "get_endpoints", "get_quotas", "update_quotas",
   "view_frameworks", "view_tasks", "view_roles", "view_flags", "update_maintenance_schedules", "get_maintenance_schedules",
   "start_maintenances", "stop_maintenances", "get_maintenance_statuses", "drain_agents", "deactivate_agents", "reactivate_agents",
-  "mark_agents_gone",
+  "mark_agents_gone", "get_weights", "view_agents",
 ] as const;
 export type Action = (typeof ENFORCED_ACTIONS)[number];
 
@@ -77,9 +97,9 @@ function entityOf(value: unknown, where: string): Entity {
   return type === "SOME" ? { type, values: values as string[] } : { type };
 }
 
-function entryOf(action: string, raw: unknown, i: number): Entry {
+function entryOf(action: string, raw: unknown, i: number, written = action): Entry {
   const spec = ACTIONS[action]!;
-  const where = `${action}[${i}]`;
+  const where = `${written}[${i}]`;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AclsError(`${where}: expected an object with 'principals' and '${spec.object}'`);
   const record = raw as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -104,10 +124,15 @@ export function parseAcls(json: AclsJson): ParsedAcls {
       parsed.permissive = value;
       continue;
     }
-    if (!(key in ACTIONS)) throw new AclsError(`unknown action '${key}' (expected one of: permissive, ${Object.keys(ACTIONS).join(", ")})`);
+    const action = ALIASES[key] ?? key;
+    if (!(action in ACTIONS)) {
+      throw new AclsError(`unknown action '${key}' (expected one of: permissive, ${[...Object.keys(ACTIONS), ...Object.keys(ALIASES)].join(", ")})`);
+    }
     if (!Array.isArray(value)) throw new AclsError(`'${key}' must be an array of entries`);
-    parsed.entries.set(key, value.map((raw, i) => entryOf(key, raw, i)));
-    if (!(ENFORCED_ACTIONS as readonly string[]).includes(key)) parsed.unenforced.push(key);
+    // Entries are named by the key as written, so an error points at the line the operator wrote.
+    const entries = value.map((raw, i) => entryOf(action, raw, i, key));
+    parsed.entries.set(action, [...(parsed.entries.get(action) ?? []), ...entries]);
+    if (!(ENFORCED_ACTIONS as readonly string[]).includes(action) && !parsed.unenforced.includes(action)) parsed.unenforced.push(action);
   }
   return parsed;
 }
@@ -137,6 +162,11 @@ export class Authorizer {
 
   get unenforced(): readonly string[] {
     return this.acls.unenforced;
+  }
+
+  /** Whether the file names `action` (or an alias of it), even with no entries. */
+  has(action: Action): boolean {
+    return this.acls.entries.has(action);
   }
 
   /**

@@ -15,9 +15,9 @@ import { leaderOnly } from "../plugins/leader_only.ts";
 import { text } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 
-/** SUBSCRIBE: 200 and a RecordIO stream of operator events, SUBSCRIBED first (host/master/operator_events.ts). */
-function subscribe(master: Master, signal: AbortSignal): Response {
-  const stream = master.operator_events.subscribe();
+/** SUBSCRIBE: 200 and a RecordIO stream of the operator events `principal` may view, SUBSCRIBED first (host/master/operator_events.ts). */
+function subscribe(master: Master, principal: string | null, signal: AbortSignal): Response {
+  const stream = master.operator_events.subscribe(master.authorization.viewer(principal));
   if (stream === null) return text("Operator event stream subscriptions are disabled or the master is stopping", 503);
   stream.watch(signal);
   return new Response(stream.body, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache" } });
@@ -34,6 +34,6 @@ export const operator = (master: Master) =>
     const call = parseCall(body);
     if (!("arguments" in call)) return replyResponse(call, request);
     if (!acceptsJson(request.headers.get("accept"))) return text(NOT_ACCEPTABLE, 406);
-    if (call.type === "SUBSCRIBE") return subscribe(master, request.signal);
+    if (call.type === "SUBSCRIBE") return subscribe(master, principal, request.signal);
     return replyResponse(await dispatchCall(master, call, principal), request);
   }, { parse: "none" });

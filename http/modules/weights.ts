@@ -1,7 +1,8 @@
 // /weights: GET lists role weights, PUT updates them (a JSON array of {role, weight});
 // leader-only; realm readwrite for both (as Mesos routes /weights). GET shows the roles
-// view_roles allows, PUT needs update_weights for every role (403). Validation and the
-// registry write live in host/master/weights.ts.
+// get_weights allows (view_roles when the ACLs have no get_weights; see authorization.ts), PUT
+// needs update_weights for every role (403). Validation and the registry write live in
+// host/master/weights.ts.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
@@ -22,7 +23,7 @@ export const weights = (master: Master) => {
   return new Elysia()
     .use(authenticate(master.security, ROUTE_REALMS["/weights"]!))
     .use(leaderOnly(master))
-    .get("/weights", ({ request, principal }) => json(service.get().filter((w) => master.authorization.allowed("view_roles", principal, w.role)), request))
+    .get("/weights", ({ request, principal }) => json(service.get().filter((w) => master.authorization.weightVisible(principal, w.role)), request))
     .put("/weights", async ({ request, principal }) => {
       const infos = await readBody(request, (value) => parseWeightInfos(value), texts);
       if ("reply" in infos) return replyResponse(infos.reply, request);

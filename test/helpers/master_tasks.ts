@@ -2,7 +2,9 @@
 // agent connections, real registrar) with the Tasks service hooked in, and frameworks whose
 // event streams record what they are sent.
 import type { JsonObject, TaskStatus } from "../../host/agent/task_protocol.ts";
+import { MasterAuthorization } from "../../host/master/authorization.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
+import { loadMasterSecurity } from "../../host/master/security.ts";
 import type { Framework, SchedulerEvent } from "../../host/master/frameworks/types.ts";
 import { FakeStream } from "./frameworks.ts";
 import { Tasks } from "../../host/master/tasks.ts";
@@ -26,14 +28,17 @@ export class RecordingStream extends FakeStream {
 export interface TaskFixture extends Fixture {
   tasks: Tasks;
   register(n: number): Promise<{ conn: FakeConnection; id: string }>;
-  framework(id: string, options?: { roles?: string[]; partition_aware?: boolean }): { framework: Framework; stream: RecordingStream };
+  /** `info` adds to (or replaces) the FrameworkInfo's fields, e.g. `user` and `principal`. */
+  framework(id: string, options?: { roles?: string[]; partition_aware?: boolean; info?: JsonObject }): { framework: Framework; stream: RecordingStream };
 }
 
+/** `--acls=` in `argv` turns on run_tasks on ACCEPT, as a master with that flag has it. */
 export async function tasksFixture(argv: string[] = [], before: Operation[] = []): Promise<TaskFixture> {
   const f = await agentsFixture(argv, before);
   const parsed = parseMasterFlags(["--registry=in_memory", ...argv], {});
   if (parsed.kind !== "flags") throw new Error("flags expected");
-  const tasks = new Tasks({ master_id: "M1", flags: parsed.values, metrics: f.metrics, agents: f.agents, registrar: f.registrar, clock: f.clock });
+  const authorization = new MasterAuthorization(loadMasterSecurity(parsed.values, {}).authorizer);
+  const tasks = new Tasks({ master_id: "M1", flags: parsed.values, metrics: f.metrics, agents: f.agents, registrar: f.registrar, clock: f.clock, authorization });
   f.agents.tasks = tasks;
   return {
     ...f,
@@ -44,7 +49,7 @@ export async function tasksFixture(argv: string[] = [], before: Operation[] = []
       const stream = new RecordingStream();
       const capabilities = options.partition_aware ? [{ type: "PARTITION_AWARE" }, { type: "MULTI_ROLE" }] : [{ type: "MULTI_ROLE" }];
       const framework: Framework = {
-        id, info: { id: { value: id }, name: `fw-${id}`, roles, capabilities }, stream, active: true, registered_time: f.clock.now_ms(),
+        id, info: { id: { value: id }, name: `fw-${id}`, roles, capabilities, ...options.info }, stream, active: true, registered_time: f.clock.now_ms(),
         partition_aware: options.partition_aware ?? false, roles, suppressed: new Set(),
       };
       tasks.frameworkActivated(framework);

@@ -1,7 +1,7 @@
-// Proves the local authorizer decides as Mesos's does: permissive true/false when no entry matches, ANY and NONE subjects and objects (an unauthenticated caller is ANY), the first matching entry deciding, hierarchical role entries, and --acls validation refusing unknown actions and malformed entries.
+// Proves the local authorizer decides as Mesos's does: permissive true/false when no entry matches, ANY and NONE subjects and objects (an unauthenticated caller is ANY), the first matching entry deciding, hierarchical role entries, and --acls validation refusing unknown actions and malformed entries; and the names beyond Mesos: run_tasks by user, the singular maintenance-schedule aliases, get_weights by role and view_agents ANY/NONE.
 import { describe, expect, test } from "bun:test";
 import { AclsError } from "../../host/security/acls.ts";
-import { Authorizer, parseAcls } from "../../host/security/authorizer.ts";
+import { type Action, Authorizer, parseAcls } from "../../host/security/authorizer.ts";
 
 const some = (...values: string[]) => ({ values });
 const ANY = { type: "ANY" };
@@ -48,6 +48,41 @@ describe("decisions", () => {
     expect(authorizer.allowedAll("register_frameworks", "fw", ["a", "b"])).toBe(true);
     expect(authorizer.allowedAll("register_frameworks", "fw", ["a", "c"])).toBe(false);
     expect(authorizer.allowedAll("register_frameworks", "fw", [])).toBe(false);
+  });
+});
+
+describe("issue #13's names", () => {
+  // [title, acls, action asked, principal, object, allowed]
+  const table: [string, Record<string, unknown>, Action, string | null, string | null, boolean][] = [
+    ["run_tasks: the named user", { permissive: false, run_tasks: [{ principals: some("fw1"), users: some("alice") }] }, "run_tasks", "fw1", "alice", true],
+    ["run_tasks: another user", { permissive: false, run_tasks: [{ principals: some("fw1"), users: some("alice") }] }, "run_tasks", "fw1", "root", false],
+    ["run_tasks: users NONE", { run_tasks: [{ principals: ANY, users: NONE }] }, "run_tasks", "fw1", "alice", false],
+    ["update_maintenance_schedule is update_maintenance_schedules",
+      { permissive: false, update_maintenance_schedule: [{ principals: some("alice"), machines: ANY }] }, "update_maintenance_schedules", "alice", null, true],
+    ["get_maintenance_schedule is get_maintenance_schedules",
+      { get_maintenance_schedule: [{ principals: some("bob"), machines: NONE }] }, "get_maintenance_schedules", "bob", null, false],
+    ["both spellings: the entries of the key written first come first", {
+      get_maintenance_schedule: [{ principals: some("bob"), machines: NONE }], get_maintenance_schedules: [{ principals: ANY, machines: ANY }],
+    }, "get_maintenance_schedules", "bob", null, false],
+    ["get_weights: a named role", { permissive: false, get_weights: [{ principals: some("alice"), roles: some("dev") }] }, "get_weights", "alice", "dev", true],
+    ["get_weights: another role", { permissive: false, get_weights: [{ principals: some("alice"), roles: some("dev") }] }, "get_weights", "alice", "ops", false],
+    ["get_weights: hierarchical like every role object", { permissive: false, get_weights: [{ principals: ANY, roles: some("eng/%") }] }, "get_weights", null, "eng/a", true],
+    ["view_agents: ANY shows them", { permissive: false, view_agents: [{ principals: some("alice"), agents: ANY }] }, "view_agents", "alice", null, true],
+    ["view_agents: NONE hides them", { view_agents: [{ principals: some("bob"), agents: NONE }] }, "view_agents", "bob", null, false],
+  ];
+  for (const [title, acls, action, principal, object, allowed] of table) {
+    test(title, () => expect(Authorizer.fromJson(acls).allowed(action, principal, object)).toBe(allowed));
+  }
+
+  test("an alias's mistakes are reported under the name written; view_agents takes only ANY or NONE", () => {
+    expect(() => parseAcls({ get_maintenance_schedule: [{ principals: ANY }] })).toThrow("get_maintenance_schedule[0]: missing required field 'machines'");
+    expect(() => parseAcls({ view_agents: [{ principals: ANY, agents: some("a1") }] })).toThrow("ACL.ViewAgent type must be either NONE or ANY");
+    expect(() => parseAcls({ get_weight: [] })).toThrow(/unknown action 'get_weight' \(expected one of: .*get_weights.*update_maintenance_schedule\b/);
+  });
+
+  test("run_tasks, get_weights and view_agents are checked, so none is reported as unchecked", () => {
+    const acls = { run_tasks: [], get_weights: [], view_agents: [], update_maintenance_schedule: [] };
+    expect(parseAcls(acls).unenforced).toEqual([]);
   });
 });
 
