@@ -21,10 +21,23 @@ export function loadFlagsOrExit<T>(program: string, spec: Parameters<typeof help
     }
     return result.values;
   } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+    exitOnFlagError(error);
   }
+}
+
+/** Runs `load` (security files, say); a FlagError is printed as its one line and the process exits 1. */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    exitOnFlagError(error);
+  }
+}
+
+function exitOnFlagError(error: unknown): never {
+  if (!(error instanceof FlagError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }
 
 /** Creates `path` (and parents) for flag `flag`, or exits 1 with one line naming the flag. */

@@ -7,8 +7,8 @@
 // SIGTERM/SIGINT they keep running, as Mesos's checkpointed executors do, for the next start.
 // Security (security.ts) is loaded with the flags: --credential for the master's challenge,
 // --http_credentials for its own port, LIBPROCESS_SSL_* for TLS on both; a bad file exits 1.
-import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
-import { FlagError, renderFlags } from "../flags.ts";
+import { ensureDirectoryOrExit, loadFlagsOrExit, orExit, stopOnSignals } from "../cli.ts";
+import { renderFlags } from "../flags.ts";
 import { describeTls } from "../security/tls.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import type { SlaveInfo } from "../registry/types.ts";
@@ -18,7 +18,7 @@ import { webSocketChannels } from "./channel.ts";
 import { AGENT_FLAGS, type AgentFlags, parseAgentFlags } from "./flags.ts";
 import { serveAgentHttp } from "./http.ts";
 import { leaderSource } from "./leader.ts";
-import { type AgentSecurity, loadAgentSecurity } from "./security.ts";
+import { loadAgentSecurity } from "./security.ts";
 import { AgentTasks } from "./tasks/tasks.ts";
 import { type Attribute, detectResources, mergeResources, type Resource } from "./resources.ts";
 import { metaPath, readSlaveMeta, type SlaveMeta, slaveInfoChanges, writeSlaveMeta } from "./state_dir.ts";
@@ -27,7 +27,7 @@ const log = logger("main.ts");
 
 export async function agentMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
-  const security = loadSecurity(flags);
+  const security = orExit(() => loadAgentSecurity(flags, process.env)); // one line naming the flag and exit 1
   setLoggingLevel(flags.logging_level);
   ensureDirectoryOrExit(flags.work_dir, "work_dir");
   const resources = settleResources(flags);
@@ -103,16 +103,6 @@ function exitFatal(message: string): never {
   process.exit(1);
 }
 
-/** The agent's credential, HTTP credentials and TLS; a bad file is one line and exit 1. */
-function loadSecurity(flags: AgentFlags): AgentSecurity {
-  try {
-    return loadAgentSecurity(flags, process.env);
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}
 
 function loadFlags(argv: readonly string[]): AgentFlags {
   return loadFlagsOrExit("mesos-agent", AGENT_FLAGS, () => parseAgentFlags(argv, process.env)) as AgentFlags;

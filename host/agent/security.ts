@@ -1,7 +1,7 @@
 // What an agent's security flags and libprocess's TLS environment amount to, loaded once at
 // start: its own credential (for the master), the credentials its HTTP port accepts, and TLS.
 // A bad file is a FlagError naming the flag; warnings go to the log once.
-import { FlagError } from "../flags.ts";
+import { asFlagError as attempt } from "../security/flag_errors.ts";
 import { Credentials } from "../security/credentials.ts";
 import { type Credential, parseCredential, readSecretFile } from "../security/secrets.ts";
 import { loadTls, type TlsConfig } from "../security/tls.ts";
@@ -18,13 +18,6 @@ export interface AgentSecurity {
 
 export function loadAgentSecurity(flags: AgentFlags, env: Record<string, string | undefined>): AgentSecurity {
   const warnings: string[] = [];
-  const attempt = <T>(flag: string, load: () => T): T => {
-    try {
-      return load();
-    } catch (error) {
-      throw new FlagError(flag.startsWith("LIBPROCESS") ? (error as Error).message : `Failed to load flag '${flag}': ${(error as Error).message}`);
-    }
-  };
   let credential: Credential | null = null;
   if (flags.credential !== undefined) {
     const { text, warning } = attempt("credential", () => readSecretFile(flags.credential!));

@@ -2,7 +2,7 @@
 // before the replica starts (as the master's host/master/security.ts does): a bad file or
 // variable is a FlagError naming it, so the process exits 1 with that one line and nothing
 // half-started.
-import { FlagError } from "../flags.ts";
+import { asFlagError } from "../security/flag_errors.ts";
 import { readLogSecret } from "../security/secrets.ts";
 import { loadTls, type TlsConfig } from "../security/tls.ts";
 
@@ -18,20 +18,11 @@ export function loadLogSecurity(log_secret_file: string | undefined, env: Record
   const warnings: string[] = [];
   let secret: Uint8Array | null = null;
   if (log_secret_file !== undefined) {
-    try {
-      const loaded = readLogSecret(log_secret_file);
-      secret = loaded.secret;
-      if (loaded.warning) warnings.push(loaded.warning);
-    } catch (error) {
-      throw new FlagError(`Failed to load flag 'log_secret_file': ${(error as Error).message}`);
-    }
+    const loaded = asFlagError("log_secret_file", () => readLogSecret(log_secret_file));
+    secret = loaded.secret;
+    if (loaded.warning) warnings.push(loaded.warning);
   }
-  let tls: TlsConfig | null;
-  try {
-    tls = loadTls(env);
-  } catch (error) {
-    throw new FlagError((error as Error).message);
-  }
+  const tls = asFlagError("LIBPROCESS_SSL_ENABLED", () => loadTls(env));
   if (tls?.warning) warnings.push(tls.warning);
   return { secret, tls, warnings };
 }

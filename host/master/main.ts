@@ -10,7 +10,7 @@ import { clusterName } from "../net/cluster.ts";
 import { MESSAGE_MAX_BYTES } from "../codec/index.ts";
 import { PEER_PATH, type PeerSocketData, peerSocketLimits } from "../net/transport.ts";
 import { ReplicatedLog } from "../log/replicated_log.ts";
-import { ensureDirectoryOrExit, loadFlagsOrExit, stopOnSignals } from "../cli.ts";
+import { ensureDirectoryOrExit, loadFlagsOrExit, orExit, stopOnSignals } from "../cli.ts";
 import { openFilesLimit, openFilesWarning } from "../limits.ts";
 import { logger, setLoggingLevel } from "../logging.ts";
 import { resolveAdvertised } from "../net/advertise.ts";
@@ -20,7 +20,6 @@ import { makeMasterInfo } from "./info.ts";
 import { Master } from "./master.ts";
 import { AgentChannel, isAgentSocket } from "./agent_channel.ts";
 import { LogStorage, MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
-import { FlagError } from "../flags.ts";
 import { loadMasterSecurity, type MasterSecurity } from "./security.ts";
 import { describeTls, serverTls } from "../security/tls.ts";
 
@@ -37,7 +36,7 @@ const STREAMING_PATHS = new Set(["/api/v1/scheduler", "/master/api/v1/scheduler"
 export async function masterMain(argv: readonly string[]): Promise<void> {
   const flags = loadFlags(argv);
   setLoggingLevel(flags.logging_level);
-  const security = loadSecurity(flags);
+  const security = orExit(() => loadMasterSecurity(flags, process.env)); // one line naming the flag and exit 1
   prepareWorkDir(flags);
   coreModule(); // compiles the embedded WASM core and checks it imports nothing but env.abort
   const address = await resolveAdvertised(flags, "this master");
@@ -169,17 +168,6 @@ function exitFatal(message: string): never {
 
 function loadFlags(argv: readonly string[]): MasterFlags {
   return loadFlagsOrExit("mesos-master", MASTER_FLAGS, () => parseMasterFlags(argv, process.env)) as MasterFlags;
-}
-
-/** Credentials, log secret, ACLs and TLS, or one line naming the flag (or variable) and exit 1. */
-function loadSecurity(flags: MasterFlags): MasterSecurity {
-  try {
-    return loadMasterSecurity(flags, process.env);
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
 }
 
 function prepareWorkDir(flags: MasterFlags): void {

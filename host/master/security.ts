@@ -3,7 +3,7 @@
 // ACLs and the TLS certificates. Any unreadable or malformed file is a FlagError naming the
 // flag (exit 1 before anything starts); warnings (a secret others may read, an open log) are
 // returned for the caller to log once.
-import { FlagError } from "../flags.ts";
+import { asFlagError as attempt } from "../security/flag_errors.ts";
 import { type AclsJson, readAcls } from "../security/acls.ts";
 import { Authorizer } from "../security/authorizer.ts";
 import { Credentials } from "../security/credentials.ts";
@@ -36,14 +36,6 @@ export interface MasterSecurity {
 /** Loads every file the flags name; `env` gives the LIBPROCESS_SSL_* variables (none in in-process tests). */
 export function loadMasterSecurity(flags: MasterFlags, env: Record<string, string | undefined>): MasterSecurity {
   const warnings: string[] = [];
-  const attempt = <T>(flag: string, load: () => T): T => {
-    try {
-      return load();
-    } catch (error) {
-      if (error instanceof FlagError) throw error;
-      throw new FlagError(flag.startsWith("LIBPROCESS") ? (error as Error).message : `Failed to load flag '${flag}': ${(error as Error).message}`);
-    }
-  };
   let credentials: Credentials | null = null;
   if (flags.credentials !== undefined) {
     const loaded = attempt("credentials", () => Credentials.load(flags.credentials!));

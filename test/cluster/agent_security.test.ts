@@ -54,7 +54,7 @@ async function healthy(port: number, running: Running, tls: boolean): Promise<vo
 async function master(env: Record<string, string> = {}) {
   const port = await freePort();
   const running = start([BINARY, "master", `--work_dir=${join(dir, `master-${port}`)}`, "--ip=127.0.0.1", `--port=${port}`, "--hostname=127.0.0.1",
-    "--authenticate_agents", `--credentials=${credentials_file}`, "--allocation_interval=100ms"], { env });
+    "--authenticate_agents", `--credentials=${credentials_file}`, "--allocation_interval=100ms"], { env, insecure: true }); // this file's own security settings, not the profile
   processes.push(running);
   await healthy(port, running, env.LIBPROCESS_SSL_ENABLED === "true");
   await until(() => running.stderr().includes("agents from the registry"), "the master's registry recovery");
@@ -65,7 +65,7 @@ async function master(env: Record<string, string> = {}) {
 async function agent(master_port: number, extra: string[], env: Record<string, string> = {}, wait = true) {
   const port = await freePort();
   const running = start([BINARY, "agent", `--master=127.0.0.1:${master_port}`, `--work_dir=${join(dir, `agent-${port}`)}`, "--ip=127.0.0.1", `--port=${port}`,
-    `--hostname=agent-${port}.test`, "--registration_backoff_factor=10ms", "--resources=cpus:2;mem:512;disk:512", ...extra], { env });
+    `--hostname=agent-${port}.test`, "--registration_backoff_factor=10ms", "--resources=cpus:2;mem:512;disk:512", ...extra], { env, insecure: true });
   processes.push(running);
   if (wait) await healthy(port, running, env.LIBPROCESS_SSL_ENABLED === "true");
   return { port, running, pid: `slave(1)@127.0.0.1:${port}` };
@@ -87,7 +87,7 @@ describe("with --authenticate_agents", () => {
       const s = await json(a.port, "/state", false, operator);
       return s.registered ? (s.id as string) : null;
     }, "the real agent's registration");
-    client = new SchedulerClient({ masters: [`127.0.0.1:${m.port}`], name: "agent-security" });
+    client = new SchedulerClient({ masters: [`127.0.0.1:${m.port}`], name: "agent-security", secured: false });
     await client.subscribe();
     await client.launch(await client.offerOn(agent_id), { "sleeper": "sleep 60" });
     await client.expectStates("sleeper", ["TASK_STARTING", "TASK_RUNNING"]);

@@ -6,7 +6,7 @@
 // logged, so tests can check what a framework saw and acknowledged.
 import { RecordIODecoder } from "../../host/master/frameworks/recordio.ts";
 import type { SchedulerEvent } from "../../host/master/frameworks/types.ts";
-import { frameworkPrincipal, tlsFetch } from "./security.ts";
+import { frameworkPrincipal, secure, tlsFetch } from "./security.ts";
 
 type Json = Record<string, any>;
 
@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   capabilities?: string[];
   failover_timeout?: number;
   roles?: string[];
+  /** Whether the masters speak TLS and want credentials (the security profile's default); false for a test's own plain master. */
+  secured?: boolean;
 }
 
 export interface Acknowledged {
@@ -54,7 +56,7 @@ export class SchedulerClient {
 
   frameworkInfo(): Json {
     const info: Json = {
-      user: process.env.USER ?? "root", name: this.options.name ?? "test-framework", roles: this.options.roles ?? ["*"], ...frameworkPrincipal(),
+      user: process.env.USER ?? "root", name: this.options.name ?? "test-framework", roles: this.options.roles ?? ["*"], ...(this.options.secured ?? secure() ? frameworkPrincipal() : {}),
       capabilities: [{ type: "MULTI_ROLE" }, ...(this.options.capabilities ?? []).map((type) => ({ type }))],
     };
     if (this.options.failover_timeout !== undefined) info.failover_timeout = this.options.failover_timeout;
@@ -71,7 +73,8 @@ export class SchedulerClient {
       const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
       if (!stream && this.stream_id !== null) headers["mesos-stream-id"] = this.stream_id;
       try {
-        const response = await tlsFetch(`http://${this.master}/api/v1/scheduler`, { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" });
+        const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" };
+        const response = await tlsFetch(`http://${this.master}/api/v1/scheduler`, init, this.options.secured ?? secure());
         if (response.status === 307) {
           // Location: //leader:port/api/v1/scheduler
           this.master = (response.headers.get("location") ?? "").replace(/^(https?:)?\/\//, "").split("/")[0]!;

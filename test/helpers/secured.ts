@@ -66,3 +66,25 @@ export async function schedulerCallAs(app: App, as: User | null, id: string, str
   const body = { type, framework_id: { value: id }, ...(message ? { [type.toLowerCase()]: message } : {}) };
   return await callAs(app, as, "POST", "/api/v1/scheduler", body, { "content-type": "application/json", "mesos-stream-id": stream_id });
 }
+
+export const MACHINE = { hostname: "h1", ip: "10.0.0.1" };
+export const SCHEDULE = { windows: [{ machine_ids: [MACHINE], unavailability: { start: { nanoseconds: 1_900_000_000_000_000_000 } } }] };
+export const JSON_TYPE = { "content-type": "application/json" };
+/** A v1 operator call body: `{type, <type in lower case>: message}`. */
+export const v1 = (type: string, message: Record<string, unknown>) => ({ type, [type.toLowerCase()]: message });
+
+/** Every v1 operator call that changes state, as `POST /api/v1` requests (TEARDOWN of `framework_id`). */
+export function v1Writes(framework_id: string): [string, string, unknown, Record<string, string>][] {
+  return [
+    v1("UPDATE_WEIGHTS", { weight_infos: [{ role: "dev", weight: 2 }] }),
+    v1("UPDATE_QUOTA", { quota_configs: [{ role: "dev", guarantees: { cpus: { value: 1 } } }], force: true }),
+    v1("UPDATE_MAINTENANCE_SCHEDULE", { schedule: SCHEDULE }),
+    v1("START_MAINTENANCE", { machines: [MACHINE] }),
+    v1("STOP_MAINTENANCE", { machines: [MACHINE] }),
+    v1("MARK_AGENT_GONE", { slave_id: { value: "a1" } }),
+    v1("DRAIN_AGENT", { slave_id: { value: "a1" } }),
+    v1("DEACTIVATE_AGENT", { slave_id: { value: "a1" } }),
+    v1("REACTIVATE_AGENT", { slave_id: { value: "a1" } }),
+    v1("TEARDOWN", { framework_id: { value: framework_id } }),
+  ].map((body): [string, string, unknown, Record<string, string>] => ["POST", "/api/v1", body, JSON_TYPE]);
+}

@@ -4,7 +4,7 @@ import { createApp } from "../../http/app.ts";
 import { setLogSink } from "../../host/logging.ts";
 import { type App, call, useMasters } from "../helpers/http.ts";
 import { otherMaster, testMaster } from "../helpers/master.ts";
-import { basic, callAs, securedFlags, USERS } from "../helpers/secured.ts";
+import { basic, callAs, JSON_TYPE, MACHINE, SCHEDULE, securedFlags, USERS, v1, v1Writes } from "../helpers/secured.ts";
 
 const { masters, recoveredLeader } = useMasters();
 const secured = () => recoveredLeader(securedFlags());
@@ -19,10 +19,6 @@ const READWRITE: [string, string][] = [
   ["POST", "/machine/down"], ["POST", "/machine/up"], ["PUT", "/weights"], ["POST", "/quota"], ["DELETE", "/quota/dev"], ["POST", "/maintenance/schedule"],
 ];
 
-const MACHINE = { hostname: "h1", ip: "10.0.0.1" };
-const SCHEDULE = { windows: [{ machine_ids: [MACHINE], unavailability: { start: { nanoseconds: 1_900_000_000_000_000_000 } } }] };
-const v1 = (type: string, message: Record<string, unknown>) => ({ type, [type.toLowerCase()]: message });
-const JSON_TYPE = { "content-type": "application/json" };
 
 /** Every request that changes state: endpoints and v1 operator calls. */
 const WRITES: [string, string, unknown, Record<string, string>?][] = [
@@ -33,18 +29,7 @@ const WRITES: [string, string, unknown, Record<string, string>?][] = [
   ["POST", "/machine/down", [MACHINE]],
   ["POST", "/machine/up", [MACHINE]],
   ["POST", "/teardown", "frameworkId=fw-1"],
-  ...([
-    v1("UPDATE_WEIGHTS", { weight_infos: [{ role: "dev", weight: 2 }] }),
-    v1("UPDATE_QUOTA", { quota_configs: [{ role: "dev", guarantees: { cpus: { value: 1 } } }], force: true }),
-    v1("UPDATE_MAINTENANCE_SCHEDULE", { schedule: SCHEDULE }),
-    v1("START_MAINTENANCE", { machines: [MACHINE] }),
-    v1("STOP_MAINTENANCE", { machines: [MACHINE] }),
-    v1("MARK_AGENT_GONE", { slave_id: { value: "a1" } }),
-    v1("DRAIN_AGENT", { slave_id: { value: "a1" } }),
-    v1("DEACTIVATE_AGENT", { slave_id: { value: "a1" } }),
-    v1("REACTIVATE_AGENT", { slave_id: { value: "a1" } }),
-    v1("TEARDOWN", { framework_id: { value: "fw-1" } }),
-  ].map((body): [string, string, unknown, Record<string, string>] => ["POST", "/api/v1", body, JSON_TYPE])),
+  ...v1Writes("fw-1"),
 ];
 
 const registry = async (app: App) => (await callAs(app, "alice", "GET", "/registrar(1)/registry")).json;

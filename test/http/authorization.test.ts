@@ -4,7 +4,7 @@ import { FlagError } from "../../host/flags.ts";
 import { loadMasterSecurity } from "../../host/master/security.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
 import { type App, useMasters } from "../helpers/http.ts";
-import { aclsFile, callAs, securedFlags, subscribeAs } from "../helpers/secured.ts";
+import { aclsFile, callAs, JSON_TYPE, MACHINE, SCHEDULE, securedFlags, subscribeAs, v1, v1Writes } from "../helpers/secured.ts";
 import { BINARY } from "../helpers/process.ts";
 
 const alice = { values: ["alice"] };
@@ -27,10 +27,6 @@ const ACLS = {
 };
 
 const { recoveredLeader } = useMasters();
-const MACHINE = { hostname: "h1", ip: "10.0.0.1" };
-const SCHEDULE = { windows: [{ machine_ids: [MACHINE], unavailability: { start: { nanoseconds: 1_900_000_000_000_000_000 } } }] };
-const JSON_TYPE = { "content-type": "application/json" };
-const v1 = (type: string, message: Record<string, unknown>) => ({ type, [type.toLowerCase()]: message });
 const registry = async (app: App) => (await callAs(app, "alice", "GET", "/registrar(1)/registry")).json;
 
 async function leader() {
@@ -51,18 +47,7 @@ describe("state-changing requests", () => {
       ["POST", "/machine/down", [MACHINE], {}],
       ["POST", "/machine/up", [MACHINE], {}],
       ["POST", "/teardown", `frameworkId=${fw1}`, {}],
-      ...[
-        v1("UPDATE_WEIGHTS", { weight_infos: [{ role: "dev", weight: 2 }] }),
-        v1("UPDATE_QUOTA", { quota_configs: [{ role: "dev", guarantees: { cpus: { value: 1 } } }], force: true }),
-        v1("UPDATE_MAINTENANCE_SCHEDULE", { schedule: SCHEDULE }),
-        v1("START_MAINTENANCE", { machines: [MACHINE] }),
-        v1("STOP_MAINTENANCE", { machines: [MACHINE] }),
-        v1("MARK_AGENT_GONE", { slave_id: { value: "a1" } }),
-        v1("DRAIN_AGENT", { slave_id: { value: "a1" } }),
-        v1("DEACTIVATE_AGENT", { slave_id: { value: "a1" } }),
-        v1("REACTIVATE_AGENT", { slave_id: { value: "a1" } }),
-        v1("TEARDOWN", { framework_id: { value: fw1 } }),
-      ].map((body): [string, string, unknown, Record<string, string>] => ["POST", "/api/v1", body, JSON_TYPE]),
+      ...v1Writes(fw1),
     ];
     for (const [method, path, body, headers] of writes) {
       expect({ what: `${method} ${path} ${JSON.stringify(body).slice(0, 40)}`, ...(({ status, text }) => ({ status, text }))(await callAs(app, "bob", method, path, body, headers)) })
