@@ -7,7 +7,7 @@ import { getJson, until } from "../helpers/agents.ts";
 import { FakeMaster } from "../helpers/fake_master.ts";
 import { DIST, freePort, requireBinary, run, type Running, start, waitForHealth } from "../helpers/process.ts";
 import { startZooKeeper } from "../helpers/zookeeper.ts";
-import { tlsFetch } from "../helpers/security.ts";
+import { secure, tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(30_000); // real processes and a real ZooKeeper
 
@@ -72,7 +72,9 @@ describe("mesos-agent with a static master", () => {
       expect((await tlsFetch(`${base}${prefix}/health`)).status).toBe(200);
       expect((await getJson(`${base}${prefix}/flags`)).flags.port).toBe(String(port));
     }
-    expect(agent.stderr()).toContain(`Master master@127.0.0.1:${fake.port} has id ${fake.id} (learned from its SLAVE_REGISTERED)`);
+    // Authenticating, the agent learns the id from the master's challenge, before it registers.
+    const from = secure() ? "AUTHENTICATION_CHALLENGE" : "SLAVE_REGISTERED";
+    expect(agent.stderr()).toContain(`Master master@127.0.0.1:${fake.port} has id ${fake.id} (learned from its ${from})`);
   });
 
   test("restarted, it re-registers as itself with a restarted master (a new id)", async () => {
