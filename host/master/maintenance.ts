@@ -2,20 +2,17 @@
 // Mesos's validation of each request (master/maintenance.cpp, master/http.cpp), with its
 // error texts. Machines are read from the last stored registry; every change is one registry
 // operation (UPDATE_SCHEDULE, START_MAINTENANCE, STOP_MAINTENANCE) applied through the
-// RegistryWriter, which runs one request at a time.
+// RegistryWriter, which checks each against the registry as earlier requests leave it.
 import { isIPv4 } from "../net/address.ts";
+import { machineKey } from "../registry/machine_key.ts";
+import type { RegistryProjection } from "./registry_projection.ts";
 import type { MachineID, MachineInfo, MaintenanceWindow, Registry, Schedule, Unavailability } from "../registry/types.ts";
 import {
   arrayField, arrayOf, type JsonObject, messageField, numberField, objectOf, type Plan, type Reply, refuse,
   type RegistryWriter, requireFields, ShapeError, stringField, WINDOWS_MAX,
 } from "./registry_requests.ts";
 
-/** Equal machines have equal keys: both presences and values match, hostname case-insensitively. */
-export function machineKey(id: MachineID): string {
-  const host = id.hostname === undefined ? "-" : `h:${id.hostname.toLowerCase()}`;
-  const ip = id.ip === undefined ? "-" : `i:${id.ip}`;
-  return `${host}|${ip}`;
-}
+export { machineKey } from "../registry/machine_key.ts";
 
 /** A machine id as Mesos prints it in error texts: compact JSON, hostname first. */
 export function machineText(id: MachineID): string {
@@ -81,7 +78,7 @@ export function validateMachine(id: MachineID): string | null {
 }
 
 /** A schedule is valid when every window has machines, no duration is negative, every machine is valid and appears once, and no DOWN machine is dropped. */
-export function validateSchedule(schedule: Schedule, machines: readonly MachineInfo[]): string | null {
+export function validateSchedule(schedule: Schedule, registry: RegistryProjection): string | null {
   const updated = new Set<string>();
   for (const window of schedule.windows) {
     if (window.machine_ids.length === 0) return "List of machines in the maintenance window is empty";
@@ -93,10 +90,8 @@ export function validateSchedule(schedule: Schedule, machines: readonly MachineI
       updated.add(machineKey(id));
     }
   }
-  for (const machine of machines) {
-    if (machine.mode === "DOWN" && !updated.has(machineKey(machine.id))) {
-      return `Machine '${machineText(machine.id)}' is deactivated and cannot be removed from the schedule`;
-    }
+  for (const key of registry.down) {
+    if (!updated.has(key)) return `Machine '${machineText(registry.machines.get(key)!.id)}' is deactivated and cannot be removed from the schedule`;
   }
   return null;
 }
@@ -115,21 +110,20 @@ export function validateMachines(ids: readonly MachineID[]): string | null {
 }
 
 /** /machine/down: valid machines, each scheduled and DRAINING. */
-export function validateDown(ids: readonly MachineID[], machines: readonly MachineInfo[]): string | null {
-  return validateTransition(ids, machines, "DRAINING", "is not in DRAINING mode and cannot be brought down");
+export function validateDown(ids: readonly MachineID[], registry: RegistryProjection): string | null {
+  return validateTransition(ids, registry, "DRAINING", "is not in DRAINING mode and cannot be brought down");
 }
 
 /** /machine/up: valid machines, each scheduled and DOWN. */
-export function validateUp(ids: readonly MachineID[], machines: readonly MachineInfo[]): string | null {
-  return validateTransition(ids, machines, "DOWN", "is not in DOWN mode and cannot be brought up");
+export function validateUp(ids: readonly MachineID[], registry: RegistryProjection): string | null {
+  return validateTransition(ids, registry, "DOWN", "is not in DOWN mode and cannot be brought up");
 }
 
-function validateTransition(ids: readonly MachineID[], machines: readonly MachineInfo[], from: MachineInfo["mode"], wrongMode: string): string | null {
+function validateTransition(ids: readonly MachineID[], registry: RegistryProjection, from: MachineInfo["mode"], wrongMode: string): string | null {
   const invalid = validateMachines(ids);
   if (invalid !== null) return invalid;
-  const modes = new Map(machines.map((m) => [machineKey(m.id), m.mode]));
   for (const id of ids) {
-    const mode = modes.get(machineKey(id));
+    const mode = registry.modeOf(id);
     if (mode === undefined) return `Machine '${machineText(id)}' is not part of a maintenance schedule`;
     if (mode !== from) return `Machine '${machineText(id)}' ${wrongMode}`;
   }
@@ -198,7 +192,7 @@ export class MaintenanceService {
   /** Replaces the schedule: new machines become DRAINING, dropped ones UP (the registry's UPDATE_SCHEDULE). */
   async updateSchedule(schedule: Schedule): Promise<Reply> {
     const reply = await this.writer.write((registry): Plan => {
-      const invalid = validateSchedule(schedule, machinesOf(registry));
+      const invalid = validateSchedule(schedule, registry);
       return invalid !== null ? refuse(invalid) : { operation: { type: "UPDATE_SCHEDULE", schedule } };
     });
     if (reply.status === 200) this.changed();
@@ -208,7 +202,7 @@ export class MaintenanceService {
   /** DRAINING → DOWN. */
   async startMaintenance(ids: MachineID[]): Promise<Reply> {
     const reply = await this.writer.write((registry): Plan => {
-      const invalid = validateDown(ids, machinesOf(registry));
+      const invalid = validateDown(ids, registry);
       return invalid !== null ? refuse(invalid) : { operation: { type: "START_MAINTENANCE", machines: ids } };
     });
     // As Mesos: once the machines are DOWN in the registry, their agents are told to shut down and removed.
@@ -222,7 +216,7 @@ export class MaintenanceService {
   /** DOWN → UP: the machines leave the schedule. */
   async stopMaintenance(ids: MachineID[]): Promise<Reply> {
     const reply = await this.writer.write((registry): Plan => {
-      const invalid = validateUp(ids, machinesOf(registry));
+      const invalid = validateUp(ids, registry);
       return invalid !== null ? refuse(invalid) : { operation: { type: "STOP_MAINTENANCE", machines: ids } };
     });
     if (reply.status === 200) this.changed();

@@ -9,6 +9,7 @@ import {
   arrayField, boolField, messageField, NAME_BYTES_MAX, numberField, objectOf, type JsonObject, type Plan, QUOTA_RESOURCES_MAX,
   type Reply, refuse, type RegistryWriter, requireFields, ROLES_MAX, ShapeError, stringField,
 } from "./registry_requests.ts";
+import type { RegistryProjection } from "./registry_projection.ts";
 import { validateRole } from "./weights.ts";
 
 /** A v0 Resource as the deprecated /quota request carries it; only what quota validation looks at. */
@@ -264,18 +265,15 @@ export function visibleQuotaStatus(status: Record<string, unknown>, visible: (ro
 }
 
 /** The total guarantee of every role once `updates` replace their roles' configs. */
-function totalGuarantees(registry: Registry, updates: readonly QuotaConfig[]): Quantities {
-  const byRole = new Map(configsOf(registry).map((c) => [c.role, c]));
+/** The guarantees' sum once `updates` are stored: a walk of every quota, so only asked for when 'force' is not set. */
+function totalGuarantees(registry: RegistryProjection, updates: readonly QuotaConfig[]): Quantities {
+  const byRole = new Map(registry.quotas);
   for (const config of updates) byRole.set(config.role, config);
   const total: Quantities = new Map();
   // Nested roles are refused, so every quota is a top-level node of Mesos's quota tree and
   // the tree's parent-contains-children rule always holds.
   for (const config of byRole.values()) add(total, quantities(config.guarantees));
   return total;
-}
-
-function roleCount(registry: Registry, updates: readonly QuotaConfig[]): number {
-  return new Set([...configsOf(registry).map((c) => c.role), ...updates.map((c) => c.role)]).size;
 }
 
 // ---- The service ----
@@ -293,10 +291,11 @@ export class QuotaService {
     const invalid = validateQuotaConfigs(configs);
     if (invalid !== null) return Promise.resolve(refuse(invalid));
     return this.writer.write((registry): Plan => {
-      if (roleCount(registry, configs) > ROLES_MAX) return refuse(`Invalid QuotaConfig: at most ${ROLES_MAX} roles may have a quota`);
+      if (registry.quotaRolesWith(configs) > ROLES_MAX) return refuse(`Invalid QuotaConfig: at most ${ROLES_MAX} roles may have a quota`);
+      if (force) return { operation: { type: "UPDATE_QUOTA", configs } };
       const total = totalGuarantees(registry, configs);
       const capacity = this.capacity();
-      if (!force && !contains(capacity, total)) {
+      if (!contains(capacity, total)) {
         return refuse(`Invalid QuotaConfig: total quota guarantees '${quantitiesText(total)}' exceed cluster capacity '${quantitiesText(capacity)}' (use 'force' flag to bypass this check)`);
       }
       return { operation: { type: "UPDATE_QUOTA", configs } };
@@ -309,13 +308,14 @@ export class QuotaService {
     if ("error" in valid) return Promise.resolve(refuse(valid.error));
     const config = valid.value;
     return this.writer.write((registry): Plan => {
-      if (configsOf(registry).some((c) => c.role === config.role)) {
+      if (registry.quotas.has(config.role)) {
         return refuse(`Failed to validate set quota request: Cannot set quota for role '${config.role}' which already has quota`);
       }
-      if (roleCount(registry, [config]) > ROLES_MAX) return refuse(`Failed to validate set quota request: at most ${ROLES_MAX} roles may have a quota`);
+      if (registry.quotaRolesWith([config]) > ROLES_MAX) return refuse(`Failed to validate set quota request: at most ${ROLES_MAX} roles may have a quota`);
+      if (request.force) return { operation: { type: "UPDATE_QUOTA", configs: [config] } };
       const total = totalGuarantees(registry, [config]);
       const capacity = this.capacity();
-      if (!request.force && !contains(capacity, total)) {
+      if (!contains(capacity, total)) {
         return refuse(`Quota guarantees overcommit the cluster (use 'force' to bypass this check): Total quota guarantees '${quantitiesText(total)}' exceed cluster capacity '${quantitiesText(capacity)}'`, 409);
       }
       return { operation: { type: "UPDATE_QUOTA", configs: [config] } };
@@ -326,7 +326,7 @@ export class QuotaService {
   remove(path: string, role: string): Promise<Reply> {
     if (role === "") return Promise.resolve(refuse(`Failed to parse remove quota request for path '${path}': expected a role after '/quota/'`));
     return this.writer.write((registry): Plan => {
-      if (!configsOf(registry).some((c) => c.role === role)) {
+      if (!registry.quotas.has(role)) {
         return refuse(`Failed to remove quota for path '${path}': Role '${role}' has no quota set`);
       }
       return { operation: { type: "UPDATE_QUOTA", configs: [{ role }] } };

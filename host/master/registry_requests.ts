@@ -1,10 +1,11 @@
 // What the registry's HTTP services share: the reply they hand to the HTTP modules, a
 // reader of request JSON in the shapes Mesos's protobuf parser accepts (and its error
 // texts), the registry's size bounds checked before an operation is queued, and the writer
-// that validates and applies one request at a time.
+// that validates requests in order and stores them together.
 import { logger } from "../logging.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { Operation, Registry } from "../registry/types.ts";
+import { RegistryProjection } from "./registry_projection.ts";
 
 const log = logger("registry_requests.ts");
 
@@ -159,16 +160,30 @@ export function arrayOf(value: unknown): unknown[] {
   return value;
 }
 
+/** Requests waiting for the projection's rebuild (the registrar's own queue bound). */
+const WAITING_MAX = 1 << 17;
+
 /** An operation to queue once the request is valid, or the refusal. */
 export type Plan = { operation: Operation } | Reply;
 
 /**
- * Validates and applies registry requests one at a time: each plan reads the registry every
- * earlier request left (apply resolves after the store, when current() shows it), so two
- * concurrent requests can never both pass a check that only one of them may pass.
+ * Validates registry requests one after another against the registry as it will be once every
+ * earlier accepted request is stored (a RegistryProjection), and queues each accepted operation
+ * with the registrar at once: concurrent requests are stored together in the registrar's next
+ * batch (one log entry, one fsync round) and answered in their order. A check that only one of
+ * two concurrent requests may pass is passed by the first only, as if they had run in turn.
+ * When the registrar refuses or fails an operation, the projection may have drifted from what
+ * is stored: later requests wait until every queued one is answered, and the projection is
+ * rebuilt from the stored registry.
  */
 export class RegistryWriter {
-  private tail: Promise<unknown> = Promise.resolve();
+  private projection: RegistryProjection | null = null;
+  /** The registrar the projection was built from (a new one, a new projection). */
+  private built_from: RegistrarService | null = null;
+  private queued = 0;
+  private stale = true;
+  /** Requests waiting for a rebuild, in arrival order; at most WAITING_MAX. */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly registrar: () => RegistrarService | undefined) {}
 
@@ -182,26 +197,52 @@ export class RegistryWriter {
     return this.registrar()?.recovered() ?? false;
   }
 
-  write(plan: (registry: Registry) => Plan): Promise<Reply> {
-    const result = this.tail.then(() => this.run(plan));
-    this.tail = result.catch(() => undefined);
-    return result;
+  /** Operations queued with the registrar and not yet answered. */
+  inFlight(): number {
+    return this.queued;
   }
 
-  private async run(plan: (registry: Registry) => Plan): Promise<Reply> {
+  write(plan: (registry: RegistryProjection) => Plan): Promise<Reply> {
     const registrar = this.registrar();
-    if (registrar === undefined || !registrar.recovered()) return refuse("Master has not finished recovery", 503);
-    const planned = plan(registrar.current());
-    if (!("operation" in planned)) return planned;
-    const type = planned.operation.type;
+    if (registrar === undefined || !registrar.recovered()) return Promise.resolve(refuse("Master has not finished recovery", 503));
+    if (registrar !== this.built_from) this.stale = true;
+    if (this.stale && (this.queued > 0 || this.waiting.length > 0)) {
+      if (this.waiting.length >= WAITING_MAX) return Promise.resolve(refuse("Too many registry requests are waiting", 503));
+      return new Promise((resolve) => this.waiting.push(() => resolve(this.write(plan))));
+    }
+    if (this.stale) this.rebuild(registrar);
+    const planned = plan(this.projection!);
+    if (!("operation" in planned)) return Promise.resolve(planned);
+    return this.queue(registrar, planned.operation);
+  }
+
+  private rebuild(registrar: RegistrarService): void {
+    this.projection = RegistryProjection.of(registrar.current());
+    this.built_from = registrar;
+    this.stale = false;
+  }
+
+  private async queue(registrar: RegistrarService, operation: Operation): Promise<Reply> {
+    this.projection!.apply(operation);
+    this.queued++;
+    const type = operation.type;
     try {
-      if (await registrar.apply(planned.operation)) return ok();
+      if (await registrar.apply(operation)) return ok();
+      this.stale = true;
       log.error(`The registry refused a validated ${type} operation`);
       return refuse(`The registry refused the ${type} operation`, 500);
     } catch (error) {
+      this.stale = true;
       const reason = error instanceof Error ? error.message : String(error);
       log.error(`Registrar failed to apply ${type}: ${reason}`);
       return refuse(`Registrar failed: ${reason}`, 503);
+    } finally {
+      if (--this.queued === 0) this.release();
     }
+  }
+
+  /** Every queued operation answered: the waiting requests run, in order, on a rebuilt projection. */
+  private release(): void {
+    for (const run of this.waiting.splice(0)) run();
   }
 }

@@ -74,9 +74,9 @@ export class WeightsService {
   update(infos: readonly WeightInfo[]): Promise<Reply> {
     const valid = validateWeights(infos);
     if ("error" in valid) return Promise.resolve(refuse(valid.error));
+    const roles = valid.value.map((w) => w.role);
     return this.writer.write((registry): Plan => {
-      const roles = new Set([...(registry.weights ?? []).map((w) => w.info.role), ...valid.value.map((w) => w.role)]);
-      if (roles.size > ROLES_MAX) return refuse(`${PREFIX}: at most ${ROLES_MAX} roles may have a weight`);
+      if (registry.weightRolesWith(roles) > ROLES_MAX) return refuse(`${PREFIX}: at most ${ROLES_MAX} roles may have a weight`);
       return { operation: { type: "UPDATE_WEIGHTS", weights: valid.value } };
     });
   }

@@ -22,8 +22,7 @@ import { parseDuration } from "../../host/duration.ts";
 import { freePorts, removeOnExit, type Server, spawnServer, waitUntil } from "./systems/processes.ts";
 import { startEnsemble } from "./systems/zookeeper.ts";
 import { Loader } from "./systems/agent_loader.ts";
-import { makeCertificates, randomSecret, writeSecretFile } from "../pki.ts";
-import { basicHeader } from "../../host/security/basic.ts";
+import { type Security, secureSetup } from "./systems/security.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BINARY = join(ROOT, "dist", "mesos");
@@ -38,42 +37,11 @@ const MODES = { both: ["plain", "secure"], plain: ["plain"], secure: ["secure"] 
 
 type Mode = "plain" | "secure";
 
-/** What a secured run gives masters, agents and this script's own requests. */
-interface Security {
-  env: Record<string, string>;
-  master_flags: string[];
-  agent_credential: string;
-  init: { tls: { ca: string; cert: string; key: string }; headers: { authorization: string } };
-}
-
 /** The run's mode; requests of this script go out with its TLS and credentials. */
 let security: Security | null = null;
 const scheme = () => (security === null ? "http" : "https");
 const request = (port: number, path: string) =>
   fetch(`${scheme()}://127.0.0.1:${port}${path}`, { redirect: "manual", ...(security?.init ?? {}) } as RequestInit);
-
-function secureSetup(dir: string): Security {
-  mkdirSync(dir, { recursive: true });
-  const pki = makeCertificates(dir);
-  const secrets = { operator: randomSecret(16), agent: randomSecret(16) };
-  const credentials = writeSecretFile(dir, "credentials.json",
-    JSON.stringify({ credentials: Object.entries(secrets).map(([principal, secret]) => ({ principal, secret })) }));
-  const log_secret = writeSecretFile(dir, "log.secret", `${randomSecret(32)}\n`);
-  const agent_credential = writeSecretFile(dir, "agent.credential", JSON.stringify({ principal: "agent", secret: secrets.agent }));
-  const env = {
-    LIBPROCESS_SSL_ENABLED: "true", LIBPROCESS_SSL_CERT_FILE: pki.cert, LIBPROCESS_SSL_KEY_FILE: pki.key,
-    LIBPROCESS_SSL_CA_FILE: pki.ca, LIBPROCESS_SSL_REQUIRE_CERT: "true",
-  };
-  return {
-    env, agent_credential,
-    master_flags: [`--log_secret_file=${log_secret}`, `--credentials=${credentials}`, "--authenticate_agents", "--authenticate_http_frameworks",
-      "--http_framework_authenticators=basic", "--authenticate_http_readwrite", "--authenticate_http_readonly"],
-    init: {
-      tls: { ca: readFileSync(pki.ca, "utf8"), cert: readFileSync(pki.cert, "utf8"), key: readFileSync(pki.key, "utf8") },
-      headers: { authorization: basicHeader("operator", secrets.operator) },
-    },
-  };
-}
 
 interface Master {
   port: number;

@@ -15,6 +15,7 @@
 // The registrar appends a whole-registry snapshot (then truncates) once the operations since the
 // last one outweigh it, so a phase's rate also depends on whether a snapshot falls inside it.
 // Prints a table, the targets met/unmet, then as its last line one JSON object of figures.
+// `-- --http` measures the writes through POST /api/v1 instead (scripts/bench/registry_http.ts).
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -273,4 +274,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  // --http: the same registry through the v1 operator API of three masters (registry_http.ts).
+  if (process.argv.includes("--http")) await (await import("./registry_http.ts")).runHttpBenchmark();
+  else await main();
+}

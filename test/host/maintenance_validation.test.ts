@@ -4,13 +4,17 @@ import {
   machineKey, parseMachineIds, parseSchedule, scheduleJson, statusJson, validateDown, validateMachines, validateSchedule, validateUp,
 } from "../../host/master/maintenance.ts";
 import { readShape } from "../../host/master/registry_requests.ts";
+import { RegistryProjection } from "../../host/master/registry_projection.ts";
 import type { MachineInfo, Schedule } from "../../host/registry/types.ts";
 
 const at = (nanoseconds: number) => ({ start: { nanoseconds } });
 const schedule = (...windows: Schedule["windows"]): Schedule => ({ windows });
 const a = { hostname: "a.example.com", ip: "10.0.0.1" };
 const b = { hostname: "b.example.com" };
-const machines = (modes: [typeof a | typeof b, MachineInfo["mode"]][]): MachineInfo[] => modes.map(([id, mode]) => ({ id, mode }));
+/** The registry as the writer's projection holds it: the machines and their modes. */
+const machines = (modes: [typeof a | typeof b, MachineInfo["mode"]][]): RegistryProjection =>
+  RegistryProjection.of({ machines: { machines: modes.map(([id, mode]) => ({ id, mode })) } });
+const none = machines([]);
 
 describe("machine identity", () => {
   test("hostnames compare case-insensitively; presence of each field matters", () => {
@@ -22,19 +26,19 @@ describe("machine identity", () => {
 
 describe("schedule validation", () => {
   test("a valid schedule passes, and an empty one cancels everything that is not DOWN", () => {
-    expect(validateSchedule(schedule({ machine_ids: [a, b], unavailability: { ...at(1), duration: { nanoseconds: 0 } } }), [])).toBeNull();
+    expect(validateSchedule(schedule({ machine_ids: [a, b], unavailability: { ...at(1), duration: { nanoseconds: 0 } } }), none)).toBeNull();
     expect(validateSchedule(schedule(), machines([[a, "DRAINING"]]))).toBeNull();
   });
 
   test("each rule refuses with Mesos's text", () => {
-    const cases: [Schedule, MachineInfo[], string][] = [
-      [schedule({ machine_ids: [], unavailability: at(1) }), [], "List of machines in the maintenance window is empty"],
-      [schedule({ machine_ids: [a], unavailability: { ...at(1), duration: { nanoseconds: -1 } } }), [], "Unavailability 'duration' is negative"],
-      [schedule({ machine_ids: [{}], unavailability: at(1) }), [], "Both 'hostname' and 'ip' for a machine are empty"],
-      [schedule({ machine_ids: [{ hostname: "", ip: "" }], unavailability: at(1) }), [], "Both 'hostname' and 'ip' for a machine are empty"],
-      [schedule({ machine_ids: [{ ip: "10.0.0.256" }], unavailability: at(1) }), [], "Failed to parse IPv4: 10.0.0.256"],
-      [schedule({ machine_ids: [{ ip: "::1" }], unavailability: at(1) }), [], "Failed to parse IPv4: ::1"],
-      [schedule({ machine_ids: [a], unavailability: at(1) }, { machine_ids: [{ ...a, hostname: "A.EXAMPLE.COM" }], unavailability: at(2) }), [],
+    const cases: [Schedule, RegistryProjection, string][] = [
+      [schedule({ machine_ids: [], unavailability: at(1) }), none, "List of machines in the maintenance window is empty"],
+      [schedule({ machine_ids: [a], unavailability: { ...at(1), duration: { nanoseconds: -1 } } }), none, "Unavailability 'duration' is negative"],
+      [schedule({ machine_ids: [{}], unavailability: at(1) }), none, "Both 'hostname' and 'ip' for a machine are empty"],
+      [schedule({ machine_ids: [{ hostname: "", ip: "" }], unavailability: at(1) }), none, "Both 'hostname' and 'ip' for a machine are empty"],
+      [schedule({ machine_ids: [{ ip: "10.0.0.256" }], unavailability: at(1) }), none, "Failed to parse IPv4: 10.0.0.256"],
+      [schedule({ machine_ids: [{ ip: "::1" }], unavailability: at(1) }), none, "Failed to parse IPv4: ::1"],
+      [schedule({ machine_ids: [a], unavailability: at(1) }, { machine_ids: [{ ...a, hostname: "A.EXAMPLE.COM" }], unavailability: at(2) }), none,
         `Machine '{"hostname":"A.EXAMPLE.COM","ip":"10.0.0.1"}' appears more than once in the schedule`],
       [schedule({ machine_ids: [b], unavailability: at(1) }), machines([[a, "DOWN"]]),
         `Machine '{"hostname":"a.example.com","ip":"10.0.0.1"}' is deactivated and cannot be removed from the schedule`],
@@ -93,7 +97,7 @@ describe("views", () => {
   });
 
   test("status lists DRAINING and DOWN machines, never UP ones", () => {
-    const registry = { machines: { machines: [...machines([[a, "DRAINING"], [b, "DOWN"]]), { id: { hostname: "c" }, mode: "UP" as const }] } };
+    const registry = { machines: { machines: [{ id: a, mode: "DRAINING" as const }, { id: b, mode: "DOWN" as const }, { id: { hostname: "c" }, mode: "UP" as const }] } };
     expect(statusJson(registry)).toEqual({ draining_machines: [{ id: a }], down_machines: [b] });
   });
 });
