@@ -5,10 +5,11 @@
 // (compared as Mesos compares scalars: fixed point, three decimals). One invalid config fails
 // the whole operation and changes nothing.
 import { REGISTRY_ROLES_MAX } from "../util/limits";
-import { CAP_QUOTA_V2, Quantities, QuotaConfig, Registry, Weight } from "./state";
+import { CAP_QUOTA_V2, Quantities, QuotaConfig, Registry } from "./state";
 import { Op } from "./ops";
 import { add_capability, remove_capability } from "./agents";
-import { fits, small_sections_size } from "./sizes";
+import { fits, quota_size } from "./sizes";
+import { name_size } from "./wire";
 
 const EXABYTE_IN_MB: f64 = 1099511627776.0; // 1024^4
 const OTHER_MAX: f64 = 1e12;
@@ -18,66 +19,79 @@ export function update_quota(reg: Registry, op: Op): bool {
   for (let i = 0; i < configs.length; i++) {
     if (!valid_config(unchecked(configs[i]))) return false;
   }
-  const next = reg.quota_configs.slice(0);
+  // The roles' sizes after the operation (-1: no quota), to check the bounds before changing
+  // anything: the cost is the operation's, not the registry's.
+  const after = new Map<string, i32>();
   for (let i = 0; i < configs.length; i++) {
     const c = unchecked(configs[i]);
-    const at = find_role(next, c.role);
-    if (is_default(c)) {
-      if (at >= 0) next.splice(at, 1);
-    } else if (at >= 0) {
-      unchecked((next[at] = c)); // Replaced in place: the role keeps its position.
-    } else {
-      next.push(c);
-    }
+    after.set(c.role, is_default(c) ? -1 : quota_size(c));
   }
-  if (next.length > REGISTRY_ROLES_MAX) return false;
-  const old = reg.quota_configs;
-  reg.quota_configs = next;
-  if (!refit(reg)) {
-    reg.quota_configs = old;
-    return false;
+  let count = reg.quota_configs.length;
+  let delta: i64 = 0;
+  const roles = after.keys();
+  for (let i = 0; i < roles.length; i++) {
+    const role = unchecked(roles[i]);
+    const before = reg.quota_index.has(role) ? quota_size(unchecked(reg.quota_configs[reg.quota_index.get(role)])) : -1;
+    const now = after.get(role);
+    if (before < 0 && now >= 0) count++;
+    if (before >= 0 && now < 0) count--;
+    delta += <i64>(now < 0 ? 0 : now) - <i64>(before < 0 ? 0 : before);
   }
-  if (next.length > 0) add_capability(reg, CAP_QUOTA_V2);
+  if (count > REGISTRY_ROLES_MAX) return false;
+  if (delta > 0 && !fits(reg, delta)) return false;
+  for (let i = 0; i < configs.length; i++) upsert_quota(reg, unchecked(configs[i]));
+  reg.small_bytes += delta;
+  assert(reg.quota_configs.length == count, "update_quota: role count");
+  if (count > 0) add_capability(reg, CAP_QUOTA_V2);
   else remove_capability(reg, CAP_QUOTA_V2);
   return true;
+}
+
+/** A changed config replaces the role's in place, a new role appends, a default one removes it. */
+function upsert_quota(reg: Registry, c: QuotaConfig): void {
+  const index = reg.quota_index;
+  if (!index.has(c.role)) {
+    if (is_default(c)) return;
+    index.set(c.role, reg.quota_configs.length);
+    reg.quota_configs.push(c);
+    return;
+  }
+  const at = index.get(c.role);
+  if (!is_default(c)) {
+    unchecked((reg.quota_configs[at] = c));
+    return;
+  }
+  // A removal shifts the roles after it (rare: removals are the operator's, one role each).
+  reg.quota_configs.splice(at, 1);
+  index.delete(c.role);
+  for (let i = at; i < reg.quota_configs.length; i++) index.set(unchecked(reg.quota_configs[i]).role, i);
 }
 
 /** Upsert per role: a changed weight replaces the entry in place, a new role appends. */
 export function update_weights(reg: Registry, op: Op): bool {
   const weights = op.weights!;
-  const next = reg.weights.slice(0);
+  const added = new Set<string>();
+  let delta: i64 = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const role = unchecked(weights[i]).role;
+    if (reg.weight_index.has(role) || added.has(role)) continue;
+    added.add(role);
+    delta += <i64>(name_size(role) + 8);
+  }
+  if (reg.weights.length + added.size > REGISTRY_ROLES_MAX) return false;
+  if (delta > 0 && !fits(reg, delta)) return false;
   for (let i = 0; i < weights.length; i++) {
     const w = unchecked(weights[i]);
-    let at = -1;
-    for (let j = 0; j < next.length; j++) {
-      if (unchecked(next[j]).role == w.role) { at = j; break; }
+    if (!reg.weight_index.has(w.role)) {
+      reg.weight_index.set(w.role, reg.weights.length);
+      reg.weights.push(w);
+    } else {
+      const at = reg.weight_index.get(w.role);
+      if (unchecked(reg.weights[at]).weight != w.weight) unchecked((reg.weights[at] = w));
     }
-    if (at < 0) next.push(w);
-    else if (unchecked(next[at]).weight != w.weight) unchecked((next[at] = w));
   }
-  if (next.length > REGISTRY_ROLES_MAX) return false;
-  const old = reg.weights;
-  reg.weights = next;
-  if (!refit(reg)) {
-    reg.weights = old;
-    return false;
-  }
+  reg.small_bytes += delta;
   return true;
-}
-
-/** Recounts the small sections; false (caller restores) when the registry would not fit. */
-function refit(reg: Registry): bool {
-  const small = small_sections_size(reg);
-  if (small > reg.small_bytes && !fits(reg, small - reg.small_bytes)) return false;
-  reg.small_bytes = small;
-  return true;
-}
-
-function find_role(configs: Array<QuotaConfig>, role: string): i32 {
-  for (let i = 0; i < configs.length; i++) {
-    if (unchecked(configs[i]).role == role) return i;
-  }
-  return -1;
 }
 
 /** Mesos's DEFAULT_QUOTA: no guarantee above zero (zero quantities are dropped) and no limits. */

@@ -239,12 +239,16 @@ function read_small_lists(reg: Registry, bit: i32, r: Reader): bool {
     if (bit == 6) {
       const q = read_quota(r);
       if (q === null) return false;
+      reg.quota_index.set(q.role, reg.quota_configs.length);
       reg.quota_configs.push(q);
       continue;
     }
     const name = read_name(r, REGISTRY_NAME_MAX_BYTES);
     if (name === null) return false;
-    if (bit == 7) reg.weights.push(new Weight(name, reinterpret<f64>(r.u64())));
+    if (bit == 7) {
+      reg.weight_index.set(name, reg.weights.length);
+      reg.weights.push(new Weight(name, reinterpret<f64>(r.u64())));
+    }
     else reg.capabilities.push(name);
   }
   return n >= 0 && !r.failed;

@@ -118,6 +118,9 @@ export class Registry {
   schedules: Array<Schedule> = [];
   quota_configs: Array<QuotaConfig> = [];
   weights: Array<Weight> = [];
+  /** Role → its index in quota_configs / weights: an update costs its own roles, not the registry's. */
+  quota_index: Map<string, i32> = new Map();
+  weight_index: Map<string, i32> = new Map();
   capabilities: Array<string> = [];
   /** Entries of slaves + unreachable with deactivated set (ReactivateAgent's capability rule). */
   deactivated_count: i32 = 0;

@@ -15,6 +15,7 @@ import { encodeBatch, encodeOperation, decodeRegistry } from "../registry/codec.
 import { RegistryCore } from "../registry/core.ts";
 import { decodeEntry, EntryKind, operationsEntry, snapshotEntries } from "../registry/entries.ts";
 import { RegistryReplay } from "../registry/replay.ts";
+import { SmallCache } from "../registry/small_cache.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { RegistryStorage } from "../registry/storage.ts";
 import { type Operation, type Registry, Section, SMALL_SECTIONS } from "../registry/types.ts";
@@ -51,6 +52,7 @@ export interface RegistrarOptions {
 }
 
 interface Pending {
+  op: Operation;
   bytes: Uint8Array;
   /** Changes the small sections the master reads through current(). */
   small: boolean;
@@ -78,7 +80,7 @@ export class Registrar implements RegistrarService {
   private update_scheduled = false;
   /** Readers of the stored registry wait while a batch applied to the core is not yet stored. */
   private readers: (() => void)[] = [];
-  private cache: Registry = {};
+  private readonly cache = new SmallCache();
   private readonly fetch_ms: Timer;
   private readonly store_ms: Timer;
   private readonly snapshot_min_bytes: number;
@@ -107,7 +109,7 @@ export class Registrar implements RegistrarService {
   }
 
   current(): Registry {
-    return this.state === "recovered" ? this.cache : {};
+    return this.state === "recovered" ? this.cache.current() : {};
   }
 
 
@@ -130,7 +132,7 @@ export class Registrar implements RegistrarService {
     const bytes = encodeOperation(op);
     if (bytes.length > BATCH_BYTES_MAX) return Promise.reject(new Error(`Registry operation of ${bytes.length} bytes exceeds ${BATCH_BYTES_MAX}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, small: !AGENT_ONLY.has(op.type), resolve, reject });
+      this.queue.push({ op, bytes, small: !AGENT_ONLY.has(op.type), resolve, reject });
       this.scheduleUpdate();
     });
   }
@@ -156,12 +158,13 @@ export class Registrar implements RegistrarService {
     }
     this.fetch_ms.record(performance.now() - started_ms);
     this.replayed = true;
-    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ bytes: encodeOperation({ type: "RECOVER", master_info }), small: true, resolve, reject }));
+    const op: Operation = { type: "RECOVER", master_info };
+    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ op, bytes: encodeOperation(op), small: true, resolve, reject }));
     this.scheduleUpdate();
     await recovered; // rejects when the store failed: the registrar aborted
     this.state = "recovered";
     log.info(`Successfully recovered the registrar: ${this.core.sizeBytes()} bytes`);
-    return this.cache;
+    return this.cache.current();
   }
 
   /**
@@ -247,7 +250,7 @@ export class Registrar implements RegistrarService {
       if (encoded !== null) {
         this.store_ms.record(performance.now() - started_ms);
         this.inflight = [];
-        if (batch.some((p) => p.small)) this.cache = decodeRegistry(this.core.snapshot(SMALL_SECTIONS));
+        this.refreshCache(batch, results);
         for (const read of this.readers.splice(0)) read();
         batch.forEach((p, i) => p.resolve(results[i] === 1));
         this.replay.bytes_since_snapshot += encoded.length + 2;
@@ -257,6 +260,14 @@ export class Registrar implements RegistrarService {
       for (const read of this.readers.splice(0)) read(); // after a chunk-only store too
       this.update();
     });
+  }
+
+  /** current() after a stored batch: what its applied operations changed (the core is at the stored state now). */
+  private refreshCache(batch: Pending[], results: Uint8Array): void {
+    const changed = batch.filter((p, i) => p.small && results[i] === 1).map((p) => p.op);
+    if (changed.length === 0) return;
+    const decode = this.cache.applyBatch(changed);
+    if (decode !== 0) this.cache.replace(decodeRegistry(this.core.snapshot(decode)), decode);
   }
 
   private takeBatch(): Pending[] {

@@ -406,6 +406,13 @@ function decodeQuantities(r: In): ResourceQuantities | undefined {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+/** A quota config as the registry stores and returns it (the core keeps what it read): encoded and decoded back. */
+export function storedQuota(c: QuotaConfig): QuotaConfig {
+  const w = new Out();
+  encodeQuota(w, c);
+  return decodeQuota(new In(w.bytes, 0, w.length));
+}
+
 function decodeQuota(r: In): QuotaConfig {
   const role = r.name();
   const guarantees = decodeQuantities(r);
