@@ -8,7 +8,7 @@ import { machineKey } from "../registry/machine_key.ts";
 import type { RegistryProjection } from "./registry_projection.ts";
 import type { MachineID, MachineInfo, MaintenanceWindow, Registry, Schedule, Unavailability } from "../registry/types.ts";
 import {
-  arrayField, arrayOf, type JsonObject, messageField, numberField, objectOf, type Plan, type Reply, refuse,
+  arrayField, arrayOf, type JsonObject, perRegistry, messageField, numberField, objectOf, type Plan, type Reply, refuse,
   type RegistryWriter, requireFields, ShapeError, stringField, WINDOWS_MAX,
 } from "./registry_requests.ts";
 
@@ -137,7 +137,9 @@ export function machinesOf(registry: Registry): MachineInfo[] {
 }
 
 /** GET /maintenance/schedule: the single schedule, `{}` when there is none. */
-export function scheduleJson(registry: Registry): { windows?: MaintenanceWindow[] } {
+export const scheduleJson = perRegistry(scheduleView);
+
+function scheduleView(registry: Registry): { windows?: MaintenanceWindow[] } {
   const windows = (registry.schedules?.[0]?.windows ?? []).filter((w) => w.machine_ids.length > 0);
   if (windows.length === 0) return {};
   return { windows: windows.map((w) => ({ machine_ids: w.machine_ids.map(machineIdJson), unavailability: unavailabilityJson(w.unavailability) })) };
@@ -158,7 +160,9 @@ export interface ClusterStatus {
  * GET /maintenance/status: DRAINING and DOWN machines (UP ones are not listed). Draining
  * machines carry no inverse-offer statuses: no framework has answered one in this build.
  */
-export function statusJson(registry: Registry): ClusterStatus {
+export const statusJson = perRegistry(statusView);
+
+function statusView(registry: Registry): ClusterStatus {
   const machines = machinesOf(registry);
   const draining = machines.filter((m) => m.mode === "DRAINING").map((m) => ({ id: machineIdJson(m.id) }));
   const down = machines.filter((m) => m.mode === "DOWN").map((m) => machineIdJson(m.id));

@@ -7,7 +7,7 @@
 import type { QuotaConfig, Registry, ResourceQuantities } from "../registry/types.ts";
 import {
   arrayField, boolField, messageField, NAME_BYTES_MAX, numberField, objectOf, type JsonObject, type Plan, QUOTA_RESOURCES_MAX,
-  type Reply, refuse, type RegistryWriter, requireFields, ROLES_MAX, ShapeError, stringField,
+  perRegistry, type Reply, refuse, type RegistryWriter, requireFields, ROLES_MAX, ShapeError, stringField,
 } from "./registry_requests.ts";
 import type { RegistryProjection } from "./registry_projection.ts";
 import { validateRole } from "./weights.ts";
@@ -238,7 +238,9 @@ function mapJson(q: Quantities | [string, number][]): ResourceQuantities {
 }
 
 /** QuotaStatus: legacy `infos` (guarantees as scalar Resources) and `configs`, by role; `{}` when no role has quota. */
-export function quotaStatusJson(registry: Registry): Record<string, unknown> {
+export const quotaStatusJson = perRegistry(quotaStatusView);
+
+function quotaStatusView(registry: Registry): Record<string, unknown> {
   const configs = configsOf(registry);
   if (configs.length === 0) return {};
   const infos = configs.map((c) => {
@@ -264,7 +266,6 @@ export function visibleQuotaStatus(status: Record<string, unknown>, visible: (ro
   return configs.length === 0 ? {} : { infos, configs };
 }
 
-/** The total guarantee of every role once `updates` replace their roles' configs. */
 /** The guarantees' sum once `updates` are stored: a walk of every quota, so only asked for when 'force' is not set. */
 function totalGuarantees(registry: RegistryProjection, updates: readonly QuotaConfig[]): Quantities {
   const byRole = new Map(registry.quotas);

@@ -160,6 +160,22 @@ export function arrayOf(value: unknown): unknown[] {
   return value;
 }
 
+/**
+ * A view of the stored registry computed once per stored change: current() returns the same
+ * object until a batch changes it, so reads between two changes share one result. Callers
+ * must not mutate what it returns.
+ */
+export function perRegistry<T, A extends unknown[]>(view: (registry: Registry, ...args: A) => T): (registry: Registry, ...args: A) => T {
+  const cache = new WeakMap<Registry, { args: A; value: T }>();
+  return (registry, ...args) => {
+    const hit = cache.get(registry);
+    if (hit !== undefined && hit.args.every((a, i) => a === args[i])) return hit.value;
+    const value = view(registry, ...args);
+    cache.set(registry, { args, value });
+    return value;
+  };
+}
+
 /** Requests waiting for the projection's rebuild (the registrar's own queue bound). */
 const WAITING_MAX = 1 << 17;
 

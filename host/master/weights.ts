@@ -3,7 +3,7 @@
 // may appear once per request (Mesos would let the last one win; we refuse the ambiguity).
 import type { Registry, WeightInfo } from "../registry/types.ts";
 import {
-  arrayOf, numberField, objectOf, type Plan, type Reply, refuse, type RegistryWriter, requireFields, ROLES_MAX, stringField,
+  arrayOf, numberField, objectOf, perRegistry, type Plan, type Reply, refuse, type RegistryWriter, requireFields, ROLES_MAX, stringField,
 } from "./registry_requests.ts";
 
 // Whitespace, vertical tab, form feed and DEL may not appear in a role component.
@@ -55,7 +55,9 @@ export function validateWeights(infos: readonly WeightInfo[]): { value: WeightIn
 }
 
 /** The weights in force: the registry's, or --weights while the registry has none (Mesos's recovery rule); sorted by role. */
-export function weightsJson(registry: Registry, initial: Record<string, number> | undefined): WeightInfo[] {
+export const weightsJson = perRegistry(weightsView);
+
+function weightsView(registry: Registry, initial: Record<string, number> | undefined): WeightInfo[] {
   const stored = (registry.weights ?? []).map((w) => ({ role: w.info.role, weight: w.info.weight }));
   const list = stored.length > 0 ? stored : Object.entries(initial ?? {}).map(([role, weight]) => ({ role, weight }));
   return list.sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
