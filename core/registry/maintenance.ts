@@ -4,7 +4,7 @@
 // nothing) only when the result would exceed REGISTRY_MAX_BYTES.
 import { MODE_DOWN, MODE_DRAINING, Machine, MachineId, Registry, Schedule, Unavailability } from "./state";
 import { Op } from "./ops";
-import { fits, small_sections_size } from "./sizes";
+import { fits, maintenance_size } from "./sizes";
 
 /**
  * Machines in the new schedule keep their mode and take the unavailability of the last
@@ -13,6 +13,7 @@ import { fits, small_sections_size } from "./sizes";
  * schedule replaces the old one (an empty schedule leaves none).
  */
 export function update_schedule(reg: Registry, op: Op): bool {
+  const before = maintenance_size(reg.machines, reg.schedules);
   const schedule = op.schedule!;
   const existing = new Set<string>();
   for (let s = 0; s < reg.schedules.length; s++) {
@@ -44,7 +45,7 @@ export function update_schedule(reg: Registry, op: Op): bool {
     }
   }
   const schedules = schedule.windows.length == 0 ? new Array<Schedule>() : [schedule];
-  return swap_maintenance(reg, machines, schedules);
+  return swap_maintenance(reg, machines, schedules, before);
 }
 
 export function start_maintenance(reg: Registry, op: Op): bool {
@@ -59,6 +60,7 @@ export function start_maintenance(reg: Registry, op: Op): bool {
 
 /** Deletes the machines and drops them from every window; empty windows and schedules go. */
 export function stop_maintenance(reg: Registry, op: Op): bool {
+  const before = maintenance_size(reg.machines, reg.schedules);
   const ids = new Set<string>();
   add_keys(ids, op.machines!);
   const machines = new Array<Machine>();
@@ -83,7 +85,7 @@ export function stop_maintenance(reg: Registry, op: Op): bool {
     }
     if (kept.windows.length > 0) schedules.push(kept);
   }
-  const ok = swap_maintenance(reg, machines, schedules);
+  const ok = swap_maintenance(reg, machines, schedules, before);
   assert(ok, "stop_maintenance only shrinks the registry");
   return true;
 }
@@ -92,19 +94,15 @@ function add_keys(set: Set<string>, ids: Array<MachineId>): void {
   for (let i = 0; i < ids.length; i++) set.add(unchecked(ids[i]).key);
 }
 
-/** Installs new machines and schedules if the registry still fits; recounts small_bytes. */
-function swap_maintenance(reg: Registry, machines: Array<Machine>, schedules: Array<Schedule>): bool {
-  const old_machines = reg.machines;
-  const old_schedules = reg.schedules;
-  const old_small = reg.small_bytes;
+/**
+ * Installs new machines and schedules if the registry still fits; small_bytes changes by their
+ * difference from `before`, the old sections' size (taken before any window was edited).
+ */
+function swap_maintenance(reg: Registry, machines: Array<Machine>, schedules: Array<Schedule>, before: i64): bool {
+  const delta = maintenance_size(machines, schedules) - before;
+  if (delta > 0 && !fits(reg, delta)) return false;
   reg.machines = machines;
   reg.schedules = schedules;
-  const small = small_sections_size(reg);
-  if (small > old_small && !fits(reg, small - old_small)) {
-    reg.machines = old_machines;
-    reg.schedules = old_schedules;
-    return false;
-  }
-  reg.small_bytes = small;
+  reg.small_bytes += delta;
   return true;
 }

@@ -61,14 +61,20 @@ export function quota_size(c: QuotaConfig): i32 {
   return name_size(c.role) + quantities_size(c.guarantees) + quantities_size(c.limits);
 }
 
+/** Bodies of MACHINES and SCHEDULES: what a maintenance operation recounts (not the whole registry). */
+export function maintenance_size(machines: Array<Machine>, schedules: Array<Schedule>): i64 {
+  let n: i64 = 4;
+  for (let i = 0; i < machines.length; i++) n += machine_size(unchecked(machines[i]));
+  n += 4;
+  for (let i = 0; i < schedules.length; i++) n += schedule_size(unchecked(schedules[i]));
+  return n;
+}
+
 /** Bodies of MASTER, MACHINES, SCHEDULES, QUOTAS, WEIGHTS and CAPABILITIES. */
 export function small_sections_size(reg: Registry): i64 {
   const master = reg.master_info;
   let n: i64 = 5 + (master !== null ? master.length : 0);
-  n += 4;
-  for (let i = 0; i < reg.machines.length; i++) n += machine_size(unchecked(reg.machines[i]));
-  n += 4;
-  for (let i = 0; i < reg.schedules.length; i++) n += schedule_size(unchecked(reg.schedules[i]));
+  n += maintenance_size(reg.machines, reg.schedules);
   n += 4;
   for (let i = 0; i < reg.quota_configs.length; i++) n += quota_size(unchecked(reg.quota_configs[i]));
   n += 4;
