@@ -28,6 +28,7 @@ const PRELOAD_ROLES = Number(arg("roles", "10000"));
 /** Roles the measured calls cycle over: the registry stays the same size during a point. */
 const HOT_ROLES = 1_000;
 const AGENT_WAVE = 10_000;
+const WARM_UP_CALLS = 10_000;
 const POINT_DEADLINE_MS = 120_000;
 const SECURE = !process.argv.includes("--insecure");
 
@@ -102,7 +103,7 @@ const POINTS: { name: string; concurrency: number; body: (k: number) => string }
 
 async function measure(registry: string, leader_port: number, rows: Row[]): Promise<void> {
   console.log(`\n== ${registry} registry; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  await drive(64, 2_000, weights); // warm-up: connections, JIT
+  await drive(64, WARM_UP_CALLS, weights); // connections and the JIT (the first ~20,000 calls run measurably slower)
   for (const point of POINTS) {
     const result = await drive(point.concurrency, CALLS, point.body);
     const size = await metric(leader_port, "registrar/registry_size_bytes");
