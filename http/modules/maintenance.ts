@@ -10,12 +10,13 @@ import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
 import { readBody } from "../../host/master/registry_requests.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly } from "../plugins/leader_only.ts";
+import { leaderOnly, recoveredOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 
 const guarded = (master: Master, path: string) =>
-  new Elysia().use(authenticate(master.security, ROUTE_REALMS[path]!)).use(leaderOnly(master));
+  new Elysia().use(authenticate(master.security, ROUTE_REALMS[path]!)).use(leaderOnly(master))
+    .use(recoveredOnly(() => servicesOf(master).writer.recovered()));
 
 const schedule = (master: Master) => {
   const service = servicesOf(master).maintenance;

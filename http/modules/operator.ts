@@ -11,7 +11,7 @@ import {
 } from "../../host/master/operator_api.ts";
 import { bodyText } from "../../host/master/registry_requests.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly } from "../plugins/leader_only.ts";
+import { leaderOnly, NOT_RECOVERED } from "../plugins/leader_only.ts";
 import { text } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 
@@ -25,7 +25,7 @@ function subscribe(master: Master, principal: string | null, signal: AbortSignal
 
 export const operator = (master: Master) =>
   new Elysia().use(authenticate(master.security, ROUTE_REALMS["/api/v1"]!)).use(leaderOnly(master)).all("/api/v1", async ({ request, principal }) => {
-    if (!servicesOf(master).writer.recovered()) return text("Master has not finished recovery", 503);
+    if (!servicesOf(master).writer.recovered()) return text(NOT_RECOVERED, 503);
     if (request.method !== "POST") return text(`Expecting one of { 'POST' }, but received '${request.method}'`, 405, { allow: "POST" });
     const refusal = contentTypeRefusal(request.headers.get("content-type"));
     if (refusal !== null) return replyResponse(refusal, request);

@@ -9,7 +9,7 @@ import { servicesOf } from "../../host/master/operator_api.ts";
 import { parseQuotaRequest, visibleQuotaStatus } from "../../host/master/quota.ts";
 import { readBody } from "../../host/master/registry_requests.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly } from "../plugins/leader_only.ts";
+import { leaderOnly, recoveredOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 
@@ -35,6 +35,7 @@ export const quota = (master: Master) => {
   return new Elysia()
     .use(authenticate(master.security, ROUTE_REALMS["/quota"]!))
     .use(leaderOnly(master))
+    .use(recoveredOnly(() => servicesOf(master).writer.recovered()))
     .get("/quota", ({ request, principal }) =>
       json(visibleQuotaStatus(service.status(), (role) => authorization.allowed("get_quotas", principal, role)), request))
     .post("/quota", async ({ request, principal }) => {

@@ -6,7 +6,7 @@ import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
 import { type SchedulerReply, schedulerRequest, STREAM_ID_HEADER } from "../../host/master/frameworks/scheduler_api.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly } from "../plugins/leader_only.ts";
+import { leaderOnly, NOT_RECOVERED } from "../plugins/leader_only.ts";
 import { empty, text } from "../respond.ts";
 
 export function schedulerResponse(reply: SchedulerReply): Response {
@@ -22,7 +22,7 @@ export function schedulerResponse(reply: SchedulerReply): Response {
 
 export const scheduler = (master: Master) =>
   new Elysia().use(authenticate(master.security, ROUTE_REALMS["/api/v1/scheduler"]!)).use(leaderOnly(master)).all("/api/v1/scheduler", async ({ request, principal }) => {
-    if (!servicesOf(master).writer.recovered()) return text("Master has not finished recovery", 503);
+    if (!servicesOf(master).writer.recovered()) return text(NOT_RECOVERED, 503);
     return schedulerResponse(await schedulerRequest(master.frameworks, {
       method: request.method,
       headers: request.headers,

@@ -9,7 +9,7 @@ import { servicesOf } from "../../host/master/operator_api.ts";
 import { readBody } from "../../host/master/registry_requests.ts";
 import { parseWeightInfos } from "../../host/master/weights.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly } from "../plugins/leader_only.ts";
+import { leaderOnly, recoveredOnly } from "../plugins/leader_only.ts";
 import { json } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 
@@ -23,6 +23,7 @@ export const weights = (master: Master) => {
   return new Elysia()
     .use(authenticate(master.security, ROUTE_REALMS["/weights"]!))
     .use(leaderOnly(master))
+    .use(recoveredOnly(() => servicesOf(master).writer.recovered()))
     .get("/weights", ({ request, principal }) => json(service.get().filter((w) => master.authorization.weightVisible(principal, w.role)), request))
     .put("/weights", async ({ request, principal }) => {
       const infos = await readBody(request, (value) => parseWeightInfos(value), texts);

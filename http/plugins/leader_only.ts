@@ -1,7 +1,9 @@
 // Mesos's rule for leader-only endpoints, in one place (mesos-spec §6.1): on a master that is
 // not elected, answer 307 to the leader (Location: //<hostname>:<port><path>[?query]) when
 // one is known, else 503 "No leader elected". Routes registered after `.use()` of this plugin
-// inherit it; /health, /version, /flags and /metrics/snapshot never use it.
+// inherit it; /health, /version, /flags and /metrics/snapshot never use it. `recoveredOnly`
+// adds Mesos's 503 "Master has not finished recovery" for the routes that answer from the
+// registry: an elected master that is still recovering has nothing true to show yet.
 import { Elysia } from "elysia";
 import { empty, text } from "../respond.ts";
 import type { MasterInfo } from "../../host/master/info.ts";
@@ -22,4 +24,11 @@ export function redirectToLeader(leadership: Leadership, request: Request): Resp
 
 export function leaderOnly(leadership: Leadership) {
   return new Elysia().onBeforeHandle({ as: "scoped" }, ({ request }) => redirectToLeader(leadership, request) ?? undefined);
+}
+
+export const NOT_RECOVERED = "Master has not finished recovery";
+
+/** Use after leaderOnly: 503 NOT_RECOVERED until `recovered()` (the registrar's recovery). */
+export function recoveredOnly(recovered: () => boolean) {
+  return new Elysia().onBeforeHandle({ as: "scoped" }, () => (recovered() ? undefined : text(NOT_RECOVERED, 503)));
 }
