@@ -103,7 +103,9 @@ const POINTS: { name: string; concurrency: number; body: (k: number) => string }
 
 async function measure(registry: string, leader_port: number, rows: Row[]): Promise<void> {
   console.log(`\n== ${registry} registry; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  await drive(64, WARM_UP_CALLS, weights); // connections and the JIT (the first ~20,000 calls run measurably slower)
+  // Every connection the points use (up to 256, each a TLS handshake) and the JIT: the first
+  // ~20,000 calls run measurably slower.
+  await drive(256, WARM_UP_CALLS, weights);
   for (const point of POINTS) {
     const result = await drive(point.concurrency, CALLS, point.body);
     const size = await metric(leader_port, "registrar/registry_size_bytes");
