@@ -12,7 +12,7 @@ import { LEARNED_CONFLICTS_METRIC, LogLoop, ReplicaStatus, replicaId, statusName
 import type { Metrics } from "../metrics.ts";
 import { clusterName } from "../net/cluster.ts";
 import { PeerTransport, type PeerSocketData } from "../net/transport.ts";
-import { CorruptStore, SqliteStore } from "../storage/sqlite.ts";
+import { CorruptStore, SqliteStore, StoreFailure } from "../storage/sqlite.ts";
 import { clientTls, type TlsConfig } from "../security/tls.ts";
 
 const log = logger("replicated_log.ts");
@@ -173,7 +173,8 @@ export class ReplicatedLog {
  * Opens the replica's file. A corrupt file is never served: with peers to recover from
  * (quorum > 1) it is moved aside and the replica starts EMPTY, which keeps it from voting
  * until it has caught up from a VOTING quorum; alone (quorum 1) nothing could restore it,
- * so the process exits.
+ * so the process exits. Any other failure (the file cannot be opened, is locked, an I/O error)
+ * exits with its reason and leaves the file alone: it may be perfectly good.
  */
 function openStore(file: string, quorum: number, fatal: (message: string) => never): SqliteStore {
   try {
@@ -181,6 +182,7 @@ function openStore(file: string, quorum: number, fatal: (message: string) => nev
     store.load({ keep: true }); // verifies every record's checksum; the loop's start() restores what it read
     return store;
   } catch (error) {
+    if (error instanceof StoreFailure) fatal(error.message);
     if (!(error instanceof CorruptStore)) throw error;
     if (quorum === 1 || !existsSync(file)) fatal(`${error.message}; with quorum ${quorum} no other replica can restore it`);
     const aside = SqliteStore.quarantine(file);

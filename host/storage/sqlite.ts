@@ -20,6 +20,28 @@ export class CorruptStore extends Error {
   }
 }
 
+/**
+ * SQLite failed for a reason other than a damaged file (cannot open, locked, I/O error, no
+ * permission): the file may be perfectly good, so it is never moved aside; the caller fails fast.
+ */
+export class StoreFailure extends Error {
+  override name = "StoreFailure";
+  constructor(readonly path: string, readonly where: string, detail: string) {
+    super(`${path}: ${where} failed: ${detail}`);
+  }
+}
+
+/** SQLite's result codes for a damaged file (SQLITE_CORRUPT and its extended codes, SQLITE_NOTADB). */
+const CORRUPTION_CODES = /^SQLITE_(CORRUPT|NOTADB)/;
+
+/** An error of SQLite at `where` as CorruptStore (a damaged file) or StoreFailure (anything else). */
+function classified(path: string, where: string, error: unknown): CorruptStore | StoreFailure {
+  if (error instanceof CorruptStore || error instanceof StoreFailure) return error;
+  const code = (error as { code?: unknown }).code;
+  const detail = `${(error as Error).message}${typeof code === "string" ? ` (${code})` : ""}`;
+  return typeof code === "string" && CORRUPTION_CODES.test(code) ? new CorruptStore(path, where, detail) : new StoreFailure(path, where, detail);
+}
+
 /** The disk (or the file's page budget) is full: nothing of the batch was stored. */
 export class StoreFull extends Error {
   override name = "StoreFull";
@@ -75,8 +97,10 @@ export class SqliteStore implements ReplicaStore {
   }
 
   /**
-   * Opens (or creates) the store and checks it: PRAGMA quick_check, then every frame's
-   * checksum. Throws CorruptStore when anything is damaged; the file is left untouched.
+   * Opens (or creates) the store and checks it with PRAGMA quick_check (load() then checks every
+   * frame's checksum). Throws CorruptStore when the file is damaged, whether SQLite reports it
+   * while opening, from quick_check's rows or by quick_check itself failing; StoreFailure for
+   * any other error. The file is left untouched either way.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
@@ -84,14 +108,29 @@ export class SqliteStore implements ReplicaStore {
     try {
       store = new SqliteStore(path, options);
     } catch (error) {
-      throw new CorruptStore(path, "open", (error as Error).message);
+      throw classified(path, "open", error);
     }
-    const check = store.db.query("PRAGMA quick_check").values().map((row) => String(row[0]));
+    let check: string[];
+    try {
+      check = store.db.query("PRAGMA quick_check").values().map((row) => String(row[0]));
+    } catch (error) {
+      store.closeQuietly();
+      throw classified(path, "quick_check", error);
+    }
     if (check.length !== 1 || check[0] !== "ok") {
-      store.close();
+      store.closeQuietly();
       throw new CorruptStore(path, "quick_check", check.slice(0, 3).join("; "));
     }
     return store;
+  }
+
+  /** Closes a store that failed its checks: no checkpoint, which would write into the damaged file. */
+  private closeQuietly(): void {
+    try {
+      this.db.close();
+    } catch {
+      // closing a damaged file can fail too; the caller reports the damage
+    }
   }
 
   /** Moves a damaged file (and its WAL) aside so a fresh, EMPTY replica can start. */
@@ -118,7 +157,12 @@ export class SqliteStore implements ReplicaStore {
       this.kept = null;
       return kept;
     }
-    const loaded = this.readAll();
+    let loaded: Uint8Array[];
+    try {
+      loaded = this.readAll();
+    } catch (error) {
+      throw classified(this.path, "read", error);
+    }
     if (options.keep) this.kept = loaded;
     return loaded;
   }

@@ -6,7 +6,7 @@
 // only with all replicas, a flipped byte never read back, and a SIGSTOPped writer superseded
 // by another having no write accepted after SIGCONT (S7).
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Ack, LogCluster, until } from "../helpers/log_cluster.ts";
 import { BINARY, start } from "../helpers/process.ts";
@@ -171,6 +171,31 @@ test("a flipped byte in a stored record is detected and never read back", async 
   expect(read.status).toBe(1);
   expect(read.stderr).toMatch(/corrupt record at position 5|quick_check/);
   expect(read.entries.size).toBe(0);
+});
+
+test("a replica whose file has a damaged page mid-file moves it aside at restart and recovers from its peers (issue #14)", async () => {
+  const c = (cluster = await LogCluster.create());
+  c.startReplica(1);
+  c.startReplica(2);
+  const w = c.startWriter(0, 2000, 16);
+  await expectSuccess(w.running);
+  c.startReplica(0);
+  await until(async () => (await c.read(2, 1, 1999)).status === 0, "replica 2 to hold the log");
+  c.kill(2, "SIGTERM");
+  await c.stopped(2);
+  const file = join(c.path(2), "replica.db");
+  const bytes = readFileSync(file);
+  const middle = Math.floor(bytes.length / 4096 / 2) * 4096;
+  expect(middle).toBeGreaterThan(4096);
+  for (let i = middle - 128; i < middle + 128; i++) bytes[i]! ^= 0x5a;
+  writeFileSync(file, bytes);
+  const restarted = c.startReplica(2);
+  await until(async () => (await c.recovered(2)) === 1, "the restarted replica to vote again");
+  expect(restarted.stderr()).toMatch(/corrupt .*moved it to .*replica\.db\.corrupt-\d+ and starting EMPTY/);
+  expect(readdirSync(c.path(2)).some((f) => /^replica\.db\.corrupt-\d+$/.test(f))).toBe(true);
+  // It caught up from its peers: what it serves equals what replica 1 holds.
+  await until(async () => (await c.read(2, 1, 1998)).status === 0, "the restarted replica to learn the log again");
+  expect((await c.read(2, 1, 1998)).entries).toEqual((await c.read(1, 1, 1998)).entries);
 });
 
 test("a SIGSTOPped writer superseded by another has no write accepted after SIGCONT (S7)", async () => {

@@ -3,12 +3,12 @@
 // the disk is full, and opens cleanly after a SIGKILL with a torn WAL tail.
 import { afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ActionType, decodeRecords, encodeRecord, Kind, type StoredRecord } from "../../host/codec/index.ts";
 import { MemoryStore } from "../../host/storage/memory.ts";
-import { CorruptStore, SqliteStore, StoreFull } from "../../host/storage/sqlite.ts";
+import { CorruptStore, SqliteStore, StoreFailure, StoreFull } from "../../host/storage/sqlite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sqlite-store-"));
 let files = 0;
@@ -121,6 +121,42 @@ describe("corruption is never served", () => {
       expect(error).toBeInstanceOf(CorruptStore);
     }
     expect(served).toBeNull();
+  });
+
+  test("256 bytes XORed at a page boundary mid-file (issue #14): CorruptStore at open or load, never an SQLiteError", () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    for (let i = 1; i <= 400; i++) store.persist(blob([append(i, 2, `entry ${i} `.repeat(40))]), i % 50 === 0);
+    store.close();
+    const bytes = readFileSync(path);
+    const page = 4096;
+    const middle = Math.floor(bytes.length / page / 2) * page;
+    expect(middle).toBeGreaterThan(page);
+    for (let i = middle - 128; i < middle + 128; i++) bytes[i]! ^= 0x5a;
+    writeFileSync(path, bytes);
+    let failure: unknown = null;
+    try {
+      const reopened = SqliteStore.open(path);
+      try { reopened.load(); } finally { reopened.close(); }
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(CorruptStore);
+    expect((failure as Error).message).toContain(path);
+  });
+
+  test("a file that cannot be opened for another reason is a StoreFailure, not corruption: it is never moved aside", () => {
+    const path = freshPath();
+    mkdirSync(path); // a directory where the file should be: SQLITE_CANTOPEN, the path is not damaged
+    let failure: unknown = null;
+    try {
+      SqliteStore.open(path).close();
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(StoreFailure);
+    expect(failure).not.toBeInstanceOf(CorruptStore);
+    expect((failure as Error).message).toMatch(new RegExp(`^${path}: open failed: .*SQLITE_CANTOPEN`));
   });
 
   test("quarantine moves the damaged file aside so a fresh replica starts empty", () => {
