@@ -3,7 +3,7 @@
 // on machines brought DOWN. Checks and texts follow master/http.cpp; each change is written
 // to the registry first, then applied in memory.
 import { logger } from "../logging.ts";
-import type { DurationInfo, MachineID } from "../registry/types.ts";
+import type { ExactNanoseconds, MachineID } from "../registry/types.ts";
 import { describe } from "./agent_types.ts";
 import type { Agents } from "./agents.ts";
 import { ok, refuse, type Reply } from "./registry_requests.ts";
@@ -59,7 +59,7 @@ export function markAgentGone(agents: Agents, id: string): Promise<Reply> {
  * build, so a draining agent has nothing to wait for: it is DRAINED at once (Mesos's
  * checkAndTransitionDrainingAgent), and marked gone when mark_gone asked for it.
  */
-export async function drainAgent(agents: Agents, id: string, max_grace_period: DurationInfo | undefined, mark_gone: boolean): Promise<Reply> {
+export async function drainAgent(agents: Agents, id: string, max_grace_period: ExactNanoseconds | undefined, mark_gone: boolean): Promise<Reply> {
   if (!known(agents, id)) return refuse("Unknown agent");
   if (agents.marking_gone.has(id)) return refuse("Agent is currently being marked gone", 409);
   const op = { type: "DRAIN_AGENT" as const, id, mark_gone, ...(max_grace_period ? { max_grace_period } : {}) };

@@ -6,9 +6,9 @@
 import { isIPv4 } from "../net/address.ts";
 import { machineKey } from "../registry/machine_key.ts";
 import type { RegistryProjection } from "./registry_projection.ts";
-import type { MachineID, MachineInfo, MaintenanceWindow, Registry, Schedule, Unavailability } from "../registry/types.ts";
+import type { MachineID, MachineInfo, MaintenanceWindow, Nanoseconds, Registry, Schedule, Unavailability } from "../registry/types.ts";
 import {
-  arrayField, arrayOf, type JsonObject, perRegistry, messageField, numberField, objectOf, type Plan, type Reply, refuse,
+  arrayField, arrayOf, int64Field, type JsonObject, perRegistry, messageField, numberField, objectOf, type Plan, type Reply, refuse,
   type RegistryWriter, requireFields, ShapeError, stringField, WINDOWS_MAX,
 } from "./registry_requests.ts";
 
@@ -64,9 +64,9 @@ function parseUnavailability(object: JsonObject, path: string): Unavailability {
   return unavailability;
 }
 
-function nanoseconds(object: JsonObject, path: string): number {
+function nanoseconds(object: JsonObject, path: string): Nanoseconds {
   requireFields(object, path, ["nanoseconds"]);
-  return numberField(object, "nanoseconds", true)!;
+  return int64Field(object, "nanoseconds")!;
 }
 
 // ---- Validation (maintenance::validation) ----

@@ -2,7 +2,7 @@
 // the registry services of one master. A call is JSON `{"type": X, "<lower_snake_of_X>": {...}}`;
 // a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
-import type { DurationInfo, MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
+import type { ExactNanoseconds, MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
 import { deactivateAgent, drainAgent, machinesDown, markAgentGone, reactivateAgent } from "./agent_operator.ts";
 import { getRolesJson, getTasksJson } from "./task_views.ts";
 import { getStateJson, visibleAgentsJson } from "./state.ts";
@@ -11,7 +11,7 @@ import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statu
 import type { Master } from "./master.ts";
 import { parseQuotaConfig, QuotaService, quotaStatusJson, visibleQuotaStatus } from "./quota.ts";
 import {
-  arrayField, boolField, messageField, numberField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
+  arrayField, boolField, int64Field, messageField, numberField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
@@ -100,7 +100,7 @@ interface CallArguments {
   quota_configs?: QuotaConfig[];
   weight_infos?: WeightInfo[];
   slave_id?: string;
-  max_grace_period?: DurationInfo;
+  max_grace_period?: ExactNanoseconds;
   mark_gone?: boolean;
   framework_id?: string;
 }
@@ -194,7 +194,7 @@ function readArguments(type: string, message: Record<string, unknown>): CallArgu
       const args: CallArguments = { slave_id: slaveIdOf(message, path), mark_gone: boolField(message, "mark_gone") ?? false };
       if (grace !== undefined) {
         requireFields(grace, `${path}max_grace_period.`, ["nanoseconds"]);
-        args.max_grace_period = { nanoseconds: numberField(grace, "nanoseconds", true)! };
+        args.max_grace_period = { nanoseconds: int64Field(grace, "nanoseconds")! };
       }
       return args;
     }

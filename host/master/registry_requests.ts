@@ -2,7 +2,9 @@
 // reader of request JSON in the shapes Mesos's protobuf parser accepts (and its error
 // texts), the registry's size bounds checked before an operation is queued, and the writer
 // that validates requests in order and stores them together.
+import "../json_int64.ts";
 import { logger } from "../logging.ts";
+import { exactInteger } from "../registry/codec.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import type { Operation, Registry } from "../registry/types.ts";
 import { RegistryProjection } from "./registry_projection.ts";
@@ -61,13 +63,24 @@ export async function readBody<T>(request: Request, shape: (json: unknown) => T,
   return shaped;
 }
 
-/** JSON.parse with a one-line reason. */
+/** An integer literal: kept exact as a bigint beyond 2^53. */
+const INTEGER_LITERAL = /^-?\d+$/;
+
+/**
+ * JSON.parse with a one-line reason. An integer literal beyond 2^53 becomes a bigint (exact)
+ * instead of the nearest double: int64Field checks it, numberField reads it as a double.
+ */
 export function parseJson(text: string): { value: unknown } | { error: string } {
   try {
-    return { value: JSON.parse(text) as unknown };
+    return { value: JSON.parse(text, exactIntegers) as unknown };
   } catch (error) {
     return { error: oneLine(error instanceof Error ? error.message : String(error)) };
   }
+}
+
+function exactIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number" || Number.isSafeInteger(value) || context?.source === undefined) return value;
+  return INTEGER_LITERAL.test(context.source) ? exactInteger(BigInt(context.source)) : value;
 }
 
 /** Runs a shape reader; its ShapeError becomes the error text. */
@@ -122,14 +135,39 @@ export function stringField(object: JsonObject, key: string): string | undefined
 
 /** A number; numeric strings are accepted as protobuf's JSON mapping allows for 64-bit integers. */
 export function numberField(object: JsonObject, key: string, integer = false): number | undefined {
-  const value = object[key];
-  if (value === undefined || value === null) return undefined;
+  const raw = object[key];
+  if (raw === undefined || raw === null) return undefined;
+  const value = typeof raw === "bigint" ? Number(raw) : raw; // a double field given a huge integer
   const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
   if (typeof value === "string" && Number.isNaN(number)) throw new ShapeError(`Failed to convert '${value}' to number for field '${key}'`);
   if (typeof number !== "number") notExpecting(value, key);
   if (!Number.isFinite(number)) throw new ShapeError(`Expecting a finite number for field '${key}'`);
   if (integer && !Number.isInteger(number)) throw new ShapeError(`Expecting an integer for field '${key}', got ${String(value)}`);
   return number;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * An int64 field (protobuf's JSON mapping: a number or a decimal string), exact: a number when
+ * it is a safe integer, else a bigint; a value outside int64 is refused, never rounded.
+ */
+export function int64Field(object: JsonObject, key: string): number | bigint | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  let exact: bigint;
+  if (typeof value === "bigint") exact = value;
+  else if (typeof value === "string" && INTEGER_LITERAL.test(value.trim())) exact = BigInt(value.trim());
+  else if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  else if (typeof value === "number" && Number.isInteger(value)) exact = BigInt(value); // not from parseJson: already a double
+  else if (typeof value === "number" || typeof value === "string") {
+    const number = Number(value);
+    if (typeof value === "string" && Number.isNaN(number)) throw new ShapeError(`Failed to convert '${value}' to number for field '${key}'`);
+    throw new ShapeError(`Expecting an integer for field '${key}', got ${String(value)}`);
+  } else notExpecting(value, key);
+  if (exact < INT64_MIN || exact > INT64_MAX) throw new ShapeError(`Value ${exact} of field '${key}' is out of the int64 range`);
+  return exactInteger(exact);
 }
 
 export function boolField(object: JsonObject, key: string): boolean | undefined {

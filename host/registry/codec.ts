@@ -3,13 +3,23 @@
 // layouts are documented once, in core/registry/ops.ts (operations), core/registry/wire.ts
 // (shared pieces) and core/registry/snapshot.ts (sections); test/fixtures/registry-vectors.json
 // pins them on both sides. Little-endian; every batch and snapshot record carries a CRC-32C.
+import "../json_int64.ts";
 import { crc32c } from "../codec/crc32c.ts";
 import type {
-  DrainInfo, MachineID, MachineInfo, Operation, QuotaConfig, Registry, ResourceQuantities, Schedule,
+  DrainInfo, MachineID, MachineInfo, Nanoseconds, Operation, QuotaConfig, Registry, ResourceQuantities, Schedule,
   SlaveInfo, Unavailability, WeightInfo,
 } from "./types.ts";
 
 /** A batch or snapshot the core (or this decoder) refuses: malformed, corrupt or oversized. */
+/**
+ * `v` as a number when it is a safe integer, else as the bigint: beyond 2^53 even a double that
+ * holds the value exactly would print other digits (JSON.stringify(-(2 ** 63)) is
+ * "-9223372036854776000"), so only a bigint keeps the integer an operator sent.
+ */
+export function exactInteger(v: bigint): Nanoseconds {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
 export class RegistryFormatError extends Error {
   override name = "RegistryFormatError";
 }
@@ -82,9 +92,11 @@ class Out {
   u8(v: number): void { this.room(1); this.bytes[this.length++] = v; }
   u16(v: number): void { this.room(2); this.view.setUint16(this.length, v, true); this.length += 2; }
   u32(v: number): void { this.room(4); this.view.setUint32(this.length, v, true); this.length += 4; }
-  i64(v: number): void {
-    if (!Number.isInteger(v)) throw new RangeError(`not an integer number of nanoseconds: ${v}`);
-    this.room(8); this.view.setBigInt64(this.length, BigInt(v), true); this.length += 8;
+  i64(v: number | bigint): void {
+    if (typeof v === "number" && !Number.isInteger(v)) throw new RangeError(`not an integer number of nanoseconds: ${v}`);
+    const exact = BigInt(v);
+    if (exact !== BigInt.asIntN(64, exact)) throw new RangeError(`${exact} nanoseconds do not fit an int64`);
+    this.room(8); this.view.setBigInt64(this.length, exact, true); this.length += 8;
   }
   f64(v: number): void { this.room(8); this.view.setFloat64(this.length, v, true); this.length += 8; }
   raw(b: Uint8Array): void { this.room(b.length); this.bytes.set(b, this.length); this.length += b.length; }
@@ -240,6 +252,10 @@ class In {
   u16(): number { return this.view.getUint16(this.need(2), true); }
   u32(): number { return this.view.getUint32(this.need(4), true); }
   i64(): number { return Number(this.view.getBigInt64(this.need(8), true)); }
+  /** An operator's int64, exact: a number when it is a safe integer, else a bigint. */
+  exactI64(): Nanoseconds {
+    return exactInteger(this.view.getBigInt64(this.need(8), true));
+  }
   f64(): number { return this.view.getFloat64(this.need(8), true); }
   raw(n: number): Uint8Array { const p = this.need(n); return this.bytes.subarray(p, p + n); }
   name(): string { return fromUtf8.decode(this.raw(this.u16())); }
@@ -365,7 +381,7 @@ function agentState(r: In): { drain_info?: DrainInfo; deactivated?: boolean } {
     const state = DRAIN_STATES[r.u8() - 1];
     const markGone = r.u8() === 1;
     const hasGrace = r.u8() === 1;
-    const grace = r.i64();
+    const grace = r.exactI64();
     if (!state) throw new RegistryFormatError("registry snapshot: bad drain state");
     out.drain_info = { state, config: { mark_gone: markGone, ...(hasGrace ? { max_grace_period: { nanoseconds: grace } } : {}) } };
   }
@@ -382,9 +398,9 @@ function decodeMachineId(r: In): MachineID {
 }
 
 function decodeUnavailability(r: In): Unavailability {
-  const start = r.i64();
+  const start = r.exactI64();
   const hasDuration = r.u8() === 1;
-  const duration = r.i64();
+  const duration = r.exactI64();
   return { start: { nanoseconds: start }, ...(hasDuration ? { duration: { nanoseconds: duration } } : {}) };
 }
 

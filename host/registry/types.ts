@@ -1,8 +1,10 @@
 // The registry as the host sees it (mesos-spec §4.1), in Mesos's v1 JSON shapes, and the
 // registry operations of §4.3. The state machine itself runs in the WASM core
 // (core/registry/); host/registry/codec.ts turns these operations into the core's bytes and
-// the core's snapshot bytes back into these shapes. Times are nanoseconds since the epoch as
-// JS numbers: exact to 256 ns at today's dates, which is what a JSON parser gives anyway.
+// the core's snapshot bytes back into these shapes. Times the master makes itself are
+// nanoseconds since the epoch as JS numbers (from its clock: exact as far as the clock is).
+// Durations and times an operator sends (maintenance windows, drain grace periods) are int64
+// in Mesos and stay exact: a number when it is a safe integer, else a bigint (Nanoseconds).
 
 /** A machine: hostname and/or IPv4 address; equal when both present-nesses and values match (hostname case-insensitive). */
 export interface MachineID {
@@ -14,13 +16,21 @@ export interface DurationInfo {
   nanoseconds: number;
 }
 
+/** An operator's int64: a number when it is a safe integer, else a bigint (exact either way). */
+export type Nanoseconds = number | bigint;
+
+/** A Duration or Time an operator sent: its int64 kept exact. */
+export interface ExactNanoseconds {
+  nanoseconds: Nanoseconds;
+}
+
 export interface TimeInfo {
   nanoseconds: number;
 }
 
 export interface Unavailability {
-  start: TimeInfo;
-  duration?: DurationInfo;
+  start: ExactNanoseconds;
+  duration?: ExactNanoseconds;
 }
 
 export interface MaintenanceWindow {
@@ -41,7 +51,7 @@ export interface MachineInfo {
 }
 
 export interface DrainConfig {
-  max_grace_period?: DurationInfo;
+  max_grace_period?: ExactNanoseconds;
   mark_gone?: boolean;
 }
 
@@ -117,7 +127,7 @@ export type Operation =
   | { type: "REMOVE_SLAVE"; info: SlaveInfo }
   | { type: "MARK_SLAVE_GONE"; id: string; time: TimeInfo }
   | { type: "PRUNE"; unreachable: string[]; gone: string[] }
-  | { type: "DRAIN_AGENT"; id: string; max_grace_period?: DurationInfo; mark_gone: boolean }
+  | { type: "DRAIN_AGENT"; id: string; max_grace_period?: ExactNanoseconds; mark_gone: boolean }
   | { type: "MARK_AGENT_DRAINED"; id: string }
   | { type: "DEACTIVATE_AGENT"; id: string }
   | { type: "REACTIVATE_AGENT"; id: string }

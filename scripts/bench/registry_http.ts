@@ -165,7 +165,10 @@ async function startCluster(dir: string): Promise<{ leader_port: number; zk: str
   let leader_port = 0;
   await waitUntil("a leader with its registry recovered", async () => {
     for (const port of ports) {
-      if ((await metric(port, "master/elected")) === 1 && (await metric(port, "registrar/log/recovered")) === 1) leader_port = port;
+      if ((await metric(port, "master/elected")) !== 1) continue;
+      base_url = urlOf(port, "");
+      // The leader answers registry calls once its registry is recovered (503 until then).
+      if ((await call(getWeights()).then((r) => r.status, () => 0)) === 200) leader_port = port;
     }
     return leader_port !== 0;
   }, () => {

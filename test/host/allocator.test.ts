@@ -126,7 +126,7 @@ describe("allocation", () => {
   });
 
   test("an agent whose machine has scheduled maintenance is offered with that unavailability (Mesos's Offer.unavailability)", async () => {
-    const unavailability = { start: { nanoseconds: 1_900_000_000_000_000_000 }, duration: { nanoseconds: 3_600_000_000_000 } };
+    const unavailability = { start: { nanoseconds: 1_900_000_000_000_000_000n }, duration: { nanoseconds: 3_600_000_000_000 } };
     const f = await fixture(2, [], [{ type: "UPDATE_SCHEDULE", schedule: { windows: [{ machine_ids: [{ hostname: "agent1", ip: "10.0.0.1" }], unavailability }] } }]);
     const a = f.framework("FA");
     f.tasks.allocate();

@@ -71,9 +71,9 @@ describe("machine lists and mode transitions", () => {
 });
 
 describe("request JSON", () => {
-  test("a schedule reads as Mesos's Schedule, nanoseconds as numbers or numeric strings", () => {
+  test("a schedule reads as Mesos's Schedule, nanoseconds as numbers or numeric strings, exact (a bigint beyond 2^53)", () => {
     const parsed = parseSchedule({ windows: [{ machine_ids: [{ hostname: "h", extra: 1 }], unavailability: { start: { nanoseconds: "1700000000000000000" }, duration: { nanoseconds: 5 } } }] });
-    expect(parsed).toEqual({ windows: [{ machine_ids: [{ hostname: "h" }], unavailability: { start: { nanoseconds: 1.7e18 }, duration: { nanoseconds: 5 } } }] });
+    expect(parsed).toEqual({ windows: [{ machine_ids: [{ hostname: "h" }], unavailability: { start: { nanoseconds: 1_700_000_000_000_000_000n }, duration: { nanoseconds: 5 } } }] });
     expect(parseSchedule({})).toEqual({ windows: [] });
   });
 

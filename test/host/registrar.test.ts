@@ -107,7 +107,7 @@ describe("RegistrarTest", () => {
     const { open, restart } = await single();
     let { registrar: r } = open();
     await r.recover(MASTER);
-    const window = (ids: { hostname?: string; ip?: string }[]) => ({ machine_ids: ids, unavailability: { start: { nanoseconds: 1e18 } } });
+    const window = (ids: { hostname?: string; ip?: string }[]) => ({ machine_ids: ids, unavailability: { start: { nanoseconds: 1_000_000_000_000_000_000n } } });
     expect(await applyAll(r, [
       { type: "ADMIT_SLAVE", info: slave(1) }, { type: "ADMIT_SLAVE", info: slave(2) },
       { type: "UPDATE_SCHEDULE", schedule: { windows: [window([{ hostname: "a" }, { hostname: "b", ip: "10.0.0.2" }]), window([{ ip: "10.0.0.3" }])] } },
@@ -125,8 +125,8 @@ describe("RegistrarTest", () => {
     await r.recover(MASTER);
     const registry = await r.full();
     expect(registry.machines?.machines).toEqual([
-      { id: { hostname: "a" }, mode: "DOWN", unavailability: { start: { nanoseconds: 1e18 } } },
-      { id: { hostname: "b", ip: "10.0.0.2" }, mode: "DRAINING", unavailability: { start: { nanoseconds: 1e18 } } },
+      { id: { hostname: "a" }, mode: "DOWN", unavailability: { start: { nanoseconds: 1_000_000_000_000_000_000n } } },
+      { id: { hostname: "b", ip: "10.0.0.2" }, mode: "DRAINING", unavailability: { start: { nanoseconds: 1_000_000_000_000_000_000n } } },
     ]);
     expect(registry.schedules).toEqual([{ windows: [window([{ hostname: "a" }, { hostname: "b", ip: "10.0.0.2" }])] }]);
     const [s1, s2] = registry.slaves!.slaves;

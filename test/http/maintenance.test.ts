@@ -88,6 +88,28 @@ describe.each(["", "/master"])("maintenance on a recovered leader, prefix '%s'",
     expect((await call(app, "GET", `${prefix}/maintenance/status`)).json).toEqual({ draining_machines: [{ id: b }], down_machines: [a] });
   });
 
+  test("int64 nanoseconds are kept exact, and a value beyond int64 is refused (issue #14)", async () => {
+    const { app } = await recoveredLeader();
+    // Written by hand: a JSON number beyond 2^53 cannot come from JSON.stringify of a double.
+    const exact = (ns: string, duration = "3600000000000") =>
+      `{"windows":[{"machine_ids":[{"hostname":"a.example.com","ip":"10.0.0.1"}],"unavailability":{"start":{"nanoseconds":${ns}},"duration":{"nanoseconds":${duration}}}}]}`;
+    for (const ns of ["9007199254740993", "1700000000123456789", "9223372036854775807", "-9223372036854775808"]) {
+      expect((await call(app, "POST", `${prefix}/maintenance/schedule`, exact(ns))).status).toBe(200);
+      expect((await call(app, "GET", `${prefix}/maintenance/schedule`)).text).toBe(exact(ns));
+      expect((await call(app, "GET", "/registrar(1)/registry")).text).toContain(`"start":{"nanoseconds":${ns}}`);
+    }
+    // protobuf's JSON mapping also writes int64 as a string.
+    expect((await call(app, "POST", `${prefix}/maintenance/schedule`, exact('"1700000000123456789"'))).status).toBe(200);
+    expect((await call(app, "GET", `${prefix}/maintenance/schedule`)).text).toBe(exact("1700000000123456789"));
+    const before = await maintenanceState(app);
+    for (const [ns, shown] of [["1180591620717411303424", "1180591620717411303424"], ["9223372036854775808", "9223372036854775808"], ['"-9223372036854775809"', "-9223372036854775809"]]) {
+      const refused = await call(app, "POST", `${prefix}/maintenance/schedule`, exact(ns!));
+      expect([refused.status, refused.text]).toEqual([400, `Value ${shown} of field 'nanoseconds' is out of the int64 range`]);
+    }
+    expect((await call(app, "POST", `${prefix}/maintenance/schedule`, exact("1.5"))).text).toBe("Expecting an integer for field 'nanoseconds', got 1.5");
+    expect(await maintenanceState(app)).toEqual(before);
+  });
+
   test("wrong methods are 405 with Allow", async () => {
     const { app } = await recoveredLeader();
     const response = await app.handle(new Request(`http://localhost${prefix}/machine/down`));

@@ -93,6 +93,13 @@ describe.each(["", "/master"])("on a recovered leader, prefix '%s'", (prefix) =>
     expect(await call({ type: "GET_MAINTENANCE_SCHEDULE" })).toMatchObject({ json: { type: "GET_MAINTENANCE_SCHEDULE", get_maintenance_schedule: { schedule: {} } } });
     expect(await call({ type: "UPDATE_MAINTENANCE_SCHEDULE", update_maintenance_schedule: { schedule } })).toMatchObject({ status: 200, text: "" });
     expect((await call({ type: "GET_MAINTENANCE_SCHEDULE" })).json.get_maintenance_schedule.schedule).toEqual(schedule);
+    // int64 exactly (issue #14): a value a double cannot hold comes back as sent; beyond int64 is a 400.
+    const exact = '{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"hostname":"x"}],"unavailability":{"start":{"nanoseconds":1700000000123456789}}}]}}}';
+    expect((await call(exact)).status).toBe(200);
+    expect((await call({ type: "GET_MAINTENANCE_SCHEDULE" })).text).toContain('"start":{"nanoseconds":1700000000123456789}');
+    expect(await call(exact.replace("1700000000123456789", "1180591620717411303424")))
+      .toMatchObject({ status: 400, text: expect.stringContaining("Value 1180591620717411303424 of field 'nanoseconds' is out of the int64 range") });
+    expect((await call({ type: "UPDATE_MAINTENANCE_SCHEDULE", update_maintenance_schedule: { schedule } })).status).toBe(200);
     expect((await call({ type: "GET_MAINTENANCE_STATUS" })).json).toEqual({ type: "GET_MAINTENANCE_STATUS", get_maintenance_status: { status: { draining_machines: [{ id: a }] } } });
     expect(await call({ type: "STOP_MAINTENANCE", stop_maintenance: { machines: [a] } })).toMatchObject({ status: 400, text: `Machine '{"hostname":"a","ip":"10.0.0.1"}' is not in DOWN mode and cannot be brought up` });
     expect(await call({ type: "START_MAINTENANCE", start_maintenance: { machines: [a] } })).toMatchObject({ status: 200 });
