@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeOnExit, type Server, spawnServer, tcpAsk, waitUntil } from "./bench/systems/processes.ts";
+import { requireFree, ZK_FOUR_LETTER_WORDS, zooKeeperBindFailure } from "./bench/systems/ports.ts";
 import { makeCertificates, randomSecret, writeSecretFile } from "./pki.ts";
 import { basicHeader } from "../host/security/basic.ts";
 
@@ -43,15 +44,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "mesos-cluster-"));
   if (!process.argv.includes("--keep")) removeOnExit(dir);
 
+  const ports = Array.from({ length: count }, (_, i) => first_port + i);
+  const agent_ports = Array.from({ length: agent_count }, (_, i) => first_port + count + 1 + i);
+  // Every port is checked before anything starts: a clash names the port, instead of a
+  // process that fails to bind (or, worse, a ZooKeeper of someone else's answering for ours).
+  await requireFree([
+    { port: zk_port, what: "ZooKeeper; choose another with --zk-port" },
+    ...ports.map((port, i) => ({ port, what: `master ${i + 1}; choose other ports with --port` })),
+    ...agent_ports.map((port, i) => ({ port, what: `agent ${i + 1}; choose other ports with --port` })),
+  ]);
   const zk = startZooKeeper(dir, zk_port);
-  await waitUntil("ZooKeeper", async () => (await tcpAsk(zk_port, "srvr").catch(() => "")).includes("Mode:"), () => {
-    if (!zk.alive()) throw new Error(`ZooKeeper exited; see ${zk.log_path}`);
+  const zk_data = join(dir, "zookeeper");
+  await waitUntil("ZooKeeper", async () => (await tcpAsk(zk_port, "conf").catch(() => "")).includes(`dataDir=${zk_data}`), () => {
+    if (!zk.alive()) throw new Error(zooKeeperBindFailure(readFileSync(zk.log_path, "utf8"), zk_port) ?? `ZooKeeper exited; see ${zk.log_path}`);
   }, 30_000);
   const security = process.argv.includes("--insecure") ? null : secureSetup(dir);
   const zk_url = `zk://${security === null ? "" : `${security.zk_user}@`}127.0.0.1:${zk_port}/mesos`;
   const env = { PATH: process.env.PATH ?? "", ...security?.env };
   const quorum = Math.floor(count / 2) + 1;
-  const ports = Array.from({ length: count }, (_, i) => first_port + i);
   const list = ports.map((p) => `127.0.0.1:${p}`).join(",");
   const masters = ports.map((port, i) => {
     const work_dir = join(dir, `master-${i + 1}`);
@@ -60,7 +70,6 @@ async function main(): Promise<void> {
       cwd: dir, env, log_path: join(dir, `master-${i + 1}.log`),
     });
   });
-  const agent_ports = Array.from({ length: agent_count }, (_, i) => first_port + count + 1 + i);
   const agents = agent_ports.map((port, i) => spawnServer([BINARY, "agent", `--master=${zk_url}`,
     `--work_dir=${join(dir, `agent-${i + 1}`)}`, "--ip=127.0.0.1", `--port=${port}`, `--hostname=agent-${i + 1}`,
     "--resources=cpus:2;mem:2048;disk:10000;ports:[31000-32000]", `--attributes=rack:r${(i % 2) + 1}`, ...security?.agent_flags ?? []], {
@@ -113,7 +122,7 @@ function secureSetup(dir: string): Security {
 function startZooKeeper(dir: string, port: number): Server {
   const data = join(dir, "zookeeper");
   mkdirSync(data, { recursive: true });
-  writeFileSync(join(dir, "zoo.cfg"), `tickTime=500\ndataDir=${data}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
+  writeFileSync(join(dir, "zoo.cfg"), `tickTime=500\ndataDir=${data}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n${ZK_FOUR_LETTER_WORDS}\n`);
   return spawnServer([ZK_SERVER, "start-foreground", join(dir, "zoo.cfg")], {
     cwd: dir, env: { PATH: process.env.PATH ?? "", ZOO_LOG_DIR: dir }, log_path: join(dir, "zookeeper.log"),
   });

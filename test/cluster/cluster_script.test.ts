@@ -71,3 +71,16 @@ async function zkAcls(port: number, path: string): Promise<string[]> {
     client.close();
   }
 }
+
+test("npm run cluster with a port in use exits 1 naming the port, and starts nothing", async () => {
+  const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const first = await freePortBlock(4);
+    const script = start([process.execPath, join(import.meta.dir, "..", "..", "scripts", "cluster.ts"), "--masters=3", `--port=${first}`, `--zk-port=${taken.port}`]);
+    expect(await script.exited).toBe(1);
+    expect(script.stderr()).toContain(`cluster: port ${taken.port} (ZooKeeper; choose another with --zk-port) on 127.0.0.1 already in use by another process`);
+    expect(alive(new RegExp(`--port=${first}\\b`))).toBe(0);
+  } finally {
+    taken.stop(true);
+  }
+});

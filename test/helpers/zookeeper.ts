@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tcpConnect } from "node:net";
 import { freePort, WRAPPER } from "./process.ts";
+import { ZK_FOUR_LETTER_WORDS, zooKeeperBindFailure } from "../../scripts/bench/systems/ports.ts";
 
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
 
@@ -23,14 +24,29 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
 }
 
+/** A free port can be taken by another process before ZooKeeper binds it: then another is tried. */
+const START_ATTEMPTS = 3;
+
 export async function startZooKeeper(): Promise<ZooKeeperServer> {
   if (!existsSync(ZK_SERVER)) throw new Error(`${ZK_SERVER} is missing: install it with \`apt-get install -y zookeeper\` (npm test does it as root)`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (!(error instanceof PortClash) || attempt === START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortClash extends Error {}
+
+async function startOnce(): Promise<ZooKeeperServer> {
   const dir = mkdtempSync(join(tmpdir(), "zk-"));
   mkdirSync(join(dir, "data"));
   const port = await freePort();
   writeFileSync(join(dir, "zoo.cfg"), [
     "tickTime=200", `dataDir=${join(dir, "data")}`, `clientPort=${port}`, "clientPortAddress=127.0.0.1",
-    "admin.enableServer=false", "minSessionTimeout=400", "maxSessionTimeout=60000", "",
+    "admin.enableServer=false", "minSessionTimeout=400", "maxSessionTimeout=60000", ZK_FOUR_LETTER_WORDS, "",
   ].join("\n"));
   const pidFile = join(dir, "zk.pid");
   const files = { OUT: join(dir, "zk.out"), ERR: join(dir, "zk.err"), PIDFILE: pidFile, STATUS: join(dir, "zk.status") };
@@ -42,7 +58,7 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
   servers.add(pid);
   const connect = `127.0.0.1:${port}`;
   const signal = (name: NodeJS.Signals) => { try { process.kill(pid, name); } catch { /* already gone */ } };
-  await waitForZooKeeper(connect, pid, join(dir, "zk.out"));
+  await waitForZooKeeper(port, join(dir, "data"), pid, join(dir, "zk.out"));
   return {
     port, connect, pid,
     pause: () => signal("SIGSTOP"),
@@ -108,26 +124,33 @@ async function readPid(file: string): Promise<number> {
   throw new Error(`ZooKeeper did not start: no pid in ${file}`);
 }
 
-async function waitForZooKeeper(connect: string, pid: number, out: string, deadline_ms = 30_000): Promise<void> {
+async function waitForZooKeeper(port: number, data_dir: string, pid: number, out: string, deadline_ms = 30_000): Promise<void> {
   const until = Date.now() + deadline_ms;
   while (Date.now() < until) {
-    if (!alive(pid)) throw new Error(`ZooKeeper exited: ${existsSync(out) ? readFileSync(out, "utf8").slice(-2000) : ""}`);
-    if (await canConnect(connect)) return;
+    if (!alive(pid)) {
+      const log = existsSync(out) ? readFileSync(out, "utf8") : "";
+      const clash = zooKeeperBindFailure(log, port);
+      if (clash !== null) throw new PortClash(clash);
+      throw new Error(`ZooKeeper exited: ${log.slice(-2000)}`);
+    }
+    if (await isOurs(port, data_dir)) return;
     await Bun.sleep(200);
   }
-  throw new Error(`ZooKeeper at ${connect} did not answer within ${deadline_ms} ms`);
+  throw new Error(`ZooKeeper on 127.0.0.1:${port} did not answer within ${deadline_ms} ms${await isOurs(port, "") ? " (another ZooKeeper answers on that port)" : ""}`);
 }
 
-/** True once the server answers the `srvr` four-letter command (enabled by default). */
-function canConnect(connect: string): Promise<boolean> {
-  const [host, port] = connect.split(":") as [string, string];
+/**
+ * True once the server on `port` answers `conf` with our dataDir: a ZooKeeper of another
+ * process that answers on the same port is not taken for ours.
+ */
+function isOurs(port: number, data_dir: string): Promise<boolean> {
   return new Promise((resolve) => {
     let answer = "";
-    const socket = tcpConnect(Number(port), host, () => socket.write("srvr"));
+    const socket = tcpConnect(port, "127.0.0.1", () => socket.write("conf"));
     const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
     socket.setTimeout(1000, () => done(false));
     socket.on("data", (chunk) => (answer += chunk.toString()));
-    socket.on("end", () => done(answer.includes("Mode: standalone")));
+    socket.on("end", () => done(answer.includes(`dataDir=${data_dir}`)));
     socket.on("error", () => done(false));
   });
 }

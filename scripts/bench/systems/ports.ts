@@ -24,7 +24,7 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** True when `port` on 127.0.0.1 can be bound right now. */
-function bindable(port: number): Promise<boolean> {
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
@@ -42,4 +42,25 @@ export async function freePortBlock(count: number): Promise<number> {
     if (free) return base;
   }
   throw new Error(`could not find ${count} consecutive free ports`);
+}
+
+/**
+ * Checks that every named port can be bound on 127.0.0.1 before anything is started on it;
+ * throws one line naming each port that is taken and what it was for.
+ */
+export async function requireFree(ports: readonly { port: number; what: string }[]): Promise<void> {
+  const taken: string[] = [];
+  for (const { port, what } of ports) if (!(await bindable(port))) taken.push(`${port} (${what})`);
+  if (taken.length > 0) throw new Error(`port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} on 127.0.0.1 already in use by another process`);
+}
+
+/**
+ * ZooKeeper's four-letter words this project asks: `srvr` (is it serving) and `conf` (whose
+ * dataDir: tells our server from another one that answers on the same port). A zoo.cfg line.
+ */
+export const ZK_FOUR_LETTER_WORDS = "4lw.commands.whitelist=srvr,conf";
+
+/** The port a ZooKeeper log says it could not bind, or null. */
+export function zooKeeperBindFailure(log: string, port: number): string | null {
+  return /BindException|Address already in use/.test(log) ? `ZooKeeper could not bind 127.0.0.1:${port}: the port is already in use by another process` : null;
 }
