@@ -38,7 +38,9 @@ export function update_quota(reg: Registry, op: Op): bool {
     delta += <i64>(now < 0 ? 0 : now) - <i64>(before < 0 ? 0 : before);
   }
   if (count > REGISTRY_ROLES_MAX) return false;
-  if (delta > 0 && !fits(reg, delta)) return false;
+  // The QUOTA_V2 capability the first quota adds counts too: the registry must stay within its bound.
+  const capability: i64 = count > 0 && !reg.capabilities.includes(CAP_QUOTA_V2) ? <i64>name_size(CAP_QUOTA_V2) : 0;
+  if (delta + capability > 0 && !fits(reg, delta + capability)) return false;
   for (let i = 0; i < configs.length; i++) upsert_quota(reg, unchecked(configs[i]));
   reg.small_bytes += delta;
   assert(reg.quota_configs.length == count, "update_quota: role count");

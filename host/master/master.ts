@@ -175,13 +175,14 @@ export class Master {
   private async recoverRegistry(): Promise<void> {
     let registry;
     try {
-      registry = await this.registrar.recover(this.info as unknown as Record<string, unknown>);
+      // --weights go into a registry that has none, in the same batch as the Recover operation.
+      const weights = this.flags.weights;
+      registry = await this.registrar.recover(this.info as unknown as Record<string, unknown>, (replayed) =>
+        (replayed.weights ?? []).length === 0 && weights !== undefined && Object.keys(weights).length > 0
+          ? [{ type: "UPDATE_WEIGHTS", weights: Object.entries(weights).map(([role, weight]) => ({ role, weight })) }]
+          : []);
     } catch {
       return;
-    }
-    const weights = this.flags.weights;
-    if ((registry.weights ?? []).length === 0 && weights !== undefined && Object.keys(weights).length > 0) {
-      await this.registrar.apply({ type: "UPDATE_WEIGHTS", weights: Object.entries(weights).map(([role, weight]) => ({ role, weight })) }).catch(() => undefined);
     }
     const agents = await this.registrar.read(Section.SLAVES | Section.UNREACHABLE | Section.GONE);
     log.info(`Recovered ${agents.slaves?.slaves.length ?? 0} agents from the registry (${this.registrar.sizeBytes()}B); allowing ${this.flags.agent_reregister_timeout / 60000}mins for agents to reregister`);

@@ -143,7 +143,7 @@ export class Registrar implements RegistrarService {
    * `master_info`; resolves with the recovered registry's small parts once that store
    * succeeded. On failure the registrar aborts (and the promise rejects).
    */
-  async recover(master_info: Record<string, unknown>): Promise<Registry> {
+  async recover(master_info: Record<string, unknown>, initial: (replayed: Registry) => Operation[] = () => []): Promise<Registry> {
     if (this.state !== "idle") throw new Error(`recover() called while ${this.state}`);
     this.state = "recovering";
     const started_ms = performance.now();
@@ -158,10 +158,12 @@ export class Registrar implements RegistrarService {
     }
     this.fetch_ms.record(performance.now() - started_ms);
     this.replayed = true;
-    const op: Operation = { type: "RECOVER", master_info };
-    const recovered = new Promise<boolean>((resolve, reject) => this.queue.push({ op, bytes: encodeOperation(op), small: true, resolve, reject }));
+    // `initial` sees the replayed registry; what it returns is stored in the Recover batch, so
+    // no caller ever sees the registrar recovered without it (the master's --weights).
+    const ops: Operation[] = [{ type: "RECOVER", master_info }, ...initial(decodeRegistry(this.core.snapshot(SMALL_SECTIONS)))];
+    const stored = ops.map((op) => new Promise<boolean>((resolve, reject) => this.queue.push({ op, bytes: encodeOperation(op), small: true, resolve, reject })));
     this.scheduleUpdate();
-    await recovered; // rejects when the store failed: the registrar aborted
+    await Promise.all(stored); // rejects when the store failed: the registrar aborted
     this.state = "recovered";
     log.info(`Successfully recovered the registrar: ${this.core.sizeBytes()} bytes`);
     return this.cache.current();
@@ -264,7 +266,8 @@ export class Registrar implements RegistrarService {
 
   /** current() after a stored batch: what its applied operations changed (the core is at the stored state now). */
   private refreshCache(batch: Pending[], results: Uint8Array): void {
-    const changed = batch.filter((p, i) => p.small && results[i] === 1).map((p) => p.op);
+    // RECOVER loads the whole cache whatever its result (refused when the registry is too full for the MasterInfo).
+    const changed = batch.filter((p, i) => p.small && (results[i] === 1 || p.op.type === "RECOVER")).map((p) => p.op);
     if (changed.length === 0) return;
     const decode = this.cache.applyBatch(changed);
     if (decode !== 0) this.cache.replace(decodeRegistry(this.core.snapshot(decode)), decode);

@@ -129,6 +129,8 @@ export function stringField(object: JsonObject, key: string): string | undefined
   const value = object[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") notExpecting(value, key);
+  // A lone surrogate has no UTF-8 form: stored, it would become U+FFFD and no longer match itself.
+  if (!value.isWellFormed()) throw new ShapeError(`Field '${key}' is not valid UTF-8 (a lone surrogate)`);
   if (Buffer.byteLength(value) > NAME_BYTES_MAX) throw new ShapeError(`Field '${key}' is longer than ${NAME_BYTES_MAX} bytes`);
   return value;
 }

@@ -110,6 +110,15 @@ describe.each(["", "/master"])("maintenance on a recovered leader, prefix '%s'",
     expect(await maintenanceState(app)).toEqual(before);
   });
 
+  test("hostnames compare case-insensitively in ASCII only, as Mesos's and the core's do", async () => {
+    const { app } = await recoveredLeader();
+    const kelvin = { hostname: "\u212a.example.com" }; // KELVIN SIGN, which JavaScript lowers to 'k'
+    expect((await call(app, "POST", `${prefix}/maintenance/schedule`, { windows: [window(kelvin, { hostname: "k.example.com" })] })).status).toBe(200);
+    expect((await call(app, "POST", `${prefix}/machine/down`, [{ hostname: "K.EXAMPLE.COM" }])).status).toBe(200);
+    expect((await call(app, "GET", `${prefix}/maintenance/status`)).json).toEqual({ draining_machines: [{ id: kelvin }], down_machines: [{ hostname: "k.example.com" }] });
+    expect(await call(app, "POST", `${prefix}/machine/up`, [kelvin])).toMatchObject({ status: 400, text: `Machine '{"hostname":"\u212a.example.com"}' is not in DOWN mode and cannot be brought up` });
+  });
+
   test("wrong methods are 405 with Allow", async () => {
     const { app } = await recoveredLeader();
     const response = await app.handle(new Request(`http://localhost${prefix}/machine/down`));

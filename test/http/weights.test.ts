@@ -30,6 +30,8 @@ describe.each(["", "/master"])("/weights on a recovered leader, prefix '%s'", (p
       [[{ role: "x" }], `Failed to convert weights JSON array to protobuf '[{"role":"x"}]': Missing required fields: [0].weight`],
       [{ role: "x", weight: 1 }, `Failed to convert weights JSON array to protobuf '{"role":"x","weight":1}': Expecting a JSON array`],
       [[{ role: "x", weight: "heavy" }], `Failed to convert weights JSON array to protobuf '[{"role":"x","weight":"heavy"}]': Failed to convert 'heavy' to number for field 'weight'`],
+      // A lone surrogate has no UTF-8 form: stored it would turn into U+FFFD and match other roles.
+      ['[{"role":"r\\ud800","weight":2}]', `Failed to convert weights JSON array to protobuf '[{"role":"r\\ud800","weight":2}]': Field 'role' is not valid UTF-8 (a lone surrogate)`],
     ];
     for (const [body, reason] of refusals) expect(await call(app, "PUT", `${prefix}/weights`, body)).toMatchObject({ status: 400, text: reason });
     const malformed = await call(app, "PUT", `${prefix}/weights`, "[{");
