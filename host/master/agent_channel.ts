@@ -9,6 +9,7 @@ import { AGENT_CHANNEL_PATH, AGENT_SEND_BUFFER_MAX_BYTES, encodeMessage, type Ma
 import { logger } from "../logging.ts";
 import { type AgentConnection, normalizeIp } from "./agent_types.ts";
 import type { Master } from "./master.ts";
+import { NOT_RECOVERED } from "./registry_requests.ts";
 
 const log = logger("agent_channel.ts");
 
@@ -100,7 +101,7 @@ export class AgentChannel {
   /** Keeps a frame for when the registry is recovered; beyond the bound the socket is closed (the agent retries). */
   private hold(conn: SocketConnection, frame: string | Buffer): void {
     if (this.held.length >= HELD_FRAMES_MAX) {
-      conn.close("Master has not finished recovery");
+      conn.close(NOT_RECOVERED);
       return;
     }
     this.held.push({ conn, frame });

@@ -7,6 +7,7 @@
 // whenever it may have drifted (a refused or failed store: see RegistryWriter).
 import type { MachineID, MachineInfo, Operation, QuotaConfig, Registry } from "../registry/types.ts";
 import { machineKey } from "../registry/machine_key.ts";
+import { isDefaultQuota } from "../registry/small_cache.ts";
 
 export type MachineMode = MachineInfo["mode"];
 
@@ -17,9 +18,6 @@ export class RegistryProjection {
   readonly machines = new Map<string, { id: MachineID; mode: MachineMode }>();
   /** Keys of DOWN machines: a new schedule must keep every one of them. */
   readonly down = new Set<string>();
-  /** Every queued operation applied; rises by one per apply (tests compare against a replay). */
-  applied = 0;
-
   static of(registry: Registry): RegistryProjection {
     const projection = new RegistryProjection();
     for (const w of registry.weights ?? []) projection.weights.set(w.info.role, w.info.weight);
@@ -49,7 +47,6 @@ export class RegistryProjection {
   }
 
   apply(op: Operation): void {
-    this.applied++;
     switch (op.type) {
       case "UPDATE_WEIGHTS":
         for (const w of op.weights) this.weights.set(w.role, w.weight);
@@ -91,13 +88,4 @@ export class RegistryProjection {
     this.machines.delete(key);
     this.down.delete(key);
   }
-}
-
-/**
- * The default quota (no limits, every guarantee zero in Mesos's fixed point of three decimals):
- * storing it removes the role's (core/registry/quota.ts: is_default).
- */
-export function isDefaultQuota(config: QuotaConfig): boolean {
-  if (Object.keys(config.limits ?? {}).length > 0) return false;
-  return Object.values(config.guarantees ?? {}).every((q) => Math.round(q.value * 1000) === 0);
 }

@@ -63,6 +63,9 @@ export async function readBody<T>(request: Request, shape: (json: unknown) => T,
   return shaped;
 }
 
+/** Mesos's answer on a leader whose registry is not recovered yet (503). */
+export const NOT_RECOVERED = "Master has not finished recovery";
+
 /** An integer literal: kept exact as a bigint beyond 2^53. */
 const INTEGER_LITERAL = /^-?\d+$/;
 
@@ -159,15 +162,19 @@ export function int64Field(object: JsonObject, key: string): number | bigint | u
   const value = object[key];
   if (value === undefined || value === null) return undefined;
   let exact: bigint;
-  if (typeof value === "bigint") exact = value;
-  else if (typeof value === "string" && INTEGER_LITERAL.test(value.trim())) exact = BigInt(value.trim());
-  else if (typeof value === "number" && Number.isSafeInteger(value)) return value;
-  else if (typeof value === "number" && Number.isInteger(value)) exact = BigInt(value); // not from parseJson: already a double
-  else if (typeof value === "number" || typeof value === "string") {
-    const number = Number(value);
-    if (typeof value === "string" && Number.isNaN(number)) throw new ShapeError(`Failed to convert '${value}' to number for field '${key}'`);
-    throw new ShapeError(`Expecting an integer for field '${key}', got ${String(value)}`);
-  } else notExpecting(value, key);
+  if (typeof value === "bigint") {
+    exact = value;
+  } else if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new ShapeError(`Expecting an integer for field '${key}', got ${value}`);
+    if (Number.isSafeInteger(value)) return value;
+    exact = BigInt(value); // not from parseJson: already a double
+  } else if (typeof value === "string") {
+    if (INTEGER_LITERAL.test(value.trim())) exact = BigInt(value.trim());
+    else if (Number.isNaN(Number(value))) throw new ShapeError(`Failed to convert '${value}' to number for field '${key}'`);
+    else throw new ShapeError(`Expecting an integer for field '${key}', got ${value}`);
+  } else {
+    notExpecting(value, key);
+  }
   if (exact < INT64_MIN || exact > INT64_MAX) throw new ShapeError(`Value ${exact} of field '${key}' is out of the int64 range`);
   return exactInteger(exact);
 }
@@ -253,14 +260,9 @@ export class RegistryWriter {
     return this.registrar()?.recovered() ?? false;
   }
 
-  /** Operations queued with the registrar and not yet answered. */
-  inFlight(): number {
-    return this.queued;
-  }
-
   write(plan: (registry: RegistryProjection) => Plan): Promise<Reply> {
     const registrar = this.registrar();
-    if (registrar === undefined || !registrar.recovered()) return Promise.resolve(refuse("Master has not finished recovery", 503));
+    if (registrar === undefined || !registrar.recovered()) return Promise.resolve(refuse(NOT_RECOVERED, 503));
     if (registrar !== this.built_from) this.stale = true;
     if (this.stale && (this.queued > 0 || this.waiting.length > 0)) {
       if (this.waiting.length >= WAITING_MAX) return Promise.resolve(refuse("Too many registry requests are waiting", 503));

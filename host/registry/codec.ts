@@ -10,7 +10,6 @@ import type {
   SlaveInfo, Unavailability, WeightInfo,
 } from "./types.ts";
 
-/** A batch or snapshot the core (or this decoder) refuses: malformed, corrupt or oversized. */
 /**
  * `v` as a number when it is a safe integer, else as the bigint: beyond 2^53 even a double that
  * holds the value exactly would print other digits (JSON.stringify(-(2 ** 63)) is
@@ -20,6 +19,7 @@ export function exactInteger(v: bigint): Nanoseconds {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+/** A batch or snapshot the core (or this decoder) refuses: malformed, corrupt or oversized. */
 export class RegistryFormatError extends Error {
   override name = "RegistryFormatError";
 }

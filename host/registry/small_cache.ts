@@ -8,15 +8,25 @@
 import { storedQuota } from "./codec.ts";
 import { type Operation, type QuotaConfig, type Registry, Section, SMALL_SECTIONS, type WeightInfo } from "./types.ts";
 
-/** Which small sections an operation may change (all of them for the rare others: drains change capabilities). */
-export function smallSectionsOf(op: Operation): number {
+/**
+ * The small sections to decode after an operation other than UPDATE_WEIGHTS/UPDATE_QUOTA
+ * (which applyBatch applies itself): maintenance its two; RECOVER (the first store after a
+ * replay: everything the log held) and the rare others (drains change capabilities) all.
+ */
+function sectionsToDecode(op: Operation): number {
   switch (op.type) {
-    case "UPDATE_WEIGHTS": return Section.WEIGHTS;
-    case "UPDATE_QUOTA": return Section.QUOTAS | Section.CAPABILITIES;
     case "UPDATE_SCHEDULE": case "START_MAINTENANCE": case "STOP_MAINTENANCE": return Section.MACHINES | Section.SCHEDULES;
-    case "RECOVER": return SMALL_SECTIONS; // the first store after a replay: everything the log held
     default: return SMALL_SECTIONS;
   }
+}
+
+/**
+ * The default quota (no limits, every guarantee zero in Mesos's fixed point of three decimals):
+ * storing it removes the role's (core/registry/quota.ts: is_default).
+ */
+export function isDefaultQuota(config: QuotaConfig): boolean {
+  if (Object.keys(config.limits ?? {}).length > 0) return false;
+  return Object.values(config.guarantees ?? {}).every((q) => Math.round(q.value * 1000) === 0);
 }
 
 const KEYS: [number, keyof Registry][] = [
@@ -63,7 +73,7 @@ export class SmallCache {
         for (const c of op.configs) this.upsertQuota(quotas, c);
         decode |= Section.CAPABILITIES;
       } else {
-        decode |= smallSectionsOf(op);
+        decode |= sectionsToDecode(op);
       }
     }
     if (weights !== null || quotas !== null) {
@@ -87,10 +97,9 @@ export class SmallCache {
   }
 
   private upsertQuota(quotas: QuotaConfig[], c: QuotaConfig): void {
-    const stored = storedQuota(c);
     const at = this.quota_index.get(c.role);
-    const isDefault = stored.limits === undefined && Object.values(stored.guarantees ?? {}).every((q) => Math.round(q.value * 1000) === 0);
-    if (!isDefault) {
+    if (!isDefaultQuota(c)) {
+      const stored = storedQuota(c);
       if (at === undefined) {
         this.quota_index.set(c.role, quotas.length);
         quotas.push(stored);

@@ -16,7 +16,7 @@ import { replyResponse } from "./registrar.ts";
 
 const guarded = (master: Master, path: string) =>
   new Elysia().use(authenticate(master.security, ROUTE_REALMS[path]!)).use(leaderOnly(master))
-    .use(recoveredOnly(() => servicesOf(master).writer.recovered()));
+    .use(recoveredOnly(master));
 
 const schedule = (master: Master) => {
   const service = servicesOf(master).maintenance;

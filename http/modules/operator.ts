@@ -9,9 +9,9 @@ import type { Master } from "../../host/master/master.ts";
 import {
   acceptsJson, contentTypeRefusal, dispatchCall, NOT_ACCEPTABLE, parseCall, servicesOf,
 } from "../../host/master/operator_api.ts";
-import { bodyText } from "../../host/master/registry_requests.ts";
+import { bodyText, NOT_RECOVERED } from "../../host/master/registry_requests.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly, NOT_RECOVERED } from "../plugins/leader_only.ts";
+import { leaderOnly } from "../plugins/leader_only.ts";
 import { text } from "../respond.ts";
 import { replyResponse } from "./registrar.ts";
 

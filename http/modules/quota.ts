@@ -35,7 +35,7 @@ export const quota = (master: Master) => {
   return new Elysia()
     .use(authenticate(master.security, ROUTE_REALMS["/quota"]!))
     .use(leaderOnly(master))
-    .use(recoveredOnly(() => servicesOf(master).writer.recovered()))
+    .use(recoveredOnly(master))
     .get("/quota", ({ request, principal }) =>
       json(visibleQuotaStatus(service.status(), (role) => authorization.allowed("get_quotas", principal, role)), request))
     .post("/quota", async ({ request, principal }) => {

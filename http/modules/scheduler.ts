@@ -6,7 +6,8 @@ import type { Master } from "../../host/master/master.ts";
 import { servicesOf } from "../../host/master/operator_api.ts";
 import { type SchedulerReply, schedulerRequest, STREAM_ID_HEADER } from "../../host/master/frameworks/scheduler_api.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
-import { leaderOnly, NOT_RECOVERED } from "../plugins/leader_only.ts";
+import { NOT_RECOVERED } from "../../host/master/registry_requests.ts";
+import { leaderOnly } from "../plugins/leader_only.ts";
 import { empty, text } from "../respond.ts";
 
 export function schedulerResponse(reply: SchedulerReply): Response {

@@ -23,7 +23,7 @@ export const weights = (master: Master) => {
   return new Elysia()
     .use(authenticate(master.security, ROUTE_REALMS["/weights"]!))
     .use(leaderOnly(master))
-    .use(recoveredOnly(() => servicesOf(master).writer.recovered()))
+    .use(recoveredOnly(master))
     .get("/weights", ({ request, principal }) => json(service.get().filter((w) => master.authorization.weightVisible(principal, w.role)), request))
     .put("/weights", async ({ request, principal }) => {
       const infos = await readBody(request, (value) => parseWeightInfos(value), texts);

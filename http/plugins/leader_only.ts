@@ -7,6 +7,7 @@
 import { Elysia } from "elysia";
 import { empty, text } from "../respond.ts";
 import type { MasterInfo } from "../../host/master/info.ts";
+import { NOT_RECOVERED } from "../../host/master/registry_requests.ts";
 
 export interface Leadership {
   elected(): boolean;
@@ -26,9 +27,7 @@ export function leaderOnly(leadership: Leadership) {
   return new Elysia().onBeforeHandle({ as: "scoped" }, ({ request }) => redirectToLeader(leadership, request) ?? undefined);
 }
 
-export const NOT_RECOVERED = "Master has not finished recovery";
-
-/** Use after leaderOnly: 503 NOT_RECOVERED until `recovered()` (the registrar's recovery). */
-export function recoveredOnly(recovered: () => boolean) {
-  return new Elysia().onBeforeHandle({ as: "scoped" }, () => (recovered() ? undefined : text(NOT_RECOVERED, 503)));
+/** Use after leaderOnly: 503 NOT_RECOVERED until the master's registrar has recovered. */
+export function recoveredOnly(master: { registrar: { recovered(): boolean } }) {
+  return new Elysia().onBeforeHandle({ as: "scoped" }, () => (master.registrar.recovered() ? undefined : text(NOT_RECOVERED, 503)));
 }

@@ -143,19 +143,27 @@ test("a brand-new log initialises only with all 2*quorum-1 replicas; the first a
   expect(position0.entries.get(0)).toContain("type: NOP");
 });
 
-test("a flipped byte in a stored record is detected and never read back", async () => {
-  const c = (cluster = await LogCluster.create());
+/**
+ * Writes `entries` from replica 0 (replicas 1 and 2 running), brings 0 back as a replica, waits
+ * until replica 2 holds the log (it may still have been STARTING during a short run and catches
+ * up once VOTING), stops it cleanly (which checkpoints the WAL into replica.db) and returns its file.
+ */
+async function stoppedReplicaFile(c: LogCluster, entries: number, concurrency: number): Promise<{ file: string; bytes: Buffer }> {
   c.startReplica(1);
   c.startReplica(2);
-  const w = c.startWriter(0, 50, 1);
+  const w = c.startWriter(0, entries, concurrency);
   await expectSuccess(w.running);
   c.startReplica(0);
-  // Replica 2 may still have been STARTING during the short run; it catches up once VOTING.
-  await until(async () => (await c.read(2, 1, 49)).status === 0, "replica 2 to hold the log");
-  c.kill(2, "SIGTERM"); // a clean stop checkpoints the WAL into replica.db
+  await until(async () => (await c.read(2, 1, entries - 1)).status === 0, "replica 2 to hold the log");
+  c.kill(2, "SIGTERM");
   await c.stopped(2);
   const file = join(c.path(2), "replica.db");
-  const bytes = readFileSync(file);
+  return { file, bytes: readFileSync(file) };
+}
+
+test("a flipped byte in a stored record is detected and never read back", async () => {
+  const c = (cluster = await LogCluster.create());
+  const { file, bytes } = await stoppedReplicaFile(c, 50, 1);
   // The ACTION frame of position 5: version 1, kind 2, body length 94 (64-byte payload), position 5.
   const header = Buffer.from([1, 2, 94, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0]);
   // SQLite may keep stale copies of a row in free pages: flip the payload of every copy, so the
@@ -175,16 +183,7 @@ test("a flipped byte in a stored record is detected and never read back", async 
 
 test("a replica whose file has a damaged page mid-file moves it aside at restart and recovers from its peers (issue #14)", async () => {
   const c = (cluster = await LogCluster.create());
-  c.startReplica(1);
-  c.startReplica(2);
-  const w = c.startWriter(0, 2000, 16);
-  await expectSuccess(w.running);
-  c.startReplica(0);
-  await until(async () => (await c.read(2, 1, 1999)).status === 0, "replica 2 to hold the log");
-  c.kill(2, "SIGTERM");
-  await c.stopped(2);
-  const file = join(c.path(2), "replica.db");
-  const bytes = readFileSync(file);
+  const { file, bytes } = await stoppedReplicaFile(c, 2000, 16);
   const middle = Math.floor(bytes.length / 4096 / 2) * 4096;
   expect(middle).toBeGreaterThan(4096);
   for (let i = middle - 128; i < middle + 128; i++) bytes[i]! ^= 0x5a;

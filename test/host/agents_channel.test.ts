@@ -48,15 +48,27 @@ test("a standby refuses agent sockets with 503 and counts them", async () => {
   expect(master.metrics.snapshot()["master/agent_channel_refused"]).toBe(1);
 });
 
-test("the leader's channel: malformed frames are counted, registration is answered, a close disconnects", async () => {
+/** A test master made leader, its agent channel ready. */
+async function recoveredLeader(): Promise<Master> {
   const master = testMaster();
   cleanup.push(() => master.stop());
   master.detected(master.info);
   await until(() => master.agents.ready());
+  return master;
+}
+
+/** A WebSocket to the master's agent channel, open, with every message it receives parsed. */
+async function agentSocket(master: Master): Promise<{ ws: WebSocket; received: any[] }> {
   const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
   const received: any[] = [];
   ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
   await new Promise((resolve) => (ws.onopen = resolve));
+  return { ws, received };
+}
+
+test("the leader's channel: malformed frames are counted, registration is answered, a close disconnects", async () => {
+  const master = await recoveredLeader();
+  const { ws, received } = await agentSocket(master);
   ws.send("{not json");
   ws.send(JSON.stringify({ type: "PING_SLAVE" }));
   ws.send(JSON.stringify(loopbackRegistration));
@@ -77,10 +89,7 @@ test("a leader still recovering accepts agent sockets and answers their held reg
   const master = new Master({ flags: result.values, info: makeMasterInfo("127.0.0.1", 5050, "m1.example.com"), storage: storage.promise });
   cleanup.push(() => master.stop());
   master.detected(master.info);
-  const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
-  const received: any[] = [];
-  ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
-  await new Promise((resolve) => (ws.onopen = resolve));
+  const { ws, received } = await agentSocket(master);
   ws.send(JSON.stringify(loopbackRegistration));
   await Bun.sleep(50);
   expect(master.agents.ready()).toBe(false);
@@ -92,14 +101,8 @@ test("a leader still recovering accepts agent sockets and answers their held reg
 });
 
 test("a registration whose pid names another IP than the socket's is refused and counted; the same from the socket's IP is answered", async () => {
-  const master = testMaster();
-  cleanup.push(() => master.stop());
-  master.detected(master.info);
-  await until(() => master.agents.ready());
-  const ws = new WebSocket(`ws://${serveChannel(master)}${AGENT_CHANNEL_PATH}`);
-  const received: any[] = [];
-  ws.onmessage = (event) => received.push(JSON.parse(String(event.data)));
-  await new Promise((resolve) => (ws.onopen = resolve));
+  const master = await recoveredLeader();
+  const { ws, received } = await agentSocket(master);
   ws.send(JSON.stringify(registerMessage(7))); // pid slave(1)@10.0.0.7:5051
   await until(() => master.metrics.snapshot()["master/refused_agent_registrations"] === 1);
   ws.send(JSON.stringify(loopbackRegistration));

@@ -1,27 +1,18 @@
 // Proves the peer hello authenticates: only a peer proving the same log secret (over fresh nonces) gets its messages delivered; no secret, a wrong secret, a replayed MAC, a fake listener, our own id or a message before AUTH are refused, counted in log/peer_auth_failures and logged at most once a minute per address.
 // Method: real PeerTransports on 127.0.0.1, and raw WebSocket clients and a fake listener speaking the frames by hand.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { setLogSink } from "../../host/logging.ts";
 import { decodeFrame, decodeHello, encodeFrame, encodeHello, FrameType, type Hello } from "../../host/net/frame.ts";
 import { NO_SECRET_HERE, NO_SECRET_THERE } from "../../host/net/handshake.ts";
 import { LineLimiter } from "../../host/net/rate_limit.ts";
 import { PEER_METRICS, PEER_PATH } from "../../host/net/transport.ts";
 import { mac, nonce } from "../../host/security/hmac.ts";
-import { bytes, CLUSTER, metric, type Replica, type ReplicaOptions, startReplica, texts, waitFor } from "./helpers.ts";
+import { bytes, CLUSTER, metric, type Replica, texts, useReplicas, waitFor } from "./helpers.ts";
 
 const SECRET = bytes("0123456789abcdef0123456789abcdef");
 const WRONG = bytes("fedcba9876543210fedcba9876543210");
 
-const cleanup: (() => Promise<void> | void)[] = [];
-async function replica(options: ReplicaOptions = {}): Promise<Replica> {
-  const r = await startReplica(options);
-  cleanup.push(() => r.stop());
-  return r;
-}
-
-afterEach(async () => {
-  for (const stop of cleanup.splice(0)) await stop();
-});
+const { replica, cleanup } = useReplicas();
 
 /** A hand-driven dialer: sends a hello claiming `claim`, keeps the listener's answer and the close. */
 async function rawDialer(port: number, claim: string, authenticates: boolean) {

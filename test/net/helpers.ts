@@ -1,5 +1,6 @@
 // Shared pieces of the host/net tests: a replica (PeerTransport + its own Bun.serve on
 // 127.0.0.1, wired exactly as host/master/main.ts wires it) and bounded polling.
+import { afterEach } from "bun:test";
 import type { Server } from "bun";
 import { Metrics } from "../../host/metrics.ts";
 import { type PeerSocketData, PeerTransport, type PeerTransportOptions } from "../../host/net/transport.ts";
@@ -100,4 +101,21 @@ export function bytes(text: string): Uint8Array {
 
 export function texts(replica: Replica, from?: string): string[] {
   return replica.received.filter((r) => from === undefined || r.from === from).map((r) => r.text);
+}
+
+/**
+ * Call at the top of a test file: `replica()` starts one that is stopped after the test, and
+ * `cleanup` takes anything else to undo then (servers, log sinks), run in order.
+ */
+export function useReplicas(): { replica: (options?: ReplicaOptions, port?: number) => Promise<Replica>; cleanup: (() => Promise<void> | void)[] } {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const stop of cleanup.splice(0)) await stop();
+  });
+  const replica = async (options: ReplicaOptions = {}, port?: number) => {
+    const r = await startReplica(options, port);
+    cleanup.push(() => r.stop());
+    return r;
+  };
+  return { replica, cleanup };
 }

@@ -1,21 +1,12 @@
 // Proves PeerTransport admits only matching hellos (then AUTH) and closes, counts and never delivers malformed, oversized or codec-refused frames.
 // Method: real transports and hand-driven raw WebSocket clients and fake listeners, all on 127.0.0.1.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { encodeFrame, encodeHello, FrameType, PROTOCOL_VERSION } from "../../host/net/frame.ts";
 import { PEER_METRICS, PEER_PATH } from "../../host/net/transport.ts";
 import { nonce } from "../../host/security/hmac.ts";
-import { bytes, CLUSTER, metric, type Replica, type ReplicaOptions, startReplica, texts, waitFor } from "./helpers.ts";
+import { bytes, CLUSTER, metric, type Replica, texts, useReplicas, waitFor } from "./helpers.ts";
 
-const cleanup: (() => Promise<void>)[] = [];
-async function replica(options: ReplicaOptions = {}): Promise<Replica> {
-  const r = await startReplica(options);
-  cleanup.push(() => r.stop());
-  return r;
-}
-
-afterEach(async () => {
-  for (const stop of cleanup.splice(0)) await stop();
-});
+const { replica, cleanup } = useReplicas();
 
 /** A raw client that speaks our frames by hand; records the close code and reason. */
 async function rawClient(port: number) {
