@@ -10,23 +10,26 @@ export interface Security {
   env: Record<string, string>;
   master_flags: string[];
   agent_credential: string;
+  /** The "framework" principal's secret, for --principal=framework --secret_file=… */
+  framework_secret_file: string;
   init: { tls: { ca: string; cert: string; key: string }; headers: { authorization: string } };
 }
 
 export function secureSetup(dir: string): Security {
   mkdirSync(dir, { recursive: true });
   const pki = makeCertificates(dir);
-  const secrets = { operator: randomSecret(16), agent: randomSecret(16) };
+  const secrets = { operator: randomSecret(16), agent: randomSecret(16), framework: randomSecret(16) };
   const credentials = writeSecretFile(dir, "credentials.json",
     JSON.stringify({ credentials: Object.entries(secrets).map(([principal, secret]) => ({ principal, secret })) }));
   const log_secret = writeSecretFile(dir, "log.secret", `${randomSecret(32)}\n`);
   const agent_credential = writeSecretFile(dir, "agent.credential", JSON.stringify({ principal: "agent", secret: secrets.agent }));
+  const framework_secret_file = writeSecretFile(dir, "framework.secret", `${secrets.framework}\n`);
   const env = {
     LIBPROCESS_SSL_ENABLED: "true", LIBPROCESS_SSL_CERT_FILE: pki.cert, LIBPROCESS_SSL_KEY_FILE: pki.key,
     LIBPROCESS_SSL_CA_FILE: pki.ca, LIBPROCESS_SSL_REQUIRE_CERT: "true",
   };
   return {
-    env, agent_credential,
+    env, agent_credential, framework_secret_file,
     master_flags: [`--log_secret_file=${log_secret}`, `--credentials=${credentials}`, "--authenticate_agents", "--authenticate_http_frameworks",
       "--http_framework_authenticators=basic", "--authenticate_http_readwrite", "--authenticate_http_readonly"],
     init: {

@@ -1,0 +1,146 @@
+// npm run chaos -- [--seed N] [--minutes M | --quick] [--clients C] [--binary PATH] [--keep]
+// A real-process fault-injection run in the manner of Jepsen and etcd's robustness tests: a
+// secured cluster of the built binary (three masters, ZooKeeper, one agent), clients writing
+// and reading registry registers and recording every invocation and outcome, the example
+// framework launching tasks, and a nemesis injecting faults from a schedule drawn from the
+// seed. Then everything is healed, the final state is read, and the checkers run:
+// linearizability of every register, no acknowledged write lost, no phantom, one leader acting
+// at a time, every task terminal, a leader back after every fault. It prints a table and, last,
+// one JSON line of figures; it exits 1 on any violation, leaving the run's directory (history,
+// logs, seed) in place. `--seed N` replays the same fault schedule.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatTable } from "../bench/systems/types.ts";
+import { checkHistory, type Violation } from "./checker.ts";
+import { ChaosCluster, ROOT } from "./cluster.ts";
+import { HistoryFile, parseHistory } from "./history.ts";
+import { type Fault, type FaultKind, type FaultRecord, HEAL_WAIT_MS, PROCESS_FAULTS, ProcessFaults, schedule } from "./nemesis.ts";
+import { healthyLeader, leader } from "./probe.ts";
+import { Random } from "./random.ts";
+import { runFrameworks, type TaskSummary } from "./tasks.ts";
+import { Workload } from "./workload.ts";
+
+interface Options {
+  seed: number;
+  fault_ms: number;
+  clients: number;
+  binary: string;
+  keep: boolean;
+}
+
+function options(argv: string[]): Options {
+  const value = (name: string): string | undefined => {
+    const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (at < 0) return undefined;
+    return argv[at]!.includes("=") ? argv[at]!.slice(name.length + 3) : argv[at + 1];
+  };
+  const number = (name: string, fallback: number, ok: (n: number) => boolean): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!ok(n)) throw new Error(`--${name}: '${text}' is not valid`);
+    return n;
+  };
+  const known = ["--seed", "--minutes", "--quick", "--clients", "--binary", "--keep"];
+  for (const a of argv) if (a.startsWith("--") && !known.some((k) => a === k || a.startsWith(`${k}=`))) throw new Error(`${a.split("=")[0]}: unknown flag`);
+  const minutes = argv.includes("--quick") ? 1.25 : number("minutes", 3, (n) => n > 0 && n <= 24 * 60);
+  return {
+    seed: number("seed", Math.floor(Math.random() * 2 ** 31), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32),
+    fault_ms: minutes * 60_000,
+    clients: number("clients", 6, (n) => Number.isInteger(n) && n >= 1 && n <= 64),
+    binary: value("binary") ?? join(ROOT, "dist", "mesos"),
+    keep: argv.includes("--keep"),
+  };
+}
+
+async function nemesis(cluster: ChaosCluster, faults: Fault[], clock: () => number, records: FaultRecord[]): Promise<string[]> {
+  const injector = new ProcessFaults(cluster, () => leader(cluster));
+  const liveness: string[] = [];
+  for (const fault of faults) {
+    while (clock() < fault.at_ms) await Bun.sleep(20);
+    const started_ms = clock();
+    const applied = await injector.apply(fault);
+    if (applied === null) {
+      records.push({ ...fault, started_ms, target: "none (no such member now)", recovery_ms: null });
+      continue;
+    }
+    await Bun.sleep(fault.duration_ms);
+    await applied.heal();
+    const healed_ms = clock();
+    const back = await healthyLeader(cluster, HEAL_WAIT_MS);
+    const recovery_ms = back === null ? null : clock() - healed_ms;
+    if (recovery_ms === null) liveness.push(`no leader answered a registry read within ${HEAL_WAIT_MS / 1000} s of healing ${fault.kind} (${applied.target}) at ${healed_ms.toFixed(0)} ms`);
+    records.push({ ...fault, started_ms, target: applied.target, recovery_ms });
+    console.log(`${(started_ms / 1000).toFixed(1).padStart(7)} s  ${fault.kind.padEnd(18)} ${applied.target.padEnd(44)} ${fault.duration_ms} ms; leader back ${recovery_ms === null ? "NEVER" : `${recovery_ms.toFixed(0)} ms`} after heal`);
+  }
+  return liveness;
+}
+
+async function main(): Promise<number> {
+  const o = options(process.argv.slice(2));
+  console.log(`chaos: seed ${o.seed} (replay with: npm run chaos -- --seed ${o.seed}${o.fault_ms !== 180_000 ? ` --minutes ${o.fault_ms / 60_000}` : ""})`);
+  const dir = mkdtempSync(join(tmpdir(), `mesos-chaos-${o.seed}-`));
+  writeFileSync(join(dir, "seed"), `${o.seed}\n`);
+  const random = new Random(o.seed);
+  const kinds: FaultKind[] = [...PROCESS_FAULTS];
+  const WARMUP_MS = 3_000;
+  const faults = schedule(random.fork(1), kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
+  const cluster = await ChaosCluster.create(dir, o.binary);
+  const history = new HistoryFile(join(dir, "history.jsonl"));
+  let records: FaultRecord[] = [];
+  try {
+    await cluster.start();
+    if ((await healthyLeader(cluster, 60_000)) === null) throw new Error(`no leader within 60 s of starting; logs in ${dir}`);
+    const started_ms = performance.now();
+    const clock = () => performance.now() - started_ms;
+    const workload = new Workload(cluster, history, random.fork(2), started_ms);
+    const end_ms = WARMUP_MS + o.fault_ms;
+    const [, liveness, tasks] = await Promise.all([
+      workload.run(o.clients, end_ms, 5),
+      nemesis(cluster, faults, clock, records),
+      runFrameworks(cluster, dir, () => clock() < end_ms),
+    ]);
+    // Healed: the last word on every register comes from a leader after the faults.
+    if (!(await workload.finalReads(clock() + HEAL_WAIT_MS))) liveness.push("the final reads found no leader answering");
+    history.flush();
+    return verdict(dir, o, records, workload.counts, tasks, liveness);
+  } finally {
+    history.flush();
+    await cluster.stop();
+  }
+}
+
+function verdict(dir: string, o: Options, records: FaultRecord[], counts: Record<string, number>, tasks: TaskSummary, liveness: string[]): number {
+  const ops = parseHistory(readFileSync(join(dir, "history.jsonl"), "utf8"));
+  const started = performance.now();
+  const violations: Violation[] = [...checkHistory(ops), ...liveness.map((detail): Violation => ({ kind: "liveness", key: "-", detail })),
+    ...tasks.stuck.map((detail): Violation => ({ kind: "tasks", key: "-", detail }))];
+  const check_ms = performance.now() - started;
+  const by_kind = new Map<string, number>();
+  for (const r of records) by_kind.set(r.kind, (by_kind.get(r.kind) ?? 0) + 1);
+  const recoveries = records.flatMap((r) => (r.recovery_ms === null ? [] : [r.recovery_ms])).sort((a, b) => a - b);
+  const writes = ops.filter((op) => op.kind === "write");
+  const count = (outcome: string) => writes.filter((op) => op.outcome === outcome).length;
+  console.log(`\nfaults by kind: ${[...by_kind].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  console.log(formatTable(["seed", "faults", "operations", "writes ok", "writes failed", "writes unknown", "reads ok", "tasks finished", "violations"], [[
+    String(o.seed), String(records.length), String(counts.ok! + counts.fail! + counts.unknown!), String(count("ok")), String(count("fail")),
+    String(count("unknown")), String(ops.length - writes.length), `${tasks.tasks_finished}/${tasks.tasks_launched}`, String(violations.length),
+  ]]));
+  for (const v of violations.slice(0, 20)) console.log(`VIOLATION ${v.kind} ${v.key}: ${v.detail}`);
+  if (violations.length > 20) console.log(`… and ${violations.length - 20} more`);
+  const failed = violations.length > 0;
+  console.log(failed ? `history, logs and seed kept in ${dir}` : `checked ${ops.length} operations in ${check_ms.toFixed(0)} ms; no violation`);
+  if (!failed && !o.keep) rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({
+    seed: o.seed, faults_injected: records.length, operations: counts.ok! + counts.fail! + counts.unknown!, writes_ok: count("ok"),
+    writes_failed: count("fail"), writes_unknown: count("unknown"), tasks_finished: tasks.tasks_finished, violations: violations.length,
+    recovery_ms_p50: recoveries[Math.floor(recoveries.length / 2)] ?? null, recovery_ms_max: recoveries.at(-1) ?? null, check_ms: Math.round(check_ms),
+  }));
+  return failed ? 1 : 0;
+}
+
+process.exit(await main().catch((error) => {
+  console.error(`chaos: ${(error as Error).message}`);
+  return 2;
+}));
