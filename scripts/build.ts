@@ -9,6 +9,15 @@ import { userInfo } from "node:os";
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
 const coreOnly = process.argv.includes("--core-only");
+// TEST ONLY: `--mutant=NAME` builds dist/mesos-mutant-NAME, a deliberately broken binary for the
+// chaos suite's mutation test (see MESOS_MUTANT in host/), from the core already built.
+const mutant = process.argv.find((a) => a.startsWith("--mutant="))?.slice("--mutant=".length);
+if (mutant !== undefined) {
+  if (!/^[a-z_]+$/.test(mutant)) throw new Error(`--mutant: expected a name such as ack_before_quorum, got '${mutant}'`);
+  await $`bun build --compile --minify-syntax host/main.ts --outfile dist/mesos-mutant-${mutant} --define ${"MESOS_MUTANT=" + JSON.stringify(mutant)}`.quiet();
+  console.log(`built dist/mesos-mutant-${mutant} (TEST ONLY: deliberately broken)`);
+  process.exit(0);
+}
 
 await $`node_modules/.bin/asc core/index.ts --target release`;
 await $`node_modules/.bin/asc core/index.ts --target debug`;
@@ -26,7 +35,7 @@ const build = {
 };
 
 mkdirSync("dist", { recursive: true });
-await $`bun build --compile --minify-syntax --sourcemap host/main.ts --outfile dist/mesos --define ${"BUILD_INFO=" + JSON.stringify(JSON.stringify(build))}`;
+await $`bun build --compile --minify-syntax --sourcemap host/main.ts --outfile dist/mesos --define ${"BUILD_INFO=" + JSON.stringify(JSON.stringify(build))} --define ${'MESOS_MUTANT=""'}`;
 for (const personality of ["mesos-master", "mesos-agent", "mesos-log"]) {
   rmSync(`dist/${personality}`, { force: true });
   symlinkSync("mesos", `dist/${personality}`);

@@ -239,6 +239,15 @@ export type Plan = { operation: Operation } | Reply;
  * is stored: later requests wait until every queued one is answered, and the projection is
  * rebuilt from the stored registry.
  */
+declare const MESOS_MUTANT: string | undefined;
+/**
+ * TEST ONLY: true in a binary built with `bun scripts/build.ts --mutant=ack_before_quorum`, never
+ * in the product's (the constant is absent there, so this is false and the branch is dead): a
+ * deliberately broken master that answers a registry write before the log has stored it, for
+ * the chaos suite's mutation test, which must report the acknowledged writes this loses.
+ */
+const ACK_BEFORE_QUORUM = typeof MESOS_MUTANT === "string" && MESOS_MUTANT === "ack_before_quorum";
+
 export class RegistryWriter {
   private projection: RegistryProjection | null = null;
   /** The registrar the projection was built from (a new one, a new projection). */
@@ -283,6 +292,13 @@ export class RegistryWriter {
   private async queue(registrar: RegistrarService, operation: Operation): Promise<Reply> {
     this.projection!.apply(operation);
     this.queued++;
+    const stored = this.store(registrar, operation);
+    if (!ACK_BEFORE_QUORUM) return await stored;
+    void stored;
+    return ok();
+  }
+
+  private async store(registrar: RegistrarService, operation: Operation): Promise<Reply> {
     const type = operation.type;
     try {
       if (await registrar.apply(operation)) return ok();

@@ -1,4 +1,4 @@
-// npm run chaos -- [--seed N] [--minutes M | --quick] [--clients C] [--binary PATH] [--keep]
+// npm run chaos -- [--seed N] [--minutes M | --quick] [--clients C] [--faults K,K] [--binary PATH] [--keep]
 // A real-process fault-injection run in the manner of Jepsen and etcd's robustness tests: a
 // secured cluster of the built binary (three masters, ZooKeeper, one agent), clients writing
 // and reading registry registers and recording every invocation and outcome, the example
@@ -10,7 +10,7 @@
 // logs, seed) in place. `--seed N` replays the same fault schedule.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { formatTable } from "../bench/systems/types.ts";
 import { checkHistory, type Violation } from "./checker.ts";
 import { ChaosCluster, ROOT } from "./cluster.ts";
@@ -27,6 +27,7 @@ interface Options {
   clients: number;
   binary: string;
   keep: boolean;
+  kinds: FaultKind[];
 }
 
 function options(argv: string[]): Options {
@@ -42,16 +43,26 @@ function options(argv: string[]): Options {
     if (!ok(n)) throw new Error(`--${name}: '${text}' is not valid`);
     return n;
   };
-  const known = ["--seed", "--minutes", "--quick", "--clients", "--binary", "--keep"];
+  const known = ["--seed", "--minutes", "--quick", "--clients", "--binary", "--keep", "--faults"];
   for (const a of argv) if (a.startsWith("--") && !known.some((k) => a === k || a.startsWith(`${k}=`))) throw new Error(`${a.split("=")[0]}: unknown flag`);
   const minutes = argv.includes("--quick") ? 1.25 : number("minutes", 3, (n) => n > 0 && n <= 24 * 60);
   return {
     seed: number("seed", Math.floor(Math.random() * 2 ** 31), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32),
     fault_ms: minutes * 60_000,
     clients: number("clients", 6, (n) => Number.isInteger(n) && n >= 1 && n <= 64),
-    binary: value("binary") ?? join(ROOT, "dist", "mesos"),
+    binary: resolve(value("binary") ?? join(ROOT, "dist", "mesos")),
     keep: argv.includes("--keep"),
+    kinds: faultKinds(value("faults")),
   };
+}
+
+/** --faults=a,b: only these kinds (for a mutation test or to chase one fault); default every kind this machine can inject. */
+function faultKinds(list: string | undefined): FaultKind[] {
+  const all: FaultKind[] = [...PROCESS_FAULTS];
+  if (list === undefined) return all;
+  const kinds = list.split(",");
+  for (const kind of kinds) if (!all.includes(kind as FaultKind)) throw new Error(`--faults: unknown fault '${kind}' (known: ${all.join(", ")})`);
+  return kinds as FaultKind[];
 }
 
 async function nemesis(cluster: ChaosCluster, faults: Fault[], clock: () => number, records: FaultRecord[]): Promise<string[]> {
@@ -79,13 +90,13 @@ async function nemesis(cluster: ChaosCluster, faults: Fault[], clock: () => numb
 
 async function main(): Promise<number> {
   const o = options(process.argv.slice(2));
-  console.log(`chaos: seed ${o.seed} (replay with: npm run chaos -- --seed ${o.seed}${o.fault_ms !== 180_000 ? ` --minutes ${o.fault_ms / 60_000}` : ""})`);
+  const others = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--seed") && all[i - 1] !== "--seed");
+  console.log(`chaos: seed ${o.seed} (replay with: npm run chaos -- --seed ${o.seed}${others.map((a) => ` ${a}`).join("")})`);
   const dir = mkdtempSync(join(tmpdir(), `mesos-chaos-${o.seed}-`));
   writeFileSync(join(dir, "seed"), `${o.seed}\n`);
   const random = new Random(o.seed);
-  const kinds: FaultKind[] = [...PROCESS_FAULTS];
   const WARMUP_MS = 3_000;
-  const faults = schedule(random.fork(1), kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
+  const faults = schedule(random.fork(1), o.kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
   const cluster = await ChaosCluster.create(dir, o.binary);
   const history = new HistoryFile(join(dir, "history.jsonl"));
   let records: FaultRecord[] = [];
