@@ -1,5 +1,5 @@
 // The chaos suite's cluster: one ZooKeeper, three masters of the built binary (quorum 2) and
-// one agent on loopback, secured as the README's "Securing a cluster" does it (mutual TLS, the
+// one agent, on loopback or each in a network namespace of its own (netns.ts), secured as the README's "Securing a cluster" does it (mutual TLS, the
 // log secret, credentials for operators, agents and frameworks, ZooKeeper digest ACLs). A
 // supervisor restarts any master that exits, as systemd's Restart=always would, unless the
 // nemesis holds it down; every start is a new incarnation ("m2#3"), which leads at most once.
@@ -10,6 +10,7 @@ import { type Server, spawnServer, tcpAsk, waitUntil } from "../bench/systems/pr
 import { type Security, secureSetup } from "../bench/systems/security.ts";
 import { randomSecret } from "../pki.ts";
 import { readFileSync } from "node:fs";
+import type { Netns } from "./netns.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
@@ -19,6 +20,8 @@ const RESTART_DELAY_MS = 500;
 export interface Member {
   index: number;
   port: number;
+  /** Its address: 127.0.0.1, or its namespace's. */
+  host: string;
   work_dir: string;
   server: Server | null;
   starts: number;
@@ -35,27 +38,42 @@ export class ChaosCluster {
   private supervising = true;
 
   private constructor(readonly dir: string, readonly binary: string, readonly zk_port: number, readonly agent_port: number,
-    ports: number[], readonly security: Security, readonly zk_url: string) {
-    this.masters = ports.map((port, index) => ({ index, port, work_dir: join(dir, `master-${index + 1}`), server: null, starts: 0, held: false, paused: false }));
+    ports: number[], readonly security: Security, readonly zk_url: string, readonly netns: Netns | null) {
+    this.masters = ports.map((port, index) => ({ index, port, host: netns?.ip(`m${index + 1}`) ?? "127.0.0.1",
+      work_dir: join(dir, `master-${index + 1}`), server: null, starts: 0, held: false, paused: false }));
   }
 
-  static async create(dir: string, binary: string): Promise<ChaosCluster> {
+  static async create(dir: string, binary: string, netns: Netns | null): Promise<ChaosCluster> {
     if (!existsSync(ZK_SERVER)) throw new Error(`ZooKeeper is missing: install it with \`sudo apt-get install -y zookeeper\``);
     if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run build\``);
     const ports = await freePorts(MASTERS + 2);
     await requireFree(ports.map((port, i) => ({ port, what: i === 0 ? "ZooKeeper" : i === 1 ? "agent" : `master ${i - 1}` })));
-    const security = secureSetup(join(dir, "security"));
-    const zk_url = `zk://chaos:${randomSecret(12)}@127.0.0.1:${ports[0]}/mesos`;
-    return new ChaosCluster(dir, binary, ports[0]!, ports[1]!, ports.slice(2), security, zk_url);
+    const ips = netns === null ? ["127.0.0.1"] : [netns.bridge_ip, netns.ip("agent"), ...Array.from({ length: MASTERS }, (_, i) => netns.ip(`m${i + 1}`))];
+    const security = secureSetup(join(dir, "security"), ips);
+    const zk_url = `zk://chaos:${randomSecret(12)}@${netns?.bridge_ip ?? "127.0.0.1"}:${ports[0]}/mesos`;
+    return new ChaosCluster(dir, binary, ports[0]!, ports[1]!, ports.slice(2), security, zk_url, netns);
+  }
+
+  /** Where ZooKeeper listens (the bridge's address when in namespaces). */
+  get zk_host(): string {
+    return this.netns?.bridge_ip ?? "127.0.0.1";
+  }
+
+  get agent_host(): string {
+    return this.netns?.ip("agent") ?? "127.0.0.1";
+  }
+
+  private command(member: string, command: string[]): string[] {
+    return this.netns === null ? command : this.netns.exec(member, command);
   }
 
   async start(): Promise<void> {
     await this.startZooKeeper();
     for (const m of this.masters) this.startMaster(m);
     void this.supervise();
-    this.agent = spawnServer([this.binary, "agent", `--master=${this.zk_url}`, `--work_dir=${join(this.dir, "agent")}`, "--ip=127.0.0.1",
-      `--port=${this.agent_port}`, "--hostname=127.0.0.1", "--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]",
-      `--credential=${this.security.agent_credential}`], { cwd: this.dir, env: this.env(), log_path: join(this.dir, "agent.log") });
+    this.agent = spawnServer(this.command("agent", [this.binary, "agent", `--master=${this.zk_url}`, `--work_dir=${join(this.dir, "agent")}`,
+      `--ip=${this.agent_host}`, `--port=${this.agent_port}`, `--hostname=${this.agent_host}`, "--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]",
+      `--credential=${this.security.agent_credential}`]), { cwd: this.dir, env: this.env(), log_path: join(this.dir, "agent.log") });
   }
 
   env(): Record<string, string> {
@@ -65,9 +83,9 @@ export class ChaosCluster {
   startMaster(m: Member): void {
     m.starts++;
     m.paused = false;
-    m.server = spawnServer([this.binary, "master", `--zk=${this.zk_url}`, "--quorum=2", `--work_dir=${m.work_dir}`, "--ip=127.0.0.1",
-      `--port=${m.port}`, "--hostname=127.0.0.1", `--masters=${this.masters.map((x) => `127.0.0.1:${x.port}`).join(",")}`,
-      "--zk_session_timeout=2secs", ...this.security.master_flags], { cwd: this.dir, env: this.env(), log_path: join(this.dir, `master-${m.index + 1}.log`) });
+    m.server = spawnServer(this.command(`m${m.index + 1}`, [this.binary, "master", `--zk=${this.zk_url}`, "--quorum=2", `--work_dir=${m.work_dir}`,
+      `--ip=${m.host}`, `--port=${m.port}`, `--hostname=${m.host}`, `--masters=${this.masters.map((x) => `${x.host}:${x.port}`).join(",")}`,
+      "--zk_session_timeout=2secs", ...this.security.master_flags]), { cwd: this.dir, env: this.env(), log_path: join(this.dir, `master-${m.index + 1}.log`) });
   }
 
   /** "m2#3": master 2's third process; null while it is down. */
@@ -101,7 +119,7 @@ export class ChaosCluster {
     const data = join(this.dir, "zookeeper");
     mkdirSync(data, { recursive: true });
     const config = join(this.dir, "zoo.cfg");
-    writeFileSync(config, ["tickTime=200", `dataDir=${data}`, `clientPort=${this.zk_port}`, "clientPortAddress=127.0.0.1",
+    writeFileSync(config, ["tickTime=200", `dataDir=${data}`, `clientPort=${this.zk_port}`, `clientPortAddress=${this.zk_host}`,
       "admin.enableServer=false", "minSessionTimeout=400", "maxSessionTimeout=60000", ZK_FOUR_LETTER_WORDS, ""].join("\n"));
     return config;
   }
@@ -114,7 +132,7 @@ export class ChaosCluster {
     this.zk = zk;
     this.zk_paused = false;
     const data = join(this.dir, "zookeeper");
-    await waitUntil("ZooKeeper", async () => (await tcpAsk(this.zk_port, "conf").catch(() => "")).includes(`dataDir=${data}`), () => {
+    await waitUntil("ZooKeeper", async () => (await tcpAsk(this.zk_port, "conf", 2_000, this.zk_host).catch(() => "")).includes(`dataDir=${data}`), () => {
       if (!zk.alive()) throw new Error(zooKeeperBindFailure(readFileSync(zk.log_path, "utf8"), this.zk_port) ?? `ZooKeeper exited; see ${zk.log_path}`);
     }, 30_000);
   }

@@ -15,7 +15,8 @@ import { formatTable } from "../bench/systems/types.ts";
 import { checkHistory, type Violation } from "./checker.ts";
 import { ChaosCluster, ROOT } from "./cluster.ts";
 import { HistoryFile, parseHistory } from "./history.ts";
-import { type Fault, type FaultKind, type FaultRecord, HEAL_WAIT_MS, PROCESS_FAULTS, ProcessFaults, schedule } from "./nemesis.ts";
+import { type Fault, type FaultKind, type FaultRecord, Faults, HEAL_WAIT_MS, NETWORK_FAULTS, PROCESS_FAULTS, schedule } from "./nemesis.ts";
+import { Netns } from "./netns.ts";
 import { healthyLeader, leader } from "./probe.ts";
 import { Random } from "./random.ts";
 import { runFrameworks, type TaskSummary } from "./tasks.ts";
@@ -56,9 +57,9 @@ function options(argv: string[]): Options {
   };
 }
 
-/** --faults=a,b: only these kinds (for a mutation test or to chase one fault); default every kind this machine can inject. */
+/** --faults=a,b: only these kinds (for a mutation test or to chase one fault); default every kind. */
 function faultKinds(list: string | undefined): FaultKind[] {
-  const all: FaultKind[] = [...PROCESS_FAULTS];
+  const all: FaultKind[] = [...PROCESS_FAULTS, ...NETWORK_FAULTS];
   if (list === undefined) return all;
   const kinds = list.split(",");
   for (const kind of kinds) if (!all.includes(kind as FaultKind)) throw new Error(`--faults: unknown fault '${kind}' (known: ${all.join(", ")})`);
@@ -66,7 +67,7 @@ function faultKinds(list: string | undefined): FaultKind[] {
 }
 
 async function nemesis(cluster: ChaosCluster, faults: Fault[], clock: () => number, records: FaultRecord[]): Promise<string[]> {
-  const injector = new ProcessFaults(cluster, () => leader(cluster));
+  const injector = new Faults(cluster, () => leader(cluster));
   const liveness: string[] = [];
   for (const fault of faults) {
     while (clock() < fault.at_ms) await Bun.sleep(20);
@@ -96,8 +97,13 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, "seed"), `${o.seed}\n`);
   const random = new Random(o.seed);
   const WARMUP_MS = 3_000;
-  const faults = schedule(random.fork(1), o.kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
-  const cluster = await ChaosCluster.create(dir, o.binary);
+  const netns = o.kinds.some((k) => (NETWORK_FAULTS as readonly string[]).includes(k)) ? Netns.create(["m1", "m2", "m3", "agent"]) : "no network fault chosen";
+  const kinds = typeof netns === "string" ? o.kinds.filter((k) => !(NETWORK_FAULTS as readonly string[]).includes(k)) : o.kinds;
+  if (typeof netns === "string") console.log(`network faults off: ${netns}; masters on loopback`);
+  else console.log(`network namespaces: masters ${["m1", "m2", "m3"].map((m) => netns.ip(m)).join(", ")}, agent ${netns.ip("agent")}, ZooKeeper and clients ${netns.bridge_ip}`);
+  if (kinds.length === 0) throw new Error("none of the chosen faults can be injected here");
+  const faults = schedule(random.fork(1), kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
+  const cluster = await ChaosCluster.create(dir, o.binary, typeof netns === "string" ? null : netns);
   const history = new HistoryFile(join(dir, "history.jsonl"));
   let records: FaultRecord[] = [];
   try {

@@ -1,8 +1,9 @@
 // The chaos suite's nemesis: a schedule of faults drawn from the seed alone (kind, which of
 // the candidates, how long), applied one at a time to the live cluster, each healed after its
 // duration and followed by a wait for a leader that answers a registry read again. The kinds
-// are rows of reliability.md's fault matrix that real processes on loopback can show; the
-// network kinds (one-way partitions) are in netem.ts and join the schedule when it can run them.
+// are rows of reliability.md's fault matrix: process kills and pauses, ZooKeeper's, damaged
+// replica files, and — when the run has its network namespaces (netns.ts) — one-way partitions
+// between masters, from a master to ZooKeeper or to the agent and back, and a slow link.
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChaosCluster, Member } from "./cluster.ts";
@@ -10,7 +11,9 @@ import type { Random } from "./random.ts";
 
 export const PROCESS_FAULTS = ["kill-leader", "kill-standby", "pause-leader", "pause-standby", "kill-zookeeper", "pause-zookeeper",
   "corrupt-standby", "truncate-standby"] as const;
-export type FaultKind = typeof PROCESS_FAULTS[number] | "disk-full-standby" | "partition-leader-oneway" | "partition-standby-oneway" | "delay-leader";
+export const NETWORK_FAULTS = ["partition-leader-oneway", "isolate-leader-oneway", "partition-standby-oneway", "partition-leader-zookeeper",
+  "partition-leader-agent", "partition-agent-leader", "slow-leader"] as const;
+export type FaultKind = typeof PROCESS_FAULTS[number] | typeof NETWORK_FAULTS[number];
 
 export interface Fault {
   at_ms: number;
@@ -45,11 +48,12 @@ export interface Injector {
   apply(fault: Fault): Promise<{ target: string; heal: () => Promise<void> } | null>;
 }
 
-export class ProcessFaults implements Injector {
+export class Faults implements Injector {
   constructor(private readonly cluster: ChaosCluster, private readonly leader: () => Promise<number | null>) {}
 
   async apply(fault: Fault): Promise<{ target: string; heal: () => Promise<void> } | null> {
     const c = this.cluster;
+    if ((NETWORK_FAULTS as readonly string[]).includes(fault.kind)) return await this.network(fault);
     if (fault.kind === "kill-zookeeper") {
       c.signal(c.zk, "SIGKILL");
       await c.zk!.stop(1_000);
@@ -83,6 +87,29 @@ export class ProcessFaults implements Injector {
     c.signal(member.server, "SIGKILL");
     await member.server!.stop(1_000);
     return { target: name, heal: restart };
+  }
+
+  /** Egress rules in one member's namespace; the target names who cannot hear whom. */
+  private async network(fault: Fault): Promise<{ target: string; heal: () => Promise<void> } | null> {
+    const c = this.cluster;
+    const netns = c.netns!;
+    const leader = await this.leader();
+    if (leader === null) return null;
+    const l = c.masters[leader]!;
+    const others = c.masters.filter((m) => m.index !== leader);
+    const other = others[fault.pick % others.length]!;
+    const name = (m: Member) => `master ${m.index + 1}`;
+    const done = (target: string, heal: () => void) => ({ target, heal: async () => heal() });
+    switch (fault.kind) {
+      case "partition-leader-oneway": return done(`${name(l)} ↛ ${name(other)}`, netns.blackhole(`m${leader + 1}`, [{ ip: other.host }]));
+      case "isolate-leader-oneway": return done(`${name(l)} ↛ both peers`, netns.blackhole(`m${leader + 1}`, others.map((m) => ({ ip: m.host }))));
+      case "partition-standby-oneway": return done(`${name(other)} ↛ ${name(l)}`, netns.blackhole(`m${other.index + 1}`, [{ ip: l.host }]));
+      case "partition-leader-zookeeper": return done(`${name(l)} ↛ ZooKeeper`, netns.blackhole(`m${leader + 1}`, [{ ip: c.zk_host, port: c.zk_port }]));
+      case "partition-leader-agent": return done(`${name(l)} ↛ agent`, netns.blackhole(`m${leader + 1}`, [{ ip: c.agent_host, port: c.agent_port }]));
+      case "partition-agent-leader": return done(`agent ↛ ${name(l)}`, netns.blackhole("agent", [{ ip: l.host, port: l.port }]));
+      case "slow-leader": return done(`${name(l)} at 1 Mbit/s`, netns.slow(`m${leader + 1}`));
+      default: throw new Error(`not a network fault: ${fault.kind}`);
+    }
   }
 
   private async target(fault: Fault): Promise<Member | null> {

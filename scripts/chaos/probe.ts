@@ -7,7 +7,8 @@ const PROBE_TIMEOUT_MS = 1_000;
 
 async function get(cluster: ChaosCluster, index: number, path: string): Promise<Response | null> {
   try {
-    return await fetch(`https://127.0.0.1:${cluster.masters[index]!.port}${path}`, {
+    const m = cluster.masters[index]!;
+    return await fetch(`https://${m.host}:${m.port}${path}`, {
       redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: cluster.security.init.headers, tls: cluster.security.init.tls,
     } as RequestInit);
   } catch {

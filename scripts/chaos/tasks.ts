@@ -19,7 +19,7 @@ export interface TaskSummary {
 
 export async function runFrameworks(cluster: ChaosCluster, dir: string, until: () => boolean): Promise<TaskSummary> {
   const summary: TaskSummary = { runs: 0, tasks_launched: 0, tasks_finished: 0, stuck: [] };
-  const masters = cluster.masters.map((m) => `127.0.0.1:${m.port}`).join(",");
+  const masters = cluster.masters.map((m) => `${m.host}:${m.port}`).join(",");
   while (until()) {
     const run = ++summary.runs;
     const child = Bun.spawn([process.execPath, join(import.meta.dir, "..", "example_framework.ts"), `--master=${masters}`, `--tasks=${TASKS_PER_RUN}`,

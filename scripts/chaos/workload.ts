@@ -141,11 +141,11 @@ export class Workload {
   }
 
   private async send(index: number, method: string, path: string, body: string | null): Promise<Answer | { error: string; refused: boolean }> {
-    let port = this.cluster.masters[index]!.port;
+    let { host, port } = this.cluster.masters[index]!;
     for (let hop = 0; ; hop++) {
       let response: Response;
       try {
-        response = await fetch(`https://127.0.0.1:${port}${path}`, {
+        response = await fetch(`https://${host}:${port}${path}`, {
           method, body, redirect: "manual", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
           headers: { ...this.cluster.security.init.headers, "content-type": "application/json" }, tls: this.cluster.security.init.tls,
         } as RequestInit);
@@ -156,10 +156,12 @@ export class Workload {
         return { error: `${code}: ${(error as Error).message}`, refused: false };
       }
       const text = await response.text().catch(() => "");
-      const master = this.cluster.masters.findIndex((m) => m.port === port);
+      const master = this.cluster.masters.findIndex((m) => m.port === port && m.host === host);
       const location = response.headers.get("location");
       if (response.status !== 307 || location === null || hop >= REDIRECTS_MAX) return { status: response.status, text, master };
-      port = Number(new URL(`https:${location}`).port);
+      const next = new URL(`https:${location}`);
+      host = next.hostname;
+      port = Number(next.port);
     }
   }
 }

@@ -89,11 +89,11 @@ export async function waitUntil(what: string, ready: () => Promise<boolean>, che
   throw new Error(`${what} not ready within ${deadline_ms} ms`);
 }
 
-/** Sends `request` on a fresh TCP connection to 127.0.0.1:port and collects the reply until the server closes it. */
-export function tcpAsk(port: number, request: string, timeout_ms = 2_000): Promise<string> {
+/** Sends `request` on a fresh TCP connection to host:port and collects the reply until the server closes it. */
+export function tcpAsk(port: number, request: string, timeout_ms = 2_000, host = "127.0.0.1"): Promise<string> {
   return new Promise((resolve) => {
     let answer = "";
-    const socket = tcpConnect(port, "127.0.0.1", () => socket.write(request));
+    const socket = tcpConnect(port, host, () => socket.write(request));
     const done = () => { socket.destroy(); resolve(answer); };
     socket.setTimeout(timeout_ms, done);
     socket.on("data", (chunk) => (answer += chunk.toString()));

@@ -15,9 +15,10 @@ export interface Security {
   init: { tls: { ca: string; cert: string; key: string }; headers: { authorization: string } };
 }
 
-export function secureSetup(dir: string): Security {
+/** `ips`: the addresses the certificate is for (loopback unless the servers listen elsewhere). */
+export function secureSetup(dir: string, ips: readonly string[] = ["127.0.0.1"]): Security {
   mkdirSync(dir, { recursive: true });
-  const pki = makeCertificates(dir);
+  const pki = makeCertificates(dir, "", ips);
   const secrets = { operator: randomSecret(16), agent: randomSecret(16), framework: randomSecret(16) };
   const credentials = writeSecretFile(dir, "credentials.json",
     JSON.stringify({ credentials: Object.entries(secrets).map(([principal, secret]) => ({ principal, secret })) }));
