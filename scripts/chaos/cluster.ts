@@ -11,6 +11,7 @@ import { type Security, secureSetup } from "../bench/systems/security.ts";
 import { randomSecret } from "../pki.ts";
 import { readFileSync } from "node:fs";
 import type { Netns } from "./netns.ts";
+import type { Clocks } from "./clock.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
@@ -35,6 +36,8 @@ export class ChaosCluster {
   zk: Server | null = null;
   zk_paused = false;
   agent: Server | null = null;
+  /** Each master's own wall clock, when libfaketime is here. */
+  clocks: Clocks | null = null;
   private supervising = true;
 
   private constructor(readonly dir: string, readonly binary: string, readonly zk_port: number, readonly agent_port: number,
@@ -85,7 +88,7 @@ export class ChaosCluster {
     m.paused = false;
     m.server = spawnServer(this.command(`m${m.index + 1}`, [this.binary, "master", `--zk=${this.zk_url}`, "--quorum=2", `--work_dir=${m.work_dir}`,
       `--ip=${m.host}`, `--port=${m.port}`, `--hostname=${m.host}`, `--masters=${this.masters.map((x) => `${x.host}:${x.port}`).join(",")}`,
-      "--zk_session_timeout=2secs", ...this.security.master_flags]), { cwd: this.dir, env: this.env(), log_path: join(this.dir, `master-${m.index + 1}.log`) });
+      "--zk_session_timeout=2secs", ...this.security.master_flags]), { cwd: this.dir, env: { ...this.env(), ...this.clocks?.env(`m${m.index + 1}`) }, log_path: join(this.dir, `master-${m.index + 1}.log`) });
   }
 
   /** "m2#3": master 2's third process; null while it is down. */

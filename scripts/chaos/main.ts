@@ -15,7 +15,9 @@ import { formatTable } from "../bench/systems/types.ts";
 import { checkHistory, type Violation } from "./checker.ts";
 import { ChaosCluster, ROOT } from "./cluster.ts";
 import { HistoryFile, parseHistory } from "./history.ts";
-import { type Fault, type FaultKind, type FaultRecord, Faults, HEAL_WAIT_MS, NETWORK_FAULTS, PROCESS_FAULTS, schedule } from "./nemesis.ts";
+import { CLOCK_FAULTS, DISK_FAULTS, type Fault, type FaultKind, type FaultRecord, Faults, HEAL_WAIT_MS, NETWORK_FAULTS, PROCESS_FAULTS, schedule } from "./nemesis.ts";
+import { Clocks } from "./clock.ts";
+import { mountWorkDirs, MOUNT_NAMESPACE_ENV, unmountWorkDirs } from "./disk.ts";
 import { Netns } from "./netns.ts";
 import { healthyLeader, leader } from "./probe.ts";
 import { Random } from "./random.ts";
@@ -59,7 +61,7 @@ function options(argv: string[]): Options {
 
 /** --faults=a,b: only these kinds (for a mutation test or to chase one fault); default every kind. */
 function faultKinds(list: string | undefined): FaultKind[] {
-  const all: FaultKind[] = [...PROCESS_FAULTS, ...NETWORK_FAULTS];
+  const all: FaultKind[] = [...PROCESS_FAULTS, ...NETWORK_FAULTS, ...DISK_FAULTS, ...CLOCK_FAULTS];
   if (list === undefined) return all;
   const kinds = list.split(",");
   for (const kind of kinds) if (!all.includes(kind as FaultKind)) throw new Error(`--faults: unknown fault '${kind}' (known: ${all.join(", ")})`);
@@ -72,9 +74,10 @@ async function nemesis(cluster: ChaosCluster, faults: Fault[], clock: () => numb
   for (const fault of faults) {
     while (clock() < fault.at_ms) await Bun.sleep(20);
     const started_ms = clock();
-    const applied = await injector.apply(fault);
-    if (applied === null) {
-      records.push({ ...fault, started_ms, target: "none (no such member now)", recovery_ms: null });
+    const applied = await injector.apply(fault).catch((error: Error) => error);
+    if (applied === null || applied instanceof Error) {
+      const why = applied === null ? "no such member now" : applied.message;
+      console.log(`${(started_ms / 1000).toFixed(1).padStart(7)} s  ${fault.kind.padEnd(18)} not injected: ${why}`);
       continue;
     }
     await Bun.sleep(fault.duration_ms);
@@ -97,15 +100,23 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, "seed"), `${o.seed}\n`);
   const random = new Random(o.seed);
   const WARMUP_MS = 3_000;
-  const netns = o.kinds.some((k) => (NETWORK_FAULTS as readonly string[]).includes(k)) ? Netns.create(["m1", "m2", "m3", "agent"]) : "no network fault chosen";
-  const kinds = typeof netns === "string" ? o.kinds.filter((k) => !(NETWORK_FAULTS as readonly string[]).includes(k)) : o.kinds;
+  const chosen = (list: readonly string[]) => o.kinds.some((k) => list.includes(k));
+  const netns = chosen(NETWORK_FAULTS) ? Netns.create(["m1", "m2", "m3", "agent"]) : "none chosen";
   if (typeof netns === "string") console.log(`network faults off: ${netns}; masters on loopback`);
   else console.log(`network namespaces: masters ${["m1", "m2", "m3"].map((m) => netns.ip(m)).join(", ")}, agent ${netns.ip("agent")}, ZooKeeper and clients ${netns.bridge_ip}`);
+  const cluster = await ChaosCluster.create(dir, o.binary, typeof netns === "string" ? null : netns);
+  const disks = chosen(DISK_FAULTS) ? mountWorkDirs(dir, cluster.masters.map((m) => m.work_dir)) : "none chosen";
+  console.log(disks === null ? "work dirs: an ext4 file system of 1 GiB each, on loop devices" : `disk-full faults off: ${disks}`);
+  const clocks = chosen(CLOCK_FAULTS) ? Clocks.create(dir) : "none chosen";
+  if (typeof clocks === "string") console.log(`clock faults off: ${clocks}`);
+  else cluster.clocks = clocks;
+  const off = [...(typeof netns === "string" ? NETWORK_FAULTS : []), ...(disks !== null ? DISK_FAULTS : []), ...(typeof clocks === "string" ? CLOCK_FAULTS : [])] as string[];
+  const kinds = o.kinds.filter((k) => !off.includes(k));
   if (kinds.length === 0) throw new Error("none of the chosen faults can be injected here");
   const faults = schedule(random.fork(1), kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
-  const cluster = await ChaosCluster.create(dir, o.binary, typeof netns === "string" ? null : netns);
   const history = new HistoryFile(join(dir, "history.jsonl"));
-  let records: FaultRecord[] = [];
+  const records: FaultRecord[] = [];
+  let code = 1;
   try {
     await cluster.start();
     if ((await healthyLeader(cluster, 60_000)) === null) throw new Error(`no leader within 60 s of starting; logs in ${dir}`);
@@ -121,11 +132,14 @@ async function main(): Promise<number> {
     // Healed: the last word on every register comes from a leader after the faults.
     if (!(await workload.finalReads(clock() + HEAL_WAIT_MS))) liveness.push("the final reads found no leader answering");
     history.flush();
-    return verdict(dir, o, records, workload.counts, tasks, liveness);
+    code = verdict(dir, o, records, workload.counts, tasks, liveness);
   } finally {
     history.flush();
     await cluster.stop();
+    if (disks === null) unmountWorkDirs(cluster.masters.map((m) => m.work_dir));
   }
+  if (code === 0 && !o.keep) rmSync(dir, { recursive: true, force: true });
+  return code;
 }
 
 function verdict(dir: string, o: Options, records: FaultRecord[], counts: Record<string, number>, tasks: TaskSummary, liveness: string[]): number {
@@ -148,7 +162,6 @@ function verdict(dir: string, o: Options, records: FaultRecord[], counts: Record
   if (violations.length > 20) console.log(`… and ${violations.length - 20} more`);
   const failed = violations.length > 0;
   console.log(failed ? `history, logs and seed kept in ${dir}` : `checked ${ops.length} operations in ${check_ms.toFixed(0)} ms; no violation`);
-  if (!failed && !o.keep) rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({
     seed: o.seed, faults_injected: records.length, operations: counts.ok! + counts.fail! + counts.unknown!, writes_ok: count("ok"),
     writes_failed: count("fail"), writes_unknown: count("unknown"), tasks_finished: tasks.tasks_finished, violations: violations.length,
@@ -156,6 +169,21 @@ function verdict(dir: string, o: Options, records: FaultRecord[], counts: Record
   }));
   return failed ? 1 : 0;
 }
+
+/**
+ * As root, the run re-executes itself in a private mount namespace of its own (`unshare -m`), so
+ * the file systems it mounts for disk faults vanish with it however it ends.
+ */
+function inOwnMountNamespace(): number | null {
+  if (process.getuid?.() !== 0 || process.env[MOUNT_NAMESPACE_ENV] === "1" || Bun.which("unshare") === null) return null;
+  const child = Bun.spawnSync(["unshare", "-m", "--propagation", "private", process.execPath, ...process.argv.slice(1)], {
+    env: { ...process.env, [MOUNT_NAMESPACE_ENV]: "1" }, stdio: ["inherit", "inherit", "inherit"],
+  });
+  return child.exitCode ?? 1;
+}
+
+const relaunched = inOwnMountNamespace();
+if (relaunched !== null) process.exit(relaunched);
 
 process.exit(await main().catch((error) => {
   console.error(`chaos: ${(error as Error).message}`);

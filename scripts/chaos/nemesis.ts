@@ -8,12 +8,15 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from "node:path";
 import type { ChaosCluster, Member } from "./cluster.ts";
 import type { Random } from "./random.ts";
+import { fillDisk } from "./disk.ts";
 
 export const PROCESS_FAULTS = ["kill-leader", "kill-standby", "pause-leader", "pause-standby", "kill-zookeeper", "pause-zookeeper",
   "corrupt-standby", "truncate-standby"] as const;
 export const NETWORK_FAULTS = ["partition-leader-oneway", "isolate-leader-oneway", "partition-standby-oneway", "partition-leader-zookeeper",
   "partition-leader-agent", "partition-agent-leader", "slow-leader"] as const;
-export type FaultKind = typeof PROCESS_FAULTS[number] | typeof NETWORK_FAULTS[number];
+export const DISK_FAULTS = ["disk-full-leader", "disk-full-standby"] as const;
+export const CLOCK_FAULTS = ["clock-jump-leader", "clock-jump-standby"] as const;
+export type FaultKind = typeof PROCESS_FAULTS[number] | typeof NETWORK_FAULTS[number] | typeof DISK_FAULTS[number] | typeof CLOCK_FAULTS[number];
 
 export interface Fault {
   at_ms: number;
@@ -32,6 +35,7 @@ export interface FaultRecord extends Fault {
 
 /** Up to HEAL_WAIT_MS for a leader after each fault: longer is a liveness failure, and the run says so. */
 export const HEAL_WAIT_MS = 60_000;
+const LEADER_WAIT_MS = 5_000;
 
 export function schedule(random: Random, kinds: readonly FaultKind[], start_ms: number, end_ms: number): Fault[] {
   const faults: Fault[] = [];
@@ -49,7 +53,17 @@ export interface Injector {
 }
 
 export class Faults implements Injector {
-  constructor(private readonly cluster: ChaosCluster, private readonly leader: () => Promise<number | null>) {}
+  constructor(private readonly cluster: ChaosCluster, private readonly elected: () => Promise<number | null>) {}
+
+  /** The leader, waiting up to LEADER_WAIT_MS for one (a fault may land mid-election). */
+  private async leader(): Promise<number | null> {
+    const until = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      const leader = await this.elected();
+      if (leader !== null || Date.now() > until) return leader;
+      await Bun.sleep(100);
+    }
+  }
 
   async apply(fault: Fault): Promise<{ target: string; heal: () => Promise<void> } | null> {
     const c = this.cluster;
@@ -66,6 +80,16 @@ export class Faults implements Injector {
     const member = await this.target(fault);
     if (member === null) return null;
     const name = `master ${member.index + 1}`;
+    if (fault.kind.startsWith("disk-full-")) {
+      const full = fillDisk(member.work_dir);
+      return { target: `${name} (${full.detail})`, heal: async () => full.heal() };
+    }
+    if (fault.kind.startsWith("clock-jump-")) {
+      // ±30 s to ±2 h, from the pick: forward and backward steps alike.
+      const offset_s = (fault.pick % 2 === 0 ? 1 : -1) * (30 + (fault.pick % 7170));
+      const back = c.clocks!.jump(`m${member.index + 1}`, offset_s);
+      return { target: `${name} (wall clock ${offset_s >= 0 ? "+" : ""}${offset_s} s)`, heal: async () => back() };
+    }
     if (fault.kind.startsWith("pause-")) {
       c.signal(member.server, "SIGSTOP");
       member.paused = true;

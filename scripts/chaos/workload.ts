@@ -77,7 +77,10 @@ export class Workload {
       while (this.now() < deadline_ms) {
         const outcome = await this.step(process);
         if (outcome === "unknown") process = this.next_process++;
-        await Bun.sleep(this.random.int(0, think_ms));
+        // After a failure, back off and try another master (an operator's client would), so a
+        // dead master costs a few attempts, not thousands.
+        if (outcome !== "ok") this.leader = this.random.int(0, this.cluster.masters.length - 1);
+        await Bun.sleep(outcome === "ok" ? this.random.int(0, think_ms) : this.random.int(50, 200));
       }
     }));
   }
@@ -87,8 +90,7 @@ export class Workload {
     const family = this.random.pick(FAMILIES);
     const first = this.random.chance(0.7) ? this.leader : this.random.int(0, this.cluster.masters.length - 1);
     if (this.random.chance(0.5)) return await this.write(process, family, this.random.pick(family.keys), first);
-    await this.read(process, family, first);
-    return "ok";
+    return (await this.read(process, family, first)) ? "ok" : "fail";
   }
 
   private async write(process: number, family: Family, key: string, first: number): Promise<Outcome> {
