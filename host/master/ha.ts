@@ -14,6 +14,7 @@ import { Group } from "../zk/group.ts";
 import type { ZkUrl } from "../zk/url.ts";
 import type { MasterFlags } from "./flags.ts";
 import type { Master } from "./master.ts";
+import { recordMembership, removePredecessor } from "./predecessor.ts";
 
 const log = logger("ha.ts");
 const CATCHUP_INTERVAL_MS = 1000;
@@ -66,6 +67,7 @@ export function startHighAvailability(
     contender.contend().then(
       (candidacy) => {
         log.info(`Joined the ZooKeeper group as ${candidacy.membership.path}`);
+        recordMembership(flags.work_dir, candidacy.membership.path);
         void candidacy.ended.then((withdrawn) => {
           if (withdrawn) return;
           if (master.elected()) fatal("Lost candidacy as a leader (ZooKeeper session expired or znode removed); committing suicide");
@@ -76,7 +78,8 @@ export function startHighAvailability(
       (error) => fatal(`Failed to contend for leadership: ${(error as Error).message}`),
     );
   };
-  contend();
+  contenderGroup.start();
+  void removePredecessor(contenderGroup, flags.work_dir).finally(contend);
 
   return {
     log: logReady,

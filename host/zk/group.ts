@@ -127,6 +127,20 @@ export class Group {
     });
   }
 
+  /** Removes a member's znode that this session does not own (a dead process's); false when already gone. */
+  remove(path: string): Promise<boolean> {
+    return this.enqueue(async (client) => {
+      try {
+        await call<void>((cb) => client.remove(path, -1, (error) => cb(error, undefined)));
+      } catch (error) {
+        if (codeOf(error) === zookeeper.Exception.NO_NODE) return false;
+        throw error;
+      }
+      this.sync();
+      return true;
+    });
+  }
+
   /** A member's data, or null when the znode no longer exists. */
   data(membership: Membership): Promise<Buffer | null> {
     return this.enqueue(async (client) => {

@@ -158,6 +158,8 @@ function verdict(dir: string, o: Options, records: FaultRecord[], counts: Record
     String(o.seed), String(records.length), String(counts.ok! + counts.fail! + counts.unknown!), String(count("ok")), String(count("fail")),
     String(count("unknown")), String(ops.length - writes.length), `${tasks.tasks_finished}/${tasks.tasks_launched}`, String(violations.length),
   ]]));
+  writeFileSync(join(dir, "violations.json"), JSON.stringify(violations, null, 1));
+  writeFileSync(join(dir, "faults.json"), JSON.stringify(records, null, 1));
   for (const v of violations.slice(0, 20)) console.log(`VIOLATION ${v.kind} ${v.key}: ${v.detail}`);
   if (violations.length > 20) console.log(`… and ${violations.length - 20} more`);
   const failed = violations.length > 0;

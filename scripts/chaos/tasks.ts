@@ -3,6 +3,7 @@
 // command tasks on the agent. A run must see every one of its tasks reach a terminal state
 // (re-subscribing and reconciling after each master failover) within its timeout; one that
 // does not is a violation.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChaosCluster } from "./cluster.ts";
 
@@ -20,6 +21,7 @@ export interface TaskSummary {
 export async function runFrameworks(cluster: ChaosCluster, dir: string, until: () => boolean): Promise<TaskSummary> {
   const summary: TaskSummary = { runs: 0, tasks_launched: 0, tasks_finished: 0, stuck: [] };
   const masters = cluster.masters.map((m) => `${m.host}:${m.port}`).join(",");
+  mkdirSync(join(dir, "frameworks"), { recursive: true });
   while (until()) {
     const run = ++summary.runs;
     const child = Bun.spawn([process.execPath, join(import.meta.dir, "..", "example_framework.ts"), `--master=${masters}`, `--tasks=${TASKS_PER_RUN}`,
@@ -28,6 +30,7 @@ export async function runFrameworks(cluster: ChaosCluster, dir: string, until: (
       cwd: dir, env: cluster.env(), stdout: "pipe", stderr: "pipe",
     });
     const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    writeFileSync(join(dir, "frameworks", `run-${run}.log`), out + err);
     summary.tasks_launched += TASKS_PER_RUN;
     const finished = /^(\d+)\/(\d+) tasks finished/m.exec(out);
     summary.tasks_finished += finished === null ? 0 : Number(finished[1]);

@@ -8,7 +8,7 @@
 // ZooKeeper alone (its peers still reachable) exits and a standby takes over, and none of its
 // registry writes gets in after the new leader's (S7); a failed master
 // replaced with an empty disk catches up before it votes; one master becomes three by copying
-// its stopped log to the new masters.
+// its stopped log to the new masters; a leader restarted after SIGKILL removes its dead znode.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,8 +33,9 @@ afterEach(() => {
 
 function startMaster(index: number, path: string, extra: string[] = [], zkConnect = zk.connect): Running {
   const m = masters[index]!;
+  const session = extra.some((a) => a.startsWith("--zk_session_timeout=")) ? [] : ["--zk_session_timeout=1secs"];
   m.running = start([BINARY, "master", `--zk=zk://${zkConnect}${path}`, "--quorum=2", `--work_dir=${join(dir, path, `m${index}`)}`,
-    "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", "--zk_session_timeout=1secs", "--registry_fetch_timeout=20secs", ...extra]);
+    "--ip=127.0.0.1", `--port=${m.port}`, "--hostname=127.0.0.1", ...session, "--registry_fetch_timeout=20secs", ...extra]);
   return m.running;
 }
 
@@ -118,6 +119,24 @@ test("SIGTERM hands leadership over; SIGKILL of the next leader is survived with
   await masters[second]!.running!.exited;
   const third = await settledLeader();
   expect(third).not.toBe(second);
+});
+
+test("a leader SIGKILLed and restarted on its work dir removes its dead znode: a standby leads long before the 10 s session expires (issue #14)", async () => {
+  for (let i = 0; i < 3; i++) masters.push({ port: await freePort(), running: null });
+  const slow = ["--zk_session_timeout=10secs"];
+  for (let i = 0; i < 3; i++) startMaster(i, "/mesos-restart", slow);
+  const first = await settledLeader();
+  masters[first]!.running!.kill("SIGKILL");
+  await masters[first]!.running!.exited;
+  const killed_ms = Date.now();
+  const restarted = startMaster(first, "/mesos-restart", slow); // as a supervisor (systemd Restart=always) would
+  const next = await until(async () => {
+    const index = await leader();
+    return index !== null && index !== first ? index : null;
+  }, "a standby to lead", 8_000);
+  expect(Date.now() - killed_ms).toBeLessThan(8_000);
+  expect(next).not.toBe(first);
+  expect(restarted.stderr()).toMatch(/Removed \/mesos-restart\/json\.info_\d+, the group membership of this master's previous process/);
 });
 
 test("a leader cut off from ZooKeeper exits 1; standbys answer 503 until they see a leader again", async () => {
