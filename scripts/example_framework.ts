@@ -3,7 +3,9 @@
 // redirects to the leader, retrying 503), the RecordIO event stream, ACCEPT with LAUNCH of
 // command tasks packed into each offer, DECLINE of what is not needed, ACKNOWLEDGE of every
 // status update that carries a uuid, and TEARDOWN once every task is terminal. A broken stream
-// (a master failover) re-subscribes with the framework id; tasks in flight are reconciled. So
+// (a master failover) re-subscribes with the framework id; tasks in flight are reconciled,
+// explicitly (with backoff) and implicitly, and a task whose launch never reached an agent (the
+// master died in ACCEPT) is launched again. So
 // does a silent one: nothing (no event, no HEARTBEAT) for 5 heartbeat intervals means the
 // master hangs, and the connection is dropped (the watchdog, as §6.5 advises).
 // Flags: --master=HOST:PORT[,HOST:PORT...] (default 127.0.0.1:5050, any masters: a lost leader
@@ -54,6 +56,11 @@ const state = {
   active: new Map<string, Set<string>>(),
   agent_of: new Map<string, string>(),
   running_ms: [] as number[],
+  /** When each task's last status update arrived (explicit reconciliation asks about the silent ones). */
+  updated_ms: new Map<string, number>(),
+  /** Tasks that reported TASK_STARTING or TASK_RUNNING: they ran, so a loss is final. */
+  started: new Set<string>(),
+  relaunches: new Map<string, number>(),
   final: new Map<string, string>(),
   started_ms: performance.now(),
 };
@@ -135,10 +142,24 @@ async function offer(o: Json): Promise<void> {
   await call("ACCEPT", "accept", { offer_ids: [o.id], operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }], filters: { refuse_seconds } });
 }
 
+/** A launch that never reached an agent (the master died in ACCEPT): reconciliation says so. */
+const NEVER_LAUNCHED = new Set(["TASK_LOST", "TASK_GONE", "TASK_DROPPED"]);
+const RELAUNCHES_MAX = 5;
+
 async function update(status: Json): Promise<void> {
   const id = status.task_id.value as string;
-  if (status.state === "TASK_RUNNING" && state.launched_ms.has(id)) state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
-  if (TERMINAL.has(status.state)) {
+  state.updated_ms.set(id, performance.now());
+  if (status.state === "TASK_RUNNING" && state.launched_ms.has(id) && !state.started.has(id)) state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
+  if (status.state === "TASK_RUNNING" || status.state === "TASK_STARTING") state.started.add(id);
+  const relaunches = state.relaunches.get(id) ?? 0;
+  if (NEVER_LAUNCHED.has(status.state) && !state.started.has(id) && !state.final.has(id) && relaunches < RELAUNCHES_MAX) {
+    console.error(`${id}: ${status.state} (${status.message ?? ""}) before it ran: launching it again`);
+    state.relaunches.set(id, relaunches + 1);
+    state.active.get(state.agent_of.get(id) ?? "")?.delete(id);
+    state.launched_ms.delete(id);
+    state.pending.push(id);
+    await bounded(call("REVIVE", null)); // offers declined for a while come back now
+  } else if (TERMINAL.has(status.state)) {
     state.final.set(id, status.state);
     state.active.get(state.agent_of.get(id) ?? "")?.delete(id);
     if (status.state !== "TASK_FINISHED") console.error(`${id}: ${status.state} ${status.message ?? ""}`);
@@ -157,6 +178,28 @@ async function bounded(work: Promise<void>): Promise<void> {
   void work.finally(() => in_flight.delete(work));
   while (in_flight.size >= IN_FLIGHT_MAX) await Promise.race(in_flight);
 }
+
+/**
+ * Explicit reconciliation, as Mesos's reconciliation guide advises after a failover: every
+ * launched task that is not terminal and has said nothing since now is named, so the master
+ * answers for each (TASK_GONE/TASK_LOST for a task it never launched, which implicit
+ * reconciliation never mentions). A master still waiting for an agent to re-register drops the
+ * answer, so it is asked again with backoff (1, 2, 4, 8, 16 s), while this subscription lasts.
+ */
+async function reconcileInFlight(subscription: AbortSignal): Promise<void> {
+  const asked_ms = performance.now();
+  for (let delay_ms = 1000; delay_ms <= 16_000 && !subscription.aborted; delay_ms *= 2) {
+    const silent = [...state.launched_ms.keys()].filter((id) => !state.final.has(id) && (state.updated_ms.get(id) ?? 0) < asked_ms);
+    if (silent.length === 0) return;
+    for (let i = 0; i < silent.length; i += RECONCILE_BATCH) {
+      const tasks = silent.slice(i, i + RECONCILE_BATCH).map((id) => ({ task_id: { value: id }, agent_id: { value: state.agent_of.get(id) } }));
+      await call("RECONCILE", "reconcile", { tasks });
+    }
+    await Bun.sleep(delay_ms);
+  }
+}
+
+const RECONCILE_BATCH = 1000;
 
 /** Heartbeat intervals of silence after which the master is taken for hung (mesos-spec §6.5). */
 const MISSED_HEARTBEATS_MAX = 5;
@@ -210,7 +253,10 @@ async function handle(event: Json): Promise<boolean> {
     const resubscribed = state.framework_id !== null;
     state.framework_id = event.subscribed.framework_id.value;
     console.error(`subscribed as ${state.framework_id} on ${state.master}`);
-    if (resubscribed) await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything?
+    if (resubscribed) {
+      void reconcileInFlight(state.connection.signal);
+      await call("RECONCILE", "reconcile", { tasks: [] }); // implicit: where is everything else?
+    }
   } else if (event.type === "OFFERS") {
     for (const o of event.offers.offers ?? []) await bounded(offer(o));
   } else if (event.type === "UPDATE") {

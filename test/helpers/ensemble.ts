@@ -44,7 +44,9 @@ export class Ensemble {
 
   async metric(index: number, name: string): Promise<number | null> {
     try {
-      return ((await (await tlsFetch(this.url(index, "/metrics/snapshot"))).json()) as Record<string, number>)[name] ?? null;
+      // Bounded: a stopped (SIGSTOP) master accepts the connection and never answers.
+      const response = await tlsFetch(this.url(index, "/metrics/snapshot"), { signal: AbortSignal.timeout(2_000) });
+      return ((await response.json()) as Record<string, number>)[name] ?? null;
     } catch {
       return null;
     }
