@@ -20,7 +20,7 @@ import { Clocks } from "./clock.ts";
 import { mountWorkDirs, MOUNT_NAMESPACE_ENV, unmountWorkDirs } from "./disk.ts";
 import { Netns } from "./netns.ts";
 import { healthyLeader, leader } from "./probe.ts";
-import { Random } from "./random.ts";
+import { Prng } from "../../host/sim/prng.ts";
 import { runFrameworks, type TaskSummary } from "./tasks.ts";
 import { Workload } from "./workload.ts";
 
@@ -98,7 +98,9 @@ async function main(): Promise<number> {
   console.log(`chaos: seed ${o.seed} (replay with: npm run chaos -- --seed ${o.seed}${others.map((a) => ` ${a}`).join("")})`);
   const dir = mkdtempSync(join(tmpdir(), `mesos-chaos-${o.seed}-`));
   writeFileSync(join(dir, "seed"), `${o.seed}\n`);
-  const random = new Random(o.seed);
+  // Separate streams for the nemesis and the clients: the clients' draws never shift the fault schedule.
+  const fault_random = new Prng(o.seed);
+  const client_random = new Prng((o.seed ^ 0x5bd1e995) >>> 0);
   const WARMUP_MS = 3_000;
   const chosen = (list: readonly string[]) => o.kinds.some((k) => list.includes(k));
   const netns = chosen(NETWORK_FAULTS) ? Netns.create(["m1", "m2", "m3", "agent"]) : "none chosen";
@@ -113,7 +115,7 @@ async function main(): Promise<number> {
   const off = [...(typeof netns === "string" ? NETWORK_FAULTS : []), ...(disks !== null ? DISK_FAULTS : []), ...(typeof clocks === "string" ? CLOCK_FAULTS : [])] as string[];
   const kinds = o.kinds.filter((k) => !off.includes(k));
   if (kinds.length === 0) throw new Error("none of the chosen faults can be injected here");
-  const faults = schedule(random.fork(1), kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
+  const faults = schedule(fault_random, kinds, WARMUP_MS, WARMUP_MS + o.fault_ms);
   const history = new HistoryFile(join(dir, "history.jsonl"));
   const records: FaultRecord[] = [];
   let code = 1;
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
     if ((await healthyLeader(cluster, 60_000)) === null) throw new Error(`no leader within 60 s of starting; logs in ${dir}`);
     const started_ms = performance.now();
     const clock = () => performance.now() - started_ms;
-    const workload = new Workload(cluster, history, random.fork(2), started_ms);
+    const workload = new Workload(cluster, history, client_random, started_ms);
     const end_ms = WARMUP_MS + o.fault_ms;
     const [, liveness, tasks] = await Promise.all([
       workload.run(o.clients, end_ms, 5),

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChaosCluster, Member } from "./cluster.ts";
-import type { Random } from "./random.ts";
+import type { Prng as Random } from "../../host/sim/prng.ts";
 import { fillDisk } from "./disk.ts";
 
 export const PROCESS_FAULTS = ["kill-leader", "kill-standby", "pause-leader", "pause-standby", "kill-zookeeper", "pause-zookeeper",

@@ -7,7 +7,7 @@
 // follows 307s itself so the history names the master that answered.
 import type { ChaosCluster } from "./cluster.ts";
 import type { HistoryFile, Op, Outcome } from "./history.ts";
-import type { Random } from "./random.ts";
+import type { Prng as Random } from "../../host/sim/prng.ts";
 
 const REQUEST_TIMEOUT_MS = 3_000;
 const REDIRECTS_MAX = 2;
