@@ -27,21 +27,32 @@
 // Every client runs in this one Bun process, which stays far from saturated (measured: ~15% of
 // a core driving ZooKeeper, ~30% driving etcd): the servers, not the load generator, set the pace.
 //
-// Flags: --entries-c1=N (default 2000), --entries=N (at 64 and 256; default 20000),
-// --size=B (default 100), --deadline-s=S (per run; default 60), --only=zookeeper,etcd,
-// --dir=PATH (where data dirs go, default the OS temp dir: the same disk for every system).
+// The full form measures each point (c1, c64, c256, c1024) for a fixed duration
+// (--duration-s, default 10 s, after a 5 s warm-up at c64), --rounds times (default 3, the
+// concurrencies taken in turn each round so a transient hits one round, not one point), and
+// prints the median round with the spread (lowest and highest ops/s) and the machine's 1-minute
+// load average seen during the rounds. `--quick` keeps the short form for smoke runs: one
+// round of --entries-c1 / --entries operations at c1, c64 and c256.
+// Flags: --duration-s=S (10), --rounds=N (3), --quick, --entries-c1=N (quick: 2000),
+// --entries=N (quick, at 64 and 256: 20000), --size=B (default 100), --deadline-s=S (per run;
+// default 60), --only=zookeeper,etcd, --dir=PATH (where data dirs go, default the OS temp dir:
+// the same disk for every system).
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BenchSystem, type CreateSystem, type Load, summarize } from "./systems/types.ts";
+import { type BenchSystem, type CreateSystem, type Load, type Summary, summarize } from "./systems/types.ts";
 import { OURS, type Row, SECURE, fmt, report } from "./systems/report.ts";
 import { forgetDir, removeOnExit } from "./systems/processes.ts";
 import { ZK_SERVER } from "./systems/zookeeper.ts";
 import { ETCD } from "./systems/etcd.ts";
 
-const CONCURRENCIES = [1, 64, 256] as const;
+const CONCURRENCIES_QUICK = [1, 64, 256] as const;
+const CONCURRENCIES_FULL = [1, 64, 256, 1024] as const;
 const WARMUP_ENTRIES = 10_000;
 const WARMUP_DEADLINE_MS = 10_000;
+const WARMUP_FULL_MS = 5_000;
+/** A fixed-duration point stops at this many operations at most (its latencies are kept: 8 bytes each). */
+const DURATION_ENTRIES_MAX = 8_000_000;
 const KNOWN = [OURS, SECURE, "zookeeper", "etcd"] as const;
 const PACKAGES: Record<string, { binary: string; pkg: string }> = {
   zookeeper: { binary: ZK_SERVER, pkg: "zookeeper" },
@@ -55,11 +66,16 @@ interface Options {
   deadline_ms: number;
   only: string[];
   dir: string;
+  quick: boolean;
+  duration_ms: number;
+  rounds: number;
+  concurrencies: readonly number[];
 }
 
 function parseFlags(argv: string[]): Options {
   const flags = new Map<string, string>();
-  for (const arg of argv) {
+  const quick = argv.includes("--quick");
+  for (const arg of argv.filter((a) => a !== "--quick")) {
     const match = /^--([a-z0-9-]+)=(.*)$/.exec(arg);
     if (!match) throw new Error(`unknown argument ${arg} (flags take --name=value)`);
     flags.set(match[1]!, match[2]!);
@@ -77,6 +93,10 @@ function parseFlags(argv: string[]): Options {
     deadline_ms: int("deadline-s", 60) * 1000,
     only: (flags.get("only") ?? KNOWN.join(",")).split(",").map((s) => s.trim()).filter(Boolean),
     dir: flags.get("dir") ?? tmpdir(),
+    quick,
+    duration_ms: int("duration-s", 10) * 1000,
+    rounds: quick ? 1 : int("rounds", 3),
+    concurrencies: quick ? CONCURRENCIES_QUICK : CONCURRENCIES_FULL,
   };
   flags.delete("only");
   flags.delete("dir");
@@ -133,26 +153,50 @@ async function measure(name: string, createSystem: CreateSystem, options: Option
     console.log(`   started in ${((performance.now() - t0) / 1000).toFixed(1)} s; data in ${base_dir}`);
     // Long enough for the JVM's JIT to compile ZooKeeper's request path (a 3,000-op warm-up
     // left ZooKeeper's c64 figure visibly lower), the same for every system.
-    const warmup: Load = { concurrency: 64, entries: Math.min(options.entries, WARMUP_ENTRIES), entry_bytes: options.entry_bytes, deadline_ms: WARMUP_DEADLINE_MS };
+    const warmup: Load = options.quick
+      ? { concurrency: 64, entries: Math.min(options.entries, WARMUP_ENTRIES), entry_bytes: options.entry_bytes, deadline_ms: WARMUP_DEADLINE_MS }
+      : { concurrency: 64, entries: DURATION_ENTRIES_MAX, entry_bytes: options.entry_bytes, deadline_ms: options.deadline_ms, duration_ms: WARMUP_FULL_MS };
     const warm = summarize(await system.run(warmup));
     console.log(`   warm-up: ${warm.ops} ops at c64, ${fmt(warm.ops_per_s, 0)} ops/s`);
-    for (const concurrency of CONCURRENCIES) {
-      const entries = concurrency === 1 ? options.entries_c1 : options.entries;
-      const load: Load = { concurrency, entries, entry_bytes: options.entry_bytes, deadline_ms: options.deadline_ms };
-      const summary = summarize(await system.run(load));
-      const capped = summary.ops < entries ? ` (deadline: ${summary.ops}/${entries} done)` : "";
-      console.log(`   c${concurrency}: ${fmt(summary.ops_per_s, 0)} ops/s, p50 ${fmt(summary.latency_ms_p50, 2)} ms, p99 ${fmt(summary.latency_ms_p99, 2)} ms, max ${fmt(summary.latency_ms_max, 1)} ms${capped}`);
-      rows.push({ system: name, concurrency, summary });
+    const rounds = new Map<number, { summary: Summary; load_1min: number }[]>(options.concurrencies.map((c) => [c, []]));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const concurrency of options.concurrencies) {
+        const load = pointLoad(options, concurrency);
+        const summary = summarize(await system.run(load));
+        const load_1min = loadavg()[0]!;
+        rounds.get(concurrency)!.push({ summary, load_1min });
+        const capped = load.duration_ms === undefined && summary.ops < load.entries ? ` (deadline: ${summary.ops}/${load.entries} done)` : "";
+        console.log(`   ${options.rounds > 1 ? `round ${round} ` : ""}c${concurrency}: ${fmt(summary.ops_per_s, 0)} ops/s, p50 ${fmt(summary.latency_ms_p50, 2)} ms, p99 ${fmt(summary.latency_ms_p99, 2)} ms, max ${fmt(summary.latency_ms_max, 1)} ms; load ${load_1min.toFixed(2)}${capped}`);
+      }
     }
+    for (const [concurrency, list] of rounds) rows.push(medianRow(name, concurrency, list));
   } catch (error) {
     console.error(`   ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    for (const c of CONCURRENCIES) if (!rows.some((r) => r.concurrency === c)) rows.push({ system: name, concurrency: c, summary: null });
+    for (const c of options.concurrencies) if (!rows.some((r) => r.concurrency === c)) rows.push({ system: name, concurrency: c, summary: null });
   } finally {
     // A failed stop must not cost the other systems' figures; the exit handler kills leftovers.
     await system.stop().catch((error) => console.error(`   ${name}: stop failed: ${String(error)}`));
     forgetDir(base_dir);
   }
   return rows;
+}
+
+/** One point's load: a fixed duration in the full form, a fixed count in the quick one. */
+function pointLoad(options: Options, concurrency: number): Load {
+  if (options.quick) {
+    return { concurrency, entries: concurrency === 1 ? options.entries_c1 : options.entries, entry_bytes: options.entry_bytes, deadline_ms: options.deadline_ms };
+  }
+  return { concurrency, entries: DURATION_ENTRIES_MAX, entry_bytes: options.entry_bytes, deadline_ms: options.deadline_ms, duration_ms: options.duration_ms };
+}
+
+/** The round with the median ops/s stands for the point; the spread and the load come along. */
+function medianRow(system: string, concurrency: number, list: { summary: Summary; load_1min: number }[]): Row {
+  const sorted = [...list].sort((a, b) => a.summary.ops_per_s - b.summary.ops_per_s);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!.summary;
+  return {
+    system, concurrency, summary: median,
+    spread: { rounds: list.length, ops_per_s_min: sorted[0]!.summary.ops_per_s, ops_per_s_max: sorted.at(-1)!.summary.ops_per_s, load_1min_max: Math.max(...list.map((r) => r.load_1min)) },
+  };
 }
 
 async function main(): Promise<number> {

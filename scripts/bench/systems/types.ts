@@ -19,6 +19,11 @@ export interface Load {
   entry_bytes: number;
   /** Wall-clock cap for the run, from its first operation. */
   deadline_ms: number;
+  /**
+   * When set, the run lasts this long (from its first operation) and `entries` is only a cap:
+   * a fixed-duration point, long enough to tell a collapse from a transient.
+   */
+  duration_ms?: number;
 }
 
 /** What one run measured. */
@@ -77,7 +82,7 @@ export async function driveLoad(load: Load, operation: Operation): Promise<RunRe
   let done = 0;
   let failure: unknown = undefined;
   const started = performance.now();
-  const until = started + load.deadline_ms;
+  const until = started + Math.min(load.duration_ms ?? Infinity, load.deadline_ms);
   let last = started;
   const worker = async (slot: number): Promise<void> => {
     // Bounded: each pass claims an index < entries, and the deadline stops it sooner.
