@@ -75,7 +75,7 @@ export function report(rows: Row[], settings: Settings): void {
   });
   const form = settings.quick
     ? `${settings.entries_c1} entries at c1, ${settings.entries} at c64/c256, ≤${settings.deadline_ms / 1000} s per run (--quick)`
-    : `${settings.duration_ms / 1000} s per point, median of ${settings.rounds} rounds (lowest–highest beside it; load 1m: the highest 1-minute load average seen)`;
+    : `${settings.duration_ms / 1000} s per point, ${settings.rounds === 1 ? "one round" : `median of ${settings.rounds} rounds`} (lowest–highest beside it; load 1m: the highest 1-minute load average seen)`;
   console.log(`\n${settings.entry_bytes}-byte entries, 3 members, quorum 2, durable writes; ${form}`);
   console.log(formatTable(header, table));
   if (withRatios) {
