@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { logger } from "../logging.ts";
 import type { Group } from "../zk/group.ts";
 
-const log = logger("ha.ts");
+const log = logger("predecessor.ts");
 const FILE = "zk_membership";
 
 /** Removes the membership recorded in <work_dir>/zk_membership, if it is one of `group`'s and still there. */

@@ -1,20 +1,20 @@
 // The chaos suite's cluster: one ZooKeeper, three masters of the built binary (quorum 2) and
-// one agent, on loopback or each in a network namespace of its own (netns.ts), secured as the README's "Securing a cluster" does it (mutual TLS, the
-// log secret, credentials for operators, agents and frameworks, ZooKeeper digest ACLs). A
-// supervisor restarts any master that exits, as systemd's Restart=always would, unless the
-// nemesis holds it down; every start is a new incarnation ("m2#3"), which leads at most once.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// one agent, on loopback or each in a network namespace of its own (netns.ts), secured as the
+// README's "Securing a cluster" does it (mutual TLS, the log secret, credentials for operators,
+// agents and frameworks, ZooKeeper digest ACLs). A supervisor restarts any master that exits,
+// as systemd's Restart=always would, unless the nemesis holds it down; every start is a new
+// incarnation ("m2#3"), which leads at most once.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePorts, requireFree, ZK_FOUR_LETTER_WORDS, zooKeeperBindFailure } from "../bench/systems/ports.ts";
 import { type Server, spawnServer, tcpAsk, waitUntil } from "../bench/systems/processes.ts";
 import { type Security, secureSetup } from "../bench/systems/security.ts";
+import { ZK_SERVER } from "../bench/systems/zookeeper.ts";
 import { randomSecret } from "../pki.ts";
-import { readFileSync } from "node:fs";
-import type { Netns } from "./netns.ts";
 import type { Clocks } from "./clock.ts";
+import type { Netns } from "./netns.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
+export const ROOT = new URL("../..", import.meta.url).pathname;
 const MASTERS = 3;
 const RESTART_DELAY_MS = 500;
 
@@ -152,5 +152,3 @@ export class ChaosCluster {
     await Promise.all(all.map((s) => s?.stop(3_000)));
   }
 }
-
-export { ROOT };

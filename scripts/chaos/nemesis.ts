@@ -2,8 +2,9 @@
 // the candidates, how long), applied one at a time to the live cluster, each healed after its
 // duration and followed by a wait for a leader that answers a registry read again. The kinds
 // are rows of reliability.md's fault matrix: process kills and pauses, ZooKeeper's, damaged
-// replica files, and — when the run has its network namespaces (netns.ts) — one-way partitions
-// between masters, from a master to ZooKeeper or to the agent and back, and a slow link.
+// replica files; when the run has its network namespaces (netns.ts), one-way partitions
+// between masters, from a master to ZooKeeper or to the agent and back, and a slow link; when
+// it has its own file systems (disk.ts), a full disk; under libfaketime (clock.ts), clock jumps.
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChaosCluster, Member } from "./cluster.ts";
