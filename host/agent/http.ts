@@ -1,100 +1,96 @@
-// The agent's own HTTP port (--port, default 5051): /health, /state, /flags (and /version,
-// /metrics/snapshot), each on `/` and under the agent's process id `/slave(1)/`, as Mesos's
-// agent serves them. /state has Mesos's fields (resources and attributes in its summary form,
-// plus the v1 Resource list as unreserved_resources_full) and `registered`, ours; its frameworks
-// with their tasks, and slave/tasks_* metrics, come from the agent's tasks (tasks/tasks.ts).
-// With TLS on the port speaks only TLS. Every endpoint here reads state, so with
-// --authenticate_http_readonly all but /health and /version (open in Mesos too, for load
-// balancers and probes) need HTTP Basic against --http_credentials (realm mesos-agent-readonly);
-// --authenticate_http_readwrite guards no endpoint yet, as none changes state.
+// The agent's own HTTP port (--port, default 5051), as Mesos's agent serves it: /health, /state,
+// /flags, /version, /metrics/snapshot, /containers, /monitor/statistics, each on `/` and under
+// the agent's process id `/slave(1)/`; the files service /files/{browse,read,download,debug}
+// over its tasks' sandboxes (host/files/); and the v1 operator API, POST /api/v1
+// (operator_api.ts). Every JSON read honours jsonp= (text/javascript) as the master does, which
+// the Mesos web UI needs to read an agent from the master's page. With TLS the port speaks only
+// TLS. With --authenticate_http_readonly every read but /health and /version (open in Mesos
+// too, for load balancers and probes) needs HTTP Basic against --http_credentials (realm
+// mesos-agent-readonly); /api/v1 needs it with either flag (realm mesos-agent-readwrite when
+// --authenticate_http_readwrite is on): Mesos guards it only with the readwrite flag, but its
+// reads show as much as /state.
 import { renderFlags } from "../flags.ts";
+import { json, text } from "../../http/respond.ts";
+import { acceptsJson, contentTypeRefusal, notAcceptable } from "../../http/negotiation.ts";
+import { FILES_OPERATIONS, type FilesOperation, filesResponse } from "../files/http.ts";
+import type { Files } from "../files/files.ts";
 import { authenticateBasic, unauthorized } from "../security/basic.ts";
 import { serverTls } from "../security/tls.ts";
-import type { SlaveInfo } from "../registry/types.ts";
 import { MESOS_VERSION } from "../version.ts";
-import { AGENT_CAPABILITIES, type Agent } from "./agent.ts";
-import { AGENT_FLAGS, type AgentFlags } from "./flags.ts";
-import type { AgentSecurity } from "./security.ts";
-import type { AgentTasks } from "./tasks/tasks.ts";
-import { type Attribute, type Resource, summarizeAttributes, summarizeResources } from "./resources.ts";
+import { AGENT_FLAGS } from "./flags.ts";
+import { containersJson, monitorStatisticsJson } from "./monitor.ts";
+import { dispatchAgentCall, parseAgentCall } from "./operator_api.ts";
+import { agentMetrics, agentRuns, type AgentHttpContext, agentState, sandboxFiles } from "./state.ts";
+
+export { agentState, type AgentHttpContext } from "./state.ts";
 
 const PROCESS_PREFIX = "/slave(1)";
 export const READONLY_REALM = "mesos-agent-readonly";
+export const READWRITE_REALM = "mesos-agent-readwrite";
 /** Endpoints anyone may call, whatever the authentication flags. */
 const OPEN_PATHS: ReadonlySet<string> = new Set(["/health", "/version"]);
+/** A v1 call body larger than this is refused. */
+const CALL_BODY_BYTES_MAX = 1024 * 1024;
 
-export interface AgentHttpContext {
-  agent: Agent;
-  tasks?: AgentTasks;
-  flags: AgentFlags;
-  info: Omit<SlaveInfo, "id"> & { resources: Resource[]; attributes: Attribute[] };
-  pid: string;
-  start_time_s: number;
-  /** TLS and HTTP credentials (none: plain and open, as in in-process tests). */
-  security?: Pick<AgentSecurity, "tls" | "http_credentials">;
-}
+type Read = (c: AgentHttpContext, request: Request, files: Files) => Response;
+
+const READS: Record<string, Read> = {
+  "/health": () => new Response("", { status: 200 }),
+  "/state": (c, r) => json(agentState(c), r),
+  "/state.json": (c, r) => json(agentState(c), r),
+  "/flags": (c, r) => json({ flags: renderFlags(AGENT_FLAGS, c.flags) }, r),
+  "/version": (_c, r) => json({ version: MESOS_VERSION }, r),
+  "/metrics/snapshot": (c, r) => json(agentMetrics(c), r),
+  "/containers": (c, r) => json(containersJson(agentRuns(c)), r),
+  "/monitor/statistics": (c, r) => json(monitorStatisticsJson(agentRuns(c)), r),
+  "/monitor/statistics.json": (c, r) => json(monitorStatisticsJson(agentRuns(c)), r),
+  ...Object.fromEntries(FILES_OPERATIONS.map((op: FilesOperation) => [`/files/${op}`, (_c: AgentHttpContext, r: Request, files: Files) => filesResponse(op, r, files)])),
+};
 
 export function serveAgentHttp(bind_ip: string, port: number, context: AgentHttpContext) {
   const tls = context.security?.tls ?? null;
-  return Bun.serve({ hostname: bind_ip, port, fetch: (request) => route(request, context), ...(tls === null ? {} : { tls: serverTls(tls) }) });
+  const files = sandboxFiles(context);
+  return Bun.serve({ hostname: bind_ip, port, fetch: (request) => route(request, context, files), ...(tls === null ? {} : { tls: serverTls(tls) }) });
 }
 
-function route(request: Request, context: AgentHttpContext): Response {
+async function route(request: Request, context: AgentHttpContext, files: Files): Promise<Response> {
   let path = new URL(request.url).pathname;
   if (path.startsWith(`${PROCESS_PREFIX}/`)) path = path.slice(PROCESS_PREFIX.length);
   else if (path.startsWith("/slave%281%29/")) path = path.slice("/slave%281%29".length);
-  const handler = ROUTES[path];
-  if (handler === undefined) return new Response("", { status: 404 });
+  if (path === "/api/v1") return operatorCall(request, context, files);
+  const read = READS[path];
+  if (read === undefined) return new Response("", { status: 404 });
   if (request.method !== "GET" && request.method !== "HEAD") return new Response("", { status: 405, headers: { allow: "GET" } });
-  const credentials = context.security?.http_credentials ?? null;
   if (context.flags.authenticate_http_readonly && !OPEN_PATHS.has(path)) {
-    // parseAgentFlags refuses --authenticate_http_readonly without --http_credentials; none here refuses everyone.
-    const result = credentials === null ? { ok: false as const, reason: "No HTTP credentials are configured" } : authenticateBasic(request, credentials);
-    if (!result.ok) return unauthorized(READONLY_REALM, result.reason);
+    const refused = authenticationRefusal(request, context, READONLY_REALM);
+    if (refused !== null) return refused;
   }
-  return handler(context);
+  return read(context, request, files);
 }
 
-const json = (body: unknown) => Response.json(body);
-
-const ROUTES: Record<string, (context: AgentHttpContext) => Response> = {
-  "/health": () => new Response("", { status: 200 }),
-  "/state": (c) => json(agentState(c)),
-  "/state.json": (c) => json(agentState(c)),
-  "/flags": (c) => json({ flags: renderFlags(AGENT_FLAGS, c.flags) }),
-  "/version": () => json({ version: MESOS_VERSION }),
-  "/metrics/snapshot": (c) => json(agentMetrics(c)),
-};
-
-export function agentState(c: AgentHttpContext): Record<string, unknown> {
-  const master = c.agent.master;
-  const state: Record<string, unknown> = {
-    version: MESOS_VERSION,
-    start_time: c.start_time_s,
-    id: c.agent.id ?? "",
-    pid: c.pid,
-    hostname: c.info.hostname,
-    capabilities: [...AGENT_CAPABILITIES],
-    resources: summarizeResources(c.info.resources),
-    unreserved_resources_full: c.info.resources,
-    attributes: summarizeAttributes(c.info.attributes),
-    registered: c.agent.phase === "registered",
-    flags: renderFlags(AGENT_FLAGS, c.flags),
-    ...(c.tasks?.state() ?? { frameworks: [], completed_frameworks: [] }),
-  };
-  // Mesos shows master_hostname only while a master is known.
-  if (master !== null) state.master_hostname = master.leader.hostname;
-  if (master?.id) state.master_id = master.id;
-  return state;
+function authenticationRefusal(request: Request, context: AgentHttpContext, realm: string): Response | null {
+  // parseAgentFlags refuses either flag without --http_credentials; none here refuses everyone.
+  const credentials = context.security?.http_credentials ?? null;
+  const result = credentials === null ? { ok: false as const, reason: "No HTTP credentials are configured" } : authenticateBasic(request, credentials);
+  return result.ok ? null : unauthorized(realm, result.reason);
 }
 
-function agentMetrics(c: AgentHttpContext): Record<string, number> {
-  return {
-    "slave/registered": c.agent.phase === "registered" ? 1 : 0,
-    "slave/uptime_secs": Date.now() / 1000 - c.start_time_s,
-    "slave/ignored_master_messages": c.agent.counters.ignored_messages,
-    "slave/invalid_master_messages": c.agent.counters.invalid_messages,
-    "slave/registration_attempts": c.agent.counters.registrations,
-    ...c.tasks?.metrics(),
-  };
+/** POST /api/v1 in Mesos's order: authentication, method, Content-Type, body, Accept, the call. */
+async function operatorCall(request: Request, context: AgentHttpContext, files: Files): Promise<Response> {
+  const { authenticate_http_readonly, authenticate_http_readwrite } = context.flags;
+  if (authenticate_http_readonly || authenticate_http_readwrite) {
+    const refused = authenticationRefusal(request, context, authenticate_http_readwrite ? READWRITE_REALM : READONLY_REALM);
+    if (refused !== null) return refused;
+  }
+  if (request.method !== "POST") return text(`Expecting one of { 'POST' }, but received '${request.method}'`, 405, { allow: "POST" });
+  const refusal = contentTypeRefusal(request.headers.get("content-type"), "agent");
+  if (refusal !== null) return text(refusal.message, refusal.status);
+  if (Number(request.headers.get("content-length") ?? "0") > CALL_BODY_BYTES_MAX) return text(`Request body is larger than ${CALL_BODY_BYTES_MAX} bytes`, 400);
+  const body = await request.text();
+  if (Buffer.byteLength(body) > CALL_BODY_BYTES_MAX) return text(`Request body is larger than ${CALL_BODY_BYTES_MAX} bytes`, 400);
+  const call = parseAgentCall(body);
+  if (!("type" in call)) return text(call.message, call.status);
+  if (!acceptsJson(request.headers.get("accept"))) return text(notAcceptable("agent"), 406);
+  const reply = dispatchAgentCall(context, files, call);
+  return "message" in reply ? text(reply.message, reply.status) : json(reply.json, request);
 }

@@ -45,37 +45,6 @@ export function servicesOf(master: Master): RegistryServices {
   return found;
 }
 
-// ---- HTTP negotiation (the module applies these in Mesos's order) ----
-
-const JSON_TYPE = "application/json";
-const PROTOBUF_TYPE = "application/x-protobuf";
-
-/** null when the Content-Type is JSON; else the refusal (parameters and case are ignored). */
-export function contentTypeRefusal(header: string | null): Reply | null {
-  if (header === null) return refuse("Expecting 'Content-Type' to be present");
-  const type = header.split(";")[0]!.trim().toLowerCase();
-  if (type === JSON_TYPE) return null;
-  if (type === PROTOBUF_TYPE) return refuse(`Expecting 'Content-Type' of ${JSON_TYPE}: this master does not read ${PROTOBUF_TYPE}`, 415);
-  return refuse(`Expecting 'Content-Type' of ${JSON_TYPE} or ${PROTOBUF_TYPE}`, 415);
-}
-
-/** Whether an Accept header allows application/json: its most specific matching range has q > 0 (no header: yes). */
-export function acceptsJson(header: string | null): boolean {
-  if (header === null || header.trim() === "") return true;
-  let best = { specificity: 0, q: 0 };
-  for (const range of header.split(",")) {
-    const [media = "", ...params] = range.split(";").map((p) => p.trim().toLowerCase());
-    const specificity = media === JSON_TYPE ? 3 : media === "application/*" ? 2 : media === "*/*" ? 1 : 0;
-    if (specificity <= best.specificity) continue;
-    const qParam = params.find((p) => p.startsWith("q="));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    best = { specificity, q: Number.isFinite(q) ? q : 0 };
-  }
-  return best.q > 0;
-}
-
-export const NOT_ACCEPTABLE = `Expecting 'Accept' to allow '${JSON_TYPE}' (this master does not produce '${PROTOBUF_TYPE}')`;
-
 // ---- Calls ----
 
 /** Every call type of mesos.v1.master.Call; the ones not in HANDLERS answer 501. */

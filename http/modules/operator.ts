@@ -6,9 +6,8 @@
 // RecordIO body of operator events that stays open.
 import { Elysia } from "elysia";
 import type { Master } from "../../host/master/master.ts";
-import {
-  acceptsJson, contentTypeRefusal, dispatchCall, NOT_ACCEPTABLE, parseCall, servicesOf,
-} from "../../host/master/operator_api.ts";
+import { dispatchCall, parseCall, servicesOf } from "../../host/master/operator_api.ts";
+import { acceptsJson, contentTypeRefusal, notAcceptable } from "../negotiation.ts";
 import { bodyText, NOT_RECOVERED } from "../../host/master/registry_requests.ts";
 import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
@@ -33,7 +32,7 @@ export const operator = (master: Master) =>
     if (typeof body !== "string") return replyResponse(body, request);
     const call = parseCall(body);
     if (!("arguments" in call)) return replyResponse(call, request);
-    if (!acceptsJson(request.headers.get("accept"))) return text(NOT_ACCEPTABLE, 406);
+    if (!acceptsJson(request.headers.get("accept"))) return text(notAcceptable(), 406);
     if (call.type === "SUBSCRIBE") return subscribe(master, principal, request.signal);
     return replyResponse(await dispatchCall(master, call, principal), request);
   }, { parse: "none" });

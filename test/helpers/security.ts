@@ -117,7 +117,10 @@ function profileFlags(personality: string, sub: string | undefined, p: SecurityP
     return [`--log_secret_file=${p.log_secret_file}`, `--credentials=${p.credentials_file}`, "--authenticate_agents",
       "--authenticate_http_frameworks", "--http_framework_authenticators=basic", "--authenticate_http_readwrite", "--authenticate_http_readonly"];
   }
-  if (personality === "agent") return [`--credential=${p.agent_credential_file}`];
+  // The agent's own port serves sandboxes (the files API) and its state: it needs credentials too.
+  if (personality === "agent") {
+    return [`--credential=${p.agent_credential_file}`, `--http_credentials=${p.credentials_file}`, "--authenticate_http_readonly", "--authenticate_http_readwrite"];
+  }
   if (personality === "log" && (sub === "replica" || sub === "benchmark")) return [`--log_secret_file=${p.log_secret_file}`];
   return [];
 }

@@ -101,12 +101,18 @@ export function launch(argv: string[], sandbox: string, env: Record<string, stri
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or null. */
 export function processStartTime(pid: number): string | null {
+  const fields = procStatFields(pid);
+  if (fields === null) return null;
+  const state = fields[0];
+  if (state === "Z" || state === "X") return null; // a zombie is not running
+  return fields[19] ?? null;
+}
+
+/** /proc/<pid>/stat from field 3 (state) on, so field N is [N - 3] (the command name may hold spaces and parentheses); null once it ended. */
+export function procStatFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const state = fields[0];
-    if (state === "Z" || state === "X") return null; // a zombie is not running
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }

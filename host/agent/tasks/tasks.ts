@@ -55,6 +55,14 @@ const STATUSES_PER_TASK_MAX = 16;
 
 type Source = NonNullable<TaskStatus["source"]>;
 
+/** A task's run as the agent's files and monitor see it: `live` while its state is not terminal, `completed` once its terminal update was acknowledged. */
+export interface AgentRun {
+  framework: FrameworkInfo;
+  task: TaskCheckpoint;
+  live: boolean;
+  completed: boolean;
+}
+
 export interface AgentTasksOptions {
   work_dir: string;
   /** The agent's id (tasks only arrive once it is registered). */
@@ -499,6 +507,12 @@ export class AgentTasks {
   metrics(): Record<string, number> {
     const live = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()]);
     return metricsJson(live, this.counters, this.updates.counters);
+  }
+
+  /** Every run the agent holds, completed ones first (oldest first): what the files service and the monitor read. */
+  runs(): AgentRun[] {
+    const held = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()].map((t) => ({ framework: f.info, task: checkpointOf(t), live: !TERMINAL_STATES.has(t.state), completed: false })));
+    return [...this.completed.map((c) => ({ ...c, live: false, completed: true })), ...held];
   }
 
   /** /state's frameworks and completed_frameworks, roughly in Mesos's shape. */

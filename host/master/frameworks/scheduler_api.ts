@@ -6,7 +6,7 @@
 // the call dispatched to the frameworks service or the task side (202, or 200 for
 // UPDATE_FRAMEWORK once applied; a refusal is 400 with its reason; what happens later arrives
 // on the stream).
-import { acceptsJson, contentTypeRefusal, NOT_ACCEPTABLE } from "../operator_api.ts";
+import { acceptsJson, contentTypeRefusal, notAcceptable } from "../../../http/negotiation.ts";
 import { parseJson, type Reply, refuse } from "../registry_requests.ts";
 import type { HttpEventStream } from "./event_stream.ts";
 import type { FrameworkCounter, Frameworks } from "./frameworks.ts";
@@ -78,7 +78,7 @@ function withPrincipal(call: SchedulerCall, principal: string | null): Scheduler
 }
 
 function subscribe(frameworks: Frameworks, call: SchedulerCall, request: SchedulerRequest): SchedulerReply {
-  if (!acceptsJson(request.headers.get("accept"))) return refuse(NOT_ACCEPTABLE, 406);
+  if (!acceptsJson(request.headers.get("accept"))) return refuse(notAcceptable(), 406);
   if (request.headers.has(STREAM_ID_HEADER)) return refuse(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
   const stream = frameworks.newStream();
   frameworks.subscribe(call.arguments.framework_info!, call.arguments.suppressed_roles ?? [], stream);

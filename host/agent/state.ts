@@ -1,0 +1,75 @@
+// What the agent's read endpoints show (/state, /metrics/snapshot, and the v1 calls that
+// answer the same): Mesos's field names, from the agent, its flags and its tasks; and the
+// files it serves, each task's sandbox attached under its real path and under Mesos's virtual
+// /frameworks/<framework>/executors/<executor>/runs/latest (the newest run of that executor).
+import { renderFlags } from "../flags.ts";
+import { Files } from "../files/files.ts";
+import type { SlaveInfo } from "../registry/types.ts";
+import { MESOS_VERSION } from "../version.ts";
+import { AGENT_CAPABILITIES, type Agent } from "./agent.ts";
+import { AGENT_FLAGS, type AgentFlags } from "./flags.ts";
+import type { AgentSecurity } from "./security.ts";
+import type { AgentRun, AgentTasks } from "./tasks/tasks.ts";
+import { type Attribute, type Resource, summarizeAttributes, summarizeResources } from "./resources.ts";
+
+export interface AgentHttpContext {
+  agent: Agent;
+  tasks?: AgentTasks;
+  flags: AgentFlags;
+  info: Omit<SlaveInfo, "id"> & { resources: Resource[]; attributes: Attribute[] };
+  pid: string;
+  start_time_s: number;
+  /** TLS and HTTP credentials (none: plain and open, as in in-process tests). */
+  security?: Pick<AgentSecurity, "tls" | "http_credentials">;
+}
+
+export function agentState(c: AgentHttpContext): Record<string, unknown> {
+  const master = c.agent.master;
+  const state: Record<string, unknown> = {
+    version: MESOS_VERSION,
+    start_time: c.start_time_s,
+    id: c.agent.id ?? "",
+    pid: c.pid,
+    hostname: c.info.hostname,
+    capabilities: [...AGENT_CAPABILITIES],
+    resources: summarizeResources(c.info.resources),
+    unreserved_resources_full: c.info.resources,
+    attributes: summarizeAttributes(c.info.attributes),
+    registered: c.agent.phase === "registered",
+    flags: renderFlags(AGENT_FLAGS, c.flags),
+    ...(c.tasks?.state() ?? { frameworks: [], completed_frameworks: [] }),
+  };
+  // Mesos shows master_hostname only while a master is known.
+  if (master !== null) state.master_hostname = master.leader.hostname;
+  if (master?.id) state.master_id = master.id;
+  return state;
+}
+
+export function agentMetrics(c: AgentHttpContext): Record<string, number> {
+  return {
+    "slave/registered": c.agent.phase === "registered" ? 1 : 0,
+    "slave/uptime_secs": Date.now() / 1000 - c.start_time_s,
+    "slave/ignored_master_messages": c.agent.counters.ignored_messages,
+    "slave/invalid_master_messages": c.agent.counters.invalid_messages,
+    "slave/registration_attempts": c.agent.counters.registrations,
+    ...c.tasks?.metrics(),
+  };
+}
+
+export function agentRuns(c: AgentHttpContext): AgentRun[] {
+  return c.tasks?.runs() ?? [];
+}
+
+/** The agent's files service over its tasks' sandboxes (see the header). */
+export function sandboxFiles(c: AgentHttpContext): Files {
+  return new Files(() => {
+    const attached = new Map<string, string>();
+    for (const run of agentRuns(c)) {
+      const sandbox = run.task.sandbox;
+      if (sandbox === "") continue;
+      attached.set(sandbox.replace(/\/+$/, ""), sandbox);
+      attached.set(`/frameworks/${run.task.framework_id}/executors/${run.task.task.task_id.value}/runs/latest`, sandbox);
+    }
+    return attached;
+  });
+}
