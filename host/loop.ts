@@ -15,6 +15,7 @@
 // once (setImmediate), so one fsync covers every append of that turn: group commit.
 import { BROADCAST, CoreAbort, LIMITS, type LearnedEntry, type LogCore, NoticeKind, ResultStatus, StepError } from "./core.ts";
 import { Kind } from "./codec/index.ts";
+import { ActionType } from "./codec/records.ts";
 import { logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReplicaStore } from "./storage/types.ts";
@@ -82,6 +83,8 @@ export class LogLoop {
   private readonly conflict_lines = new LineLimiter(60_000, 1);
   /** Observability: entries made durable per fsync, and the latest append latencies (ms). */
   readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: new Float64Array(LATENCY_SAMPLES_MAX), latency_samples: 0 };
+  /** Observability: the highest learned position (-1: none yet) and the first kept one (raised by learned TRUNCATEs). */
+  readonly positions = { learned: -1, begin: 0 };
 
   constructor(private readonly options: LogLoopOptions) {
     for (const address of options.replicas) {
@@ -227,6 +230,15 @@ export class LogLoop {
     return true;
   }
 
+  private learned(entry: LearnedEntry): void {
+    if (entry.position > this.positions.learned) this.positions.learned = entry.position;
+    if (entry.type === ActionType.TRUNCATE && entry.bytes.length >= 8) {
+      const to = Number(new DataView(entry.bytes.buffer, entry.bytes.byteOffset, 8).getBigUint64(0, true));
+      if (to > this.positions.begin) this.positions.begin = to;
+    }
+    this.options.onLearned?.(entry);
+  }
+
   private drainBatches(): void {
     const core = this.options.core;
     for (let n = 0; n < BATCHES_PER_DRAIN_MAX && !this.stopped; n++) {
@@ -235,7 +247,7 @@ export class LogLoop {
       for (const message of batch.messages) if (isRequest(message.bytes)) this.send(message.to, message.bytes);
       if ((batch.persist.length > 0 || batch.mustSync) && !this.persist(batch.persist, batch.mustSync)) return;
       for (const message of batch.messages) if (!isRequest(message.bytes)) this.send(message.to, message.bytes);
-      for (const entry of batch.learned) this.options.onLearned?.(entry);
+      for (const entry of batch.learned) this.learned(entry);
       for (const result of batch.results) this.settle(result.requestId, result.status === ResultStatus.Ok ? result.position : null);
       for (const notice of batch.notices) this.notice(notice.kind, notice.a, notice.b);
       core.advance();

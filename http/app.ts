@@ -4,9 +4,11 @@
 import { Elysia } from "elysia";
 import type { Master } from "../host/master/master.ts";
 import { logger } from "../host/logging.ts";
+import { files } from "./modules/files.ts";
 import { flags } from "./modules/flags.ts";
 import { frameworks } from "./modules/frameworks.ts";
 import { health } from "./modules/health.ts";
+import { logStatus } from "./modules/log_status.ts";
 import { maintenance } from "./modules/maintenance.ts";
 import { metrics } from "./modules/metrics.ts";
 import { operator } from "./modules/operator.ts";
@@ -21,6 +23,7 @@ import { stateSummary } from "./modules/state_summary.ts";
 import { tasks } from "./modules/tasks.ts";
 import { version } from "./modules/version.ts";
 import { weights } from "./modules/weights.ts";
+import { webui } from "./modules/webui.ts";
 import { empty, text } from "./respond.ts";
 import { authenticateHttp } from "../host/master/http_authentication.ts";
 import { challenge, realmOfPath } from "./plugins/authenticate.ts";
@@ -29,9 +32,12 @@ const log = logger("app.ts");
 
 function routes(prefix: string, master: Master) {
   return new Elysia({ prefix })
+    .use(webui(master))
     .use(health())
     .use(version())
     .use(flags(master))
+    .use(files(master))
+    .use(logStatus(master))
     .use(redirect(master))
     .use(state(master))
     .use(stateSummary(master))

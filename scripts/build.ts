@@ -1,10 +1,12 @@
 // Builds the product: asc compiles core/ to build/core.wasm (release target, assertions
-// kept), then `bun build --compile` makes dist/mesos with the WASM embedded, plus the
+// kept), scripts/build_ui.ts makes the web UI's page build/ui/index.html, then `bun build
+// --compile` makes dist/mesos with the WASM and the page embedded, plus the
 // personality links dist/mesos-master, dist/mesos-agent and dist/mesos-log.
-// `--core-only` stops after the WASM (what the test suite needs before bun test).
+// `--core-only` stops after the WASM and the page (what the test suite needs before bun test).
 import { $ } from "bun";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { userInfo } from "node:os";
+import { buildUi } from "./build_ui.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
@@ -21,6 +23,7 @@ if (mutant !== undefined) {
 
 await $`node_modules/.bin/asc core/index.ts --target release`;
 await $`node_modules/.bin/asc core/index.ts --target debug`;
+await buildUi(root.replace(/\/$/, "")); // the master's page; in-process tests of the HTTP app embed it too
 if (coreOnly) process.exit(0);
 
 const now = new Date();

@@ -41,6 +41,19 @@ export interface ReplicatedLogOptions {
   seed?: number;
 }
 
+export interface ReplicaDescription {
+  self: string;
+  replicas: string[];
+  quorum: number;
+  status: string;
+  begin: number;
+  learned: number;
+  fsyncs: number;
+  fsyncs_per_s: number;
+  entries_per_fsync: number;
+  append_latency_ms_p99: number;
+}
+
 export class ReplicatedLog {
   readonly store: SqliteStore;
   readonly loop: LogLoop;
@@ -140,6 +153,16 @@ export class ReplicatedLog {
     this.loop.stop();
     this.transport.close();
     this.store.close();
+  }
+
+  /** What the operator's views show of this replica (the master's /log/status). */
+  describe(): ReplicaDescription {
+    const fsyncs = this.loop.stats.fsyncs;
+    return {
+      self: this.options.self, replicas: [...this.options.replicas], quorum: this.options.quorum, status: statusName(this.loop.status()),
+      begin: this.loop.positions.begin, learned: this.loop.positions.learned, fsyncs, fsyncs_per_s: this.fsyncs_per_s,
+      entries_per_fsync: fsyncs === 0 ? 0 : this.loop.stats.entries_synced / fsyncs, append_latency_ms_p99: percentile(this.latencySamples(), 0.99),
+    };
   }
 
   /** The recorded append latencies (the ring's filled part). */

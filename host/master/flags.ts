@@ -2,7 +2,8 @@
 // defaults, ranges and cross-flag rules. Flags whose behaviour arrives with a later issue
 // are already defined and validated here, so an operator's command line never changes
 // meaning between releases.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, flag, FlagError, type FlagValues, parseFlags, type ParseResult, withAliases } from "../flags.ts";
 import { formatDuration, parseDuration } from "../duration.ts";
 import { isIPv4, parseHostPortList, type HostPort } from "../net/address.ts";
@@ -23,6 +24,7 @@ export interface FaultDomain {
 }
 
 const ipv4 = (v: string) => (isIPv4(v) ? null : "an IPv4 address like 10.0.0.1");
+const webuiDirectory = (v: string) => (existsSync(join(v, "index.html")) ? null : "a directory holding index.html");
 
 export const MASTER_FLAGS = {
   advertise_ip: flag.string("IP address advertised to reach this master (MasterInfo, redirects).", undefined, ipv4),
@@ -78,6 +80,8 @@ export const MASTER_FLAGS = {
   weights: flag.custom<Record<string, number>>("Initial role weights, as role1=weight1,role2=weight2 (used when the registry has none).",
     "ROLE=WEIGHT,...", parseWeights,
     (w) => Object.entries(w).map(([r, v]) => `${r}=${v}`).join(",")),
+  webui_dir: flag.string("Directory of a web UI served at / (index.html, app/, assets/), such as a copy of Mesos's src/webui (default: this master's own UI, built in).",
+    undefined, webuiDirectory),
   work_dir: flag.string("Directory for the replicated log (<work_dir>/replicated_log). Required with --registry=replicated_log."),
   zk: flag.custom<ZkUrl>("ZooKeeper URL zk://[user:pass@]host:port,.../path, or file:///path holding one; absent: standalone.",
     "URL", (raw) => { const url = parseZkUrl(raw); return typeof url === "string" ? expect(url, raw) : url; },

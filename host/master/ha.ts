@@ -11,7 +11,7 @@ import { clusterName } from "../net/cluster.ts";
 import { MasterContender } from "../zk/contender.ts";
 import { MasterDetector } from "../zk/detector.ts";
 import { Group } from "../zk/group.ts";
-import type { ZkUrl } from "../zk/url.ts";
+import { redactZkUrl, type ZkUrl } from "../zk/url.ts";
 import type { MasterFlags } from "./flags.ts";
 import type { Master } from "./master.ts";
 import { recordMembership, removePredecessor } from "./predecessor.ts";
@@ -22,6 +22,8 @@ const CATCHUP_INTERVAL_MS = 1000;
 export interface HighAvailability {
   /** Resolves with the log once its replica set is known (discovery may wait for peers). */
   log: Promise<ReplicatedLog>;
+  /** The contender's ZooKeeper session, as /log/status shows it. */
+  zookeeper(): { state: string; session_timeout_ms: number; url: string };
   /** Withdraws the candidacy (a standby leads at once) and closes every session. */
   stop(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export function startHighAvailability(
 
   return {
     log: logReady,
+    zookeeper: () => ({ state: contenderGroup.state, session_timeout_ms, url: redactZkUrl(zk.text) }),
     async stop() {
       await withTimeout(contender.withdraw(), 2000);
       replicated?.close();

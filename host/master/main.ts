@@ -5,6 +5,7 @@
 // log's store is checkpointed and closed).
 import { join } from "node:path";
 import { createApp } from "../../http/app.ts";
+import { preflight, withCors } from "../../http/cors.ts";
 import { coreModule } from "../core.ts";
 import { clusterName } from "../net/cluster.ts";
 import { MESSAGE_MAX_BYTES } from "../codec/index.ts";
@@ -51,7 +52,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   const master = new Master({ flags, info, storage: storage.promise, security });
   const app = createApp(master);
   const peers = new PeerLinks();
-  const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master), security);
+  const server = serve(address.bind_ip, address.bind_port, app, peers, new AgentChannel(master), master);
   log.info(`Master ${info.id} (${info.hostname}) started on ${self}`);
   log.info(describeTls(security.tls));
   for (const warning of security.warnings) log.warning(warning);
@@ -60,7 +61,10 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   log.info(`Flags at startup: ${Object.entries(master.flagsJson()).map(([k, v]) => `--${k}="${v}"`).join(" ")}`);
   if (flags.zk !== undefined) {
     const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal);
+    let opened: ReplicatedLog | null = null;
+    master.replication = { log: () => opened, zookeeper: () => ha.zookeeper() };
     void ha.log.then((l) => {
+      opened = l;
       peers.attach(l);
       storage.resolve(new LogStorage(l));
     });
@@ -72,6 +76,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
     return;
   }
   const replicated = openLog(flags, self, master);
+  master.replication = { log: () => replicated, zookeeper: () => null };
   if (replicated) {
     peers.attach(replicated);
     storage.resolve(new LogStorage(replicated));
@@ -116,7 +121,8 @@ class PeerLinks {
  * One server for HTTP, peer log sockets and agent sockets. Bun has one websocket handler per
  * server, so sockets are told apart by their data: agent sockets carry `kind: "agent"`.
  */
-function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks, agents: AgentChannel, security: MasterSecurity) {
+function serve(hostname: string, port: number, app: ReturnType<typeof createApp>, peers: PeerLinks, agents: AgentChannel, master: Master) {
+  const security = master.security;
   type Socket = Bun.ServerWebSocket<PeerSocketData>;
   const websocket = {
     ...peers.websocket,
@@ -139,7 +145,7 @@ function serve(hostname: string, port: number, app: ReturnType<typeof createApp>
         if (upgraded === true) return undefined;
         if (upgraded === "not-ready") return new Response("The replicated log is not started yet", { status: 503 });
         if (STREAMING_PATHS.has(new URL(request.url).pathname)) srv.timeout(request, 0);
-        return app.handle(request);
+        return preflight(master, request) ?? app.handle(request).then((response) => withCors(master, request, response));
       },
       websocket: websocket as never,
     });

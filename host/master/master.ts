@@ -5,6 +5,7 @@
 import { logger } from "../logging.ts";
 import { Metrics } from "../metrics.ts";
 import { MASTER_FLAGS, type MasterFlags } from "./flags.ts";
+import { type ReplicationSource, STANDALONE } from "./replication.ts";
 import type { MasterInfo } from "./info.ts";
 import { renderFlags } from "../flags.ts";
 import { MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
@@ -64,6 +65,8 @@ export class Master {
   readonly tasks: Tasks;
   /** Operator API SUBSCRIBE streams (host/master/operator_events.ts). */
   readonly operator_events: OperatorEvents;
+  /** The log replica and ZooKeeper session this master runs with, for /log/status (main.ts sets it). */
+  replication: ReplicationSource = STANDALONE;
   private elected_time_ms: number | null = null;
   private leader_info: MasterInfo | null = null;
   private readonly exit: (status: number) => never;

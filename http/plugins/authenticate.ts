@@ -18,6 +18,7 @@ export const ROUTE_REALMS: Record<string, Realm | null> = {
   "/maintenance/schedule": REALMS.readwrite, "/machine/down": REALMS.readwrite, "/machine/up": REALMS.readwrite,
   "/quota": REALMS.readwrite, "/weights": REALMS.readwrite, "/teardown": REALMS.readwrite, "/api/v1": REALMS.readwrite,
   "/api/v1/scheduler": REALMS.scheduler,
+  "/log/status": REALMS.readonly, "/files/browse": REALMS.readonly, "/files/read": REALMS.readonly, "/files/download": REALMS.readonly, "/files/debug": REALMS.readonly,
 };
 
 /** The realm of a request path (`/master/X`, `/quota/<role>` included); undefined for a path no route serves. */

@@ -7,7 +7,7 @@ import { EventReader } from "../helpers/frameworks.ts";
 import { SchedulerClient } from "../helpers/scheduler.ts";
 import { groupProcesses, sandboxFile, type TaskCluster, taskCluster, taskGroup, useTaskClusters } from "../helpers/task_cluster.ts";
 import { useZooKeeper } from "../helpers/zookeeper.ts";
-import { exampleFrameworkSecurity, tlsFetch } from "../helpers/security.ts";
+import { exampleFrameworkSecurity, secure, tlsFetch } from "../helpers/security.ts";
 
 setDefaultTimeout(60_000);
 
@@ -131,4 +131,33 @@ test("an idle subscription stays open: nothing for 14 s after the offers (Bun's 
   expect((await client.call("REVIVE")).status).toBe(202); // the same stream id still works
   expect((await operator.reader.next(5000))!.type).toBe("HEARTBEAT");
   expect(await tc.leaderProcess().metric("master/operator_event_stream_subscribers")).toBe(1);
+});
+
+test("the leader's /files reads a task's sandbox from its agent (/agents/<id>/...): browse, read, download, debug, jsonp; a standby 307s; unknown agents 404", async () => {
+  const { tc, client } = await subscribed();
+  const leader = tc.masters[tc.leader]!;
+  const offers = await client.offersFrom(2);
+  const agent_id = tc.agent_ids[0]!;
+  await client.launch(offers.get(agent_id)!, { "files-1": "echo hello from the sandbox; exit 0" });
+  await client.expectStates("files-1", ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+  const sandbox = `/agents/${agent_id}/frameworks/${client.framework_id}/executors/files-1/runs/latest`;
+  const at = (master: string, path: string, init: RequestInit = {}) => tlsFetch(`http://${master}${path}`, { redirect: "manual", ...init });
+  const listing = (await (await at(leader, `/files/browse?path=${sandbox}`)).json()) as any[];
+  expect(listing.map((f) => f.path).sort()).toEqual([`${sandbox}/stderr`, `${sandbox}/stdout`]);
+  expect(await (await at(leader, `/files/read?path=${sandbox}/stdout&offset=0`)).json()).toEqual({ data: "hello from the sandbox\n", offset: 0 });
+  expect(await (await at(leader, `/master/files/read?path=${sandbox}/stdout&offset=-1`)).json()).toEqual({ data: "", offset: 23 });
+  const download = await at(leader, `/files/download?path=${sandbox}/stdout`);
+  expect(download.headers.get("content-disposition")).toBe("attachment; filename=stdout");
+  expect(await download.text()).toBe("hello from the sandbox\n");
+  const wrapped = await (await at(leader, `/files/browse?path=${sandbox}&jsonp=cb`)).text();
+  expect(wrapped.startsWith("cb([")).toBe(true);
+  const debug = (await (await at(leader, "/files/debug")).json()) as Record<string, string>;
+  expect(Object.keys(debug).sort()).toEqual(tc.agent_ids.map((id) => `/agents/${id}`).sort());
+  expect((await at(leader, `/files/browse?path=/agents/no-such-agent/frameworks`)).status).toBe(404);
+  expect((await at(leader, `/files/browse?path=/etc`)).status).toBe(404);
+  expect((await at(leader, `/files/read?path=${sandbox}/${"../".repeat(40)}etc/passwd&offset=0`)).status).toBe(400); // the agent's confinement
+  const redirected = await at(tc.standby, `/files/browse?path=${sandbox}`);
+  expect(redirected.status).toBe(307);
+  expect(redirected.headers.get("location")).toEndWith(`/files/browse?path=${sandbox}`);
+  if (secure()) expect((await at(leader, `/files/browse?path=${sandbox}`, { headers: { authorization: "" } })).status).toBe(401);
 });
