@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's Quick start runs it: installs what the tests need
-# (Debian's zookeeper and faketime packages, when missing and we are root), type-checks, builds the WASM core
+# (Debian's zookeeper, faketime and chromium packages, when missing and we are root), type-checks, builds the WASM core
 # and the binary, then runs every bun test (unit, core, simulation, cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,18 @@ if [ ! -e "$FAKETIME" ]; then
   else
     echo "libfaketime is missing; the chaos run leaves clock faults out. Install it with:"
     echo "  sudo apt-get install -y faketime"
+  fi
+fi
+
+# Debian's Chromium runs the web UI's browser tests (driven by playwright-core, no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's chromium package for the web UI's browser tests..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    echo "Chromium is missing; the web UI's browser tests need it. Install it with:"
+    echo "  sudo apt-get update && sudo apt-get install -y chromium"
   fi
 fi
 

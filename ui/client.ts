@@ -60,11 +60,13 @@ export class ClusterClient {
     return this.authorization === null ? extra : { ...extra, authorization: this.authorization };
   }
 
-  /** fetch with credentials, no redirect following (a cross-origin redirect would drop them) and a timeout. */
+  /** fetch with our credentials, no redirect following (a cross-origin redirect would drop them) and a timeout. */
   async request(url: string, init: RequestInit = {}, timeout_ms = REQUEST_TIMEOUT_MS): Promise<Response> {
     for (;;) {
+      // credentials "omit": the Authorization header is ours; a 401 must come back to the page,
+      // not open the browser's own login prompt (which it does for same-origin requests with credentials).
       const response = await fetch(url, {
-        ...init, redirect: "manual", headers: this.headers(init.headers as Record<string, string> | undefined),
+        ...init, redirect: "manual", credentials: "omit", headers: this.headers(init.headers as Record<string, string> | undefined),
         signal: init.signal ?? AbortSignal.timeout(timeout_ms),
       });
       if (response.status !== 401) return response;

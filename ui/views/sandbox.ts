@@ -30,11 +30,22 @@ export function sandboxView(ctx: ViewContext): HTMLElement {
       const isDir = f.mode.startsWith("d");
       return [
         isDir ? link(`${here}?path=${encodeURIComponent(name)}`, `${name.split("/").at(-1)}/`) : link(`${here}?path=${encodeURIComponent(sub)}&file=${encodeURIComponent(name)}`, name.split("/").at(-1)!),
-        sizeOf(f.size), f.mode, ago(f.mtime), isDir ? "" : h("a", { href: `${ctx.client.leader ?? ""}/files/download?${query(f.path)}`, download: "" }, "Download"),
+        sizeOf(f.size), f.mode, ago(f.mtime), isDir ? "" : h("button", { type: "button", onclick: () => void download(ctx, f.path) }, "Download"),
       ];
     })),
     h("h2", {}, `Tail of ${file}`),
     tail);
+}
+
+/** Downloads through the client (a plain link would carry no credentials), then saves the bytes under the file's name. */
+async function download(ctx: ViewContext, path: string): Promise<void> {
+  const leader = await ctx.client.awaitLeader();
+  const response = await ctx.client.request(`${leader}/files/download?${query(path)}`, {}, 60_000);
+  if (response.status !== 200) return;
+  const url = URL.createObjectURL(await response.blob());
+  const anchor = h("a", { href: url, download: path.split("/").at(-1) ?? "file" });
+  anchor.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The persistent <pre> of a file's tail, fed by a poll from the last offset read. */
