@@ -5,42 +5,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ZK_SERVER=/usr/share/zookeeper/bin/zkServer.sh
-if [ ! -x "$ZK_SERVER" ]; then
+# install_when_missing FILE PACKAGE PURPOSE: Debian's PACKAGE when FILE is absent (as root), else the command to run.
+install_when_missing() {
+  local file=$1 package=$2 purpose=$3
+  [ -e "$file" ] && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's zookeeper package for the HA tests..."
+    echo "Installing Debian's $package package for $purpose..."
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q zookeeper >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q zookeeper >/dev/null; }
+    apt-get install -y -q "$package" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$package" >/dev/null; } \
+      || echo "$package could not be installed: $purpose will fail or be left out"
   else
-    echo "ZooKeeper is missing; the cluster tests need it. Install it with:"
-    echo "  sudo apt-get update && sudo apt-get install -y zookeeper"
+    echo "$file is missing; $purpose needs it. Install it with:"
+    echo "  sudo apt-get update && sudo apt-get install -y $package"
   fi
-fi
+}
 
+install_when_missing /usr/share/zookeeper/bin/zkServer.sh zookeeper "the HA tests"
 # libfaketime gives the chaos run's clock-jump faults (without it they are left out, and it says so).
-FAKETIME=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
-if [ ! -e "$FAKETIME" ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's faketime package for the chaos run's clock faults..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q faketime >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q faketime >/dev/null; } || echo "faketime could not be installed: the chaos run leaves clock faults out"
-  else
-    echo "libfaketime is missing; the chaos run leaves clock faults out. Install it with:"
-    echo "  sudo apt-get install -y faketime"
-  fi
-fi
-
+install_when_missing /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 faketime "the chaos run's clock faults"
 # Debian's Chromium runs the web UI's browser tests (driven by playwright-core, no browser download).
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian's chromium package for the web UI's browser tests..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
-  else
-    echo "Chromium is missing; the web UI's browser tests need it. Install it with:"
-    echo "  sudo apt-get update && sudo apt-get install -y chromium"
-  fi
-fi
+install_when_missing /usr/bin/chromium chromium "the web UI's browser tests"
 
 npm run --silent typecheck
 npm run --silent build

@@ -11,7 +11,9 @@
 //     upgrade, connection refused, closed) is reopened on the same schedule;
 //   - messages are trusted only when their master_id is the detected leader's; every PING_SLAVE
 //     is answered with PONG_SLAVE; no ping within total_ping_timeout_seconds (75 s until the
-//     master says) or a ping saying connected=false re-registers on a fresh socket.
+//     master says) or a ping saying connected=false re-registers on a fresh socket;
+//   - a RUN_TASK is answered with one STATUS_UPDATE TASK_RUNNING (nothing is run; bench:ui's
+//     10,000 tasks), and acknowledgements are counted.
 // The WebSocket client is a minimal RFC 6455 one over Bun.connect (HTTP/1.1 upgrade, masked
 // client frames, text/ping/close frames): the same bytes on the wire as the real agent's,
 // without a WebSocket object and an event per message for each of 40,000 sockets.
@@ -67,6 +69,7 @@ const HANDSHAKE_KEY = Buffer.from("mesos-agent-benc").toString("base64"); // 16 
 const counters = {
   connects: 0, connect_errors: 0, refused: 0, closed: 0, registrations_sent: 0, reregistrations_sent: 0, authentications: 0, authentication_failures: 0,
   registered_replies: 0, reregistered_replies: 0, pings: 0, ignored: 0, invalid: 0, shutdowns: 0, ping_timeouts: 0,
+  tasks_launched: 0, acknowledgements: 0,
 };
 
 function emit(event: Record<string, unknown>): void {
@@ -416,6 +419,11 @@ class SimAgent {
         this.last_ping_ms = Date.now();
         if (m.connected === false && this.state === "registered") this.detected(leader);
         return;
+      case "RUN_TASK":
+        return this.runTask(conn, m as never);
+      case "STATUS_UPDATE_ACKNOWLEDGEMENT":
+        counters.acknowledgements++;
+        return;
       case "SHUTDOWN":
         counters.shutdowns++;
         process.stderr.write(`agent ${this.index}: SHUTDOWN from the master: ${JSON.stringify(m)}\n`);
@@ -423,6 +431,15 @@ class SimAgent {
       default:
         counters.invalid++;
     }
+  }
+
+  /** A launched task is at once TASK_RUNNING, and stays so (nothing runs): enough for the master's and the UI's views of many tasks. */
+  private runTask(conn: Conn, m: { framework?: { id?: { value?: string } }; task?: { task_id?: { value?: string } } }): void {
+    counters.tasks_launched++;
+    const uuid = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+    const timestamp = Date.now() / 1000;
+    const status = { task_id: m.task?.task_id, state: "TASK_RUNNING", source: "SOURCE_EXECUTOR", agent_id: { value: this.slave_id }, timestamp, uuid };
+    conn.sendText(JSON.stringify({ type: "STATUS_UPDATE", update: { framework_id: m.framework?.id, status, timestamp, uuid } }));
   }
 
   private registered(type: string, id: string, total_ping_timeout_seconds: number): void {
