@@ -40,12 +40,15 @@ const persistents = new Map<string, HTMLElement>();
 let stream_connected = false;
 let render_timer: ReturnType<typeof setTimeout> | null = null;
 
+let last_render_ms = -Infinity;
+
+/** Renders at once when the last render is RENDER_MS old, else once that much has passed (events in a burst share one render). */
 function scheduleRender(): void {
   if (render_timer !== null) return;
   render_timer = setTimeout(() => {
     render_timer = null;
     render();
-  }, RENDER_MS);
+  }, Math.max(0, last_render_ms + RENDER_MS - performance.now()));
 }
 
 function route(): { view: View; params: string[]; query: URLSearchParams; path: string } {
@@ -86,6 +89,7 @@ function context(params: string[], query: URLSearchParams): ViewContext {
 }
 
 function render(): void {
+  last_render_ms = performance.now();
   const { view, params, query, path } = route();
   for (const entry of polls.values()) entry.used = false;
   let content: HTMLElement;

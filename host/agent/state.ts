@@ -10,6 +10,7 @@ import { AGENT_CAPABILITIES, type Agent } from "./agent.ts";
 import { AGENT_FLAGS, type AgentFlags } from "./flags.ts";
 import type { AgentSecurity } from "./security.ts";
 import type { AgentRun, AgentTasks } from "./tasks/tasks.ts";
+import { summarize } from "./tasks/views.ts";
 import { type Attribute, type Resource, summarizeAttributes, summarizeResources } from "./resources.ts";
 
 export interface AgentHttpContext {
@@ -36,6 +37,7 @@ export function agentState(c: AgentHttpContext): Record<string, unknown> {
     unreserved_resources_full: c.info.resources,
     attributes: summarizeAttributes(c.info.attributes),
     registered: c.agent.phase === "registered",
+    ...reservationsJson(c),
     flags: renderFlags(AGENT_FLAGS, c.flags),
     ...(c.tasks?.state() ?? { frameworks: [], completed_frameworks: [] }),
   };
@@ -43,6 +45,21 @@ export function agentState(c: AgentHttpContext): Record<string, unknown> {
   if (master !== null) state.master_hostname = master.leader.hostname;
   if (master?.id) state.master_id = master.id;
   return state;
+}
+
+/** Mesos's unreserved_resources, reserved_resources (by role) and what live tasks hold of the unreserved ones, summarised. */
+function reservationsJson(c: AgentHttpContext): Record<string, unknown> {
+  const unreserved = c.info.resources.filter((r) => r.role === "*");
+  const roles = new Map<string, Resource[]>();
+  for (const r of c.info.resources) if (r.role !== "*") roles.set(r.role, [...(roles.get(r.role) ?? []), r]);
+  const held = agentRuns(c).filter((r) => r.live).flatMap((r) => r.task.task.resources ?? []);
+  const heldBy = (role: string | null) => summarize(held.filter((r) => (role === null ? (r.role ?? "*") === "*" : r.role === role)));
+  return {
+    unreserved_resources: summarizeResources(unreserved),
+    reserved_resources: Object.fromEntries([...roles].map(([role, list]) => [role, summarizeResources(list)])),
+    unreserved_resources_allocated: heldBy(null),
+    reserved_resources_allocated: Object.fromEntries([...roles.keys()].map((role) => [role, heldBy(role)])),
+  };
 }
 
 export function agentMetrics(c: AgentHttpContext): Record<string, number> {
