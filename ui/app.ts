@@ -90,6 +90,10 @@ function context(params: string[], query: URLSearchParams): ViewContext {
 
 function render(): void {
   last_render_ms = performance.now();
+  // A persistent input (a filter box) moves into the new content as the view is built, which
+  // takes its focus: note it now, give it back (and its caret) once the content is in place.
+  const focused = document.activeElement;
+  const caret = focused instanceof HTMLInputElement ? focused.selectionStart : null;
   const { view, params, query, path } = route();
   for (const entry of polls.values()) entry.used = false;
   let content: HTMLElement;
@@ -103,6 +107,10 @@ function render(): void {
     polls.delete(key);
   }
   document.getElementById("main")!.replaceChildren(content);
+  if (focused instanceof HTMLElement && focused.isConnected && document.activeElement !== focused) {
+    focused.focus();
+    if (focused instanceof HTMLInputElement && caret !== null) focused.setSelectionRange(caret, caret);
+  }
   renderHeader(path);
 }
 

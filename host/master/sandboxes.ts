@@ -54,7 +54,8 @@ export async function forwardToAgent(master: Master, operation: ForwardedOperati
   } catch (error) {
     return new Response(`Failed to reach agent ${agent_id} at ${agent.pid}: ${(error as Error).message}`, { status: 503 });
   }
-  if (answer.status !== 200 || operation === "download") return answer;
+  // A fetched Response's headers are immutable; the caller may add CORS headers.
+  if (answer.status !== 200 || operation === "download") return new Response(answer.body, { status: answer.status, headers: answer.headers });
   const body = (await answer.json()) as unknown;
   if (operation !== "browse" || !Array.isArray(body)) return { json: body };
   const prefix = `${AGENT_FILES_PREFIX}${agent_id}`;

@@ -1,4 +1,4 @@
-// Proves this master's own web UI in real headless Chromium against a real cluster under the security profile (three masters in ZooKeeper, two agents, a framework with a running task, a role weight and a maintenance window): the operator signs in, every page shows the cluster's data with no console error (a screenshot of each under the test's directory), the sandbox page tails the task's stdout, and after SIGKILL of the leader the same page, not reloaded, names the new leader, shows the killed master unreachable and is live again.
+// Proves this master's own web UI in real headless Chromium against a real cluster under the security profile (three masters in ZooKeeper, two agents, a framework with a running task, a role weight and a maintenance window): the operator signs in, every page shows the cluster's data with no console error (a screenshot of each under the test's directory), the agents filter narrows the table while keeping its focus, the sandbox page tails the task's stdout, and after SIGKILL of the leader the same page, not reloaded, names the new leader, shows the killed master unreachable and is live again; the masters allow each other's origins and no other.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { until } from "../helpers/agents.ts";
@@ -77,6 +77,13 @@ async function scenario(): Promise<void> {
   await page.getByRole("link", { name: "Agents" }).click();
   for (const agent of tc.agents) await main.getByText(agent.hostname, { exact: true }).waitFor();
   await ui.screenshot("agents");
+  const filter = main.getByRole("searchbox", { name: "Filter agents by id or hostname" });
+  await filter.click();
+  await page.keyboard.type(tc.agents[1]!.hostname.slice(0, -2)); // typed as a person would, key by key
+  await until(async () => (await main.locator("table tbody tr").count()) === 1, "the filter to leave one agent");
+  await Bun.sleep(2_500); // the page re-renders on its 2 s refresh of the masters' status
+  expect(await filter.evaluate((element) => element === (element as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true); // the box keeps its focus
+  await filter.fill("");
   await main.locator("table a").first().click();
   await main.getByRole("heading", { name: /^Agent / }).waitFor();
   await ui.screenshot("agent");
@@ -117,5 +124,11 @@ async function scenario(): Promise<void> {
   await page.getByRole("link", { name: "Overview" }).click();
   await main.getByText("1 live").waitFor(); // the task kept running, as the new leader's stream says
   expect(page.url()).toStartWith(`${scheme().http}://${leader}/`); // never reloaded elsewhere
+
+  // CORS between the masters only: the page's origin (the dead leader) is allowed at the new leader, another origin is not.
+  const now = (await page.locator("#leader").textContent())!;
+  const ask = (origin: string) => tlsFetch(`http://${now}/log/status`, { headers: { origin } });
+  expect((await ask(`${scheme().http}://${leader}`)).headers.get("access-control-allow-origin")).toBe(`${scheme().http}://${leader}`);
+  expect((await ask("https://elsewhere.example:8443")).headers.get("access-control-allow-origin")).toBeNull();
   console.log(`screenshots in ${join(shots)}`);
 }
