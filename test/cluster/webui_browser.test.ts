@@ -1,4 +1,4 @@
-// Proves this master's own web UI in real headless Chromium against a real cluster under the security profile (three masters in ZooKeeper, two agents, a framework with a running task, a role weight and a maintenance window): the operator signs in, every page shows the cluster's data with no console error (a screenshot of each under the test's directory), the agents filter narrows the table while keeping its focus, the sandbox page tails the task's stdout, and after SIGKILL of the leader the same page, not reloaded, names the new leader, shows the killed master unreachable and is live again; the masters allow each other's origins and no other.
+// Proves this master's own web UI in real headless Chromium against a real cluster under the security profile (three masters in ZooKeeper, two agents, a framework with a running task, a role weight and a maintenance window): the operator signs in, every page shows the cluster's data with no console error (a screenshot of each under the test's directory), the agents filter narrows the table while keeping its focus, an agent killed later is listed unreachable, the sandbox page tails the task's stdout, and after SIGKILL of the leader the same page, not reloaded, names the new leader, shows the killed master unreachable and is live again; the masters allow each other's origins and no other.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { until } from "../helpers/agents.ts";
@@ -124,9 +124,16 @@ async function scenario(): Promise<void> {
   await page.getByRole("link", { name: "Overview" }).click();
   await main.getByText("1 live").waitFor(); // the task kept running, as the new leader's stream says
   expect(page.url()).toStartWith(`${scheme().http}://${leader}/`); // never reloaded elsewhere
+  const now = (await page.locator("#leader").textContent())!;
+
+  // An agent that stops answering pings is marked unreachable: the agents page lists it from the registry.
+  tc.agents[1]!.running.kill("SIGKILL");
+  await page.getByRole("link", { name: "Agents" }).click();
+  await main.locator("table", { hasText: "Unreachable agents" }).getByText(tc.agent_ids[1]!).waitFor({ timeout: 30_000 });
+  await main.getByRole("heading", { name: "Agents (1)" }).waitFor();
+  await ui.screenshot("agents-unreachable");
 
   // CORS between the masters only: the page's origin (the dead leader) is allowed at the new leader, another origin is not.
-  const now = (await page.locator("#leader").textContent())!;
   const ask = (origin: string) => tlsFetch(`http://${now}/log/status`, { headers: { origin } });
   expect((await ask(`${scheme().http}://${leader}`)).headers.get("access-control-allow-origin")).toBe(`${scheme().http}://${leader}`);
   expect((await ask("https://elsewhere.example:8443")).headers.get("access-control-allow-origin")).toBeNull();

@@ -7,6 +7,9 @@ import { type AgentV1, scalar, TERMINAL } from "../model.ts";
 import { tasksTable } from "./frameworks.ts";
 
 const PAGE_ROWS = 200;
+const UNREACHABLE_POLL_MS = 10_000;
+
+interface Registry { unreachable?: { slaves?: { id: { value: string }; timestamp: { nanoseconds: number | string } }[] } }
 
 function agentState(a: AgentV1): string {
   if (a.drain_info?.state) return `draining (${a.drain_info.state.toLowerCase()})`;
@@ -33,6 +36,9 @@ export function agentsView(ctx: ViewContext): HTMLElement {
     .filter((a) => needle === "" || a.agent_info.id.value.toLowerCase().includes(needle) || a.agent_info.hostname.toLowerCase().includes(needle))
     .sort((a, b) => (a.agent_info.hostname < b.agent_info.hostname ? -1 : 1));
   const { shown, note } = paged(agents, PAGE_ROWS);
+  // Unreachable agents are only in the registry (Mesos's /state counts them): read while this page is shown.
+  const registry = ctx.poll("registry", UNREACHABLE_POLL_MS, () => ctx.client.leaderJson<Registry>("/registrar(1)/registry"));
+  const unreachable = registry.value?.unreachable?.slaves ?? [];
   return h("section", { "aria-labelledby": "agents-title" },
     h("h1", { id: "agents-title" }, `Agents (${ctx.model.agents.size})`),
     filter,
@@ -45,7 +51,8 @@ export function agentsView(ctx: ViewContext): HTMLElement {
         String(u?.tasks ?? 0), agentState(a), ago(a.registered_time === undefined ? undefined : a.registered_time.nanoseconds / 1e9),
       ];
     })),
-    note);
+    note,
+    table("Unreachable agents", ["Agent", "Unreachable since"], paged(unreachable, PAGE_ROWS).shown.map((u) => [u.id.value, ago(Number(u.timestamp.nanoseconds) / 1e9)])));
 }
 
 export function agentView(ctx: ViewContext): HTMLElement {
