@@ -1,10 +1,25 @@
-// The /metrics/snapshot registry: named gauges (read when a snapshot is taken) and counters.
-// Names follow Mesos (master/elected, registrar/log/recovered, ...).
+// The /metrics/snapshot registry: named gauges (read when a snapshot is taken), counters,
+// timers, counters named at run time (Mesos's master/task_lost/source_master/reason_..., one per
+// combination seen, at most DYNAMIC_COUNTERS_MAX), and providers that list metrics whose names
+// come and go (per-framework ones). Names follow Mesos (master/elected, registrar/log/recovered,
+// ...); every value has a kind, for the Prometheus rendering (host/prometheus.ts).
+
+export type MetricKind = "gauge" | "counter";
+export interface MetricValue {
+  name: string;
+  value: number;
+  kind: MetricKind;
+}
+
+/** Counters named at run time kept at most (a bound on what odd inputs can create). */
+export const DYNAMIC_COUNTERS_MAX = 10_000;
 
 export class Metrics {
   private readonly gauges = new Map<string, () => number>();
   private readonly counters = new Map<string, number>();
   private readonly timers = new Map<string, Timer>();
+  private readonly providers: (() => Iterable<MetricValue>)[] = [];
+  private dynamic = 0;
 
   gauge(name: string, read: () => number): void {
     this.claim(name);
@@ -34,13 +49,35 @@ export class Metrics {
     this.counters.set(name, value + by);
   }
 
+  /** Adds to a counter named at run time, creating it at 0 first (false once DYNAMIC_COUNTERS_MAX are made). */
+  count(name: string, by = 1): boolean {
+    if (!this.counters.has(name)) {
+      if (this.gauges.has(name) || this.timers.has(name) || this.dynamic >= DYNAMIC_COUNTERS_MAX) return false;
+      this.counters.set(name, 0);
+      this.dynamic++;
+    }
+    this.counters.set(name, this.counters.get(name)! + by);
+    return true;
+  }
+
+  /** Metrics listed at each snapshot (names that come and go, such as per-framework ones). */
+  provide(list: () => Iterable<MetricValue>): void {
+    this.providers.push(list);
+  }
+
+  /** Every metric with its kind, sorted by name (timers' values are gauges). */
+  values(): MetricValue[] {
+    const out: MetricValue[] = [];
+    for (const [name, read] of this.gauges) out.push({ name, value: read(), kind: "gauge" });
+    for (const [name, value] of this.counters) out.push({ name, value, kind: "counter" });
+    for (const [name, timer] of this.timers) for (const [key, value] of Object.entries(timer.render(name))) out.push({ name: key, value, kind: "gauge" });
+    for (const list of this.providers) out.push(...list());
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   /** Every metric by name, sorted, as flat JSON numbers. */
   snapshot(): Record<string, number> {
-    const out: Record<string, number> = {};
-    const names = [...this.gauges.keys(), ...this.counters.keys()].sort();
-    for (const name of names) out[name] = this.gauges.get(name)?.() ?? this.counters.get(name) ?? 0;
-    for (const [name, timer] of this.timers) Object.assign(out, timer.render(name));
-    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(this.values().map((m) => [m.name, m.value]));
   }
 }
 

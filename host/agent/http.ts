@@ -1,5 +1,5 @@
 // The agent's own HTTP port (--port, default 5051), as Mesos's agent serves it: /health, /state,
-// /flags, /version, /metrics/snapshot, /containers, /monitor/statistics, each on `/` and under
+// /flags, /version, /metrics/snapshot (and /metrics, the same in Prometheus's format), /containers, /monitor/statistics, each on `/` and under
 // the agent's process id `/slave(1)/`; the files service /files/{browse,read,download,debug}
 // over its tasks' sandboxes (host/files/); and the v1 operator API, POST /api/v1
 // (operator_api.ts). Every JSON read honours jsonp= (text/javascript) as the master does, which
@@ -20,7 +20,8 @@ import { MESOS_VERSION } from "../version.ts";
 import { AGENT_FLAGS } from "./flags.ts";
 import { containersJson, monitorStatisticsJson } from "./monitor.ts";
 import { dispatchAgentCall, parseAgentCall } from "./operator_api.ts";
-import { agentMetrics, agentRuns, type AgentHttpContext, agentState, sandboxFiles } from "./state.ts";
+import { agentMetrics, agentMetricValues, agentRuns, type AgentHttpContext, agentState, sandboxFiles } from "./state.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
 
 export { agentState, type AgentHttpContext } from "./state.ts";
 
@@ -41,6 +42,7 @@ const READS: Record<string, Read> = {
   "/flags": (c, r) => json({ flags: renderFlags(AGENT_FLAGS, c.flags) }, r),
   "/version": (_c, r) => json({ version: MESOS_VERSION }, r),
   "/metrics/snapshot": (c, r) => json(agentMetrics(c), r),
+  "/metrics": (c) => new Response(renderPrometheus(agentMetricValues(c)), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }),
   "/containers": (c, r) => json(containersJson(agentRuns(c)), r),
   "/monitor/statistics": (c, r) => json(monitorStatisticsJson(agentRuns(c)), r),
   "/monitor/statistics.json": (c, r) => json(monitorStatisticsJson(agentRuns(c)), r),

@@ -11,6 +11,8 @@ import { AGENT_FLAGS, type AgentFlags } from "./flags.ts";
 import type { AgentSecurity } from "./security.ts";
 import type { AgentRun, AgentTasks } from "./tasks/tasks.ts";
 import { summarize } from "./tasks/views.ts";
+import type { MetricValue } from "../metrics.ts";
+import { systemMetrics } from "../system_metrics.ts";
 import { type Attribute, type Resource, summarizeAttributes, summarizeResources } from "./resources.ts";
 
 export interface AgentHttpContext {
@@ -62,15 +64,36 @@ function reservationsJson(c: AgentHttpContext): Record<string, unknown> {
   };
 }
 
+/** The agent's metrics with their kinds: Mesos's slave/* and system/* that apply, and ours (see the README's metrics list). */
+export function agentMetricValues(c: AgentHttpContext): MetricValue[] {
+  const gauge = (name: string, value: number): MetricValue => ({ name, value, kind: "gauge" });
+  const counter = (name: string, value: number): MetricValue => ({ name, value, kind: "counter" });
+  const runs = agentRuns(c);
+  const live = runs.filter((r) => r.live);
+  const held = summarize(live.flatMap((r) => r.task.task.resources ?? []));
+  const total = summarizeResources(c.info.resources);
+  const out: MetricValue[] = [
+    gauge("slave/registered", c.agent.phase === "registered" ? 1 : 0),
+    gauge("slave/uptime_secs", Date.now() / 1000 - c.start_time_s),
+    counter("slave/ignored_master_messages", c.agent.counters.ignored_messages),
+    counter("slave/invalid_master_messages", c.agent.counters.invalid_messages),
+    counter("slave/registration_attempts", c.agent.counters.registrations),
+    gauge("slave/frameworks_active", new Set(live.map((r) => r.task.framework_id)).size),
+    gauge("slave/executors_running", live.length), // a command task is its own executor
+    counter("slave/executors_terminated", runs.filter((r) => r.completed).length),
+    ...(c.tasks?.metricValues() ?? []),
+    ...systemMetrics(),
+  ];
+  for (const name of ["cpus", "mem", "disk", "gpus"]) {
+    const t = typeof total[name] === "number" ? (total[name] as number) : 0;
+    const u = typeof held[name] === "number" ? (held[name] as number) : 0;
+    out.push(gauge(`slave/${name}_total`, t), gauge(`slave/${name}_used`, u), gauge(`slave/${name}_percent`, t > 0 ? u / t : 0));
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 export function agentMetrics(c: AgentHttpContext): Record<string, number> {
-  return {
-    "slave/registered": c.agent.phase === "registered" ? 1 : 0,
-    "slave/uptime_secs": Date.now() / 1000 - c.start_time_s,
-    "slave/ignored_master_messages": c.agent.counters.ignored_messages,
-    "slave/invalid_master_messages": c.agent.counters.invalid_messages,
-    "slave/registration_attempts": c.agent.counters.registrations,
-    ...c.tasks?.metrics(),
-  };
+  return Object.fromEntries(agentMetricValues(c).map((m) => [m.name, m.value]));
 }
 
 export function agentRuns(c: AgentHttpContext): AgentRun[] {

@@ -6,6 +6,9 @@ import { logger } from "../logging.ts";
 import { Metrics } from "../metrics.ts";
 import { MASTER_FLAGS, type MasterFlags } from "./flags.ts";
 import { type ReplicationSource, STANDALONE } from "./replication.ts";
+import { systemMetrics } from "../system_metrics.ts";
+import { FrameworkMetrics } from "./frameworks/framework_metrics.ts";
+import { TERMINAL_STATES } from "../agent/task_protocol.ts";
 import type { MasterInfo } from "./info.ts";
 import { renderFlags } from "../flags.ts";
 import { MemoryStorage, type RegistryStorage } from "../registry/storage.ts";
@@ -85,6 +88,12 @@ export class Master {
     this.start_time_ms = this.now_ms();
     this.metrics.gauge("master/uptime_secs", () => (this.now_ms() - this.start_time_ms) / 1000);
     this.metrics.gauge("master/elected", () => (this.elected() ? 1 : 0));
+    this.metrics.provide(systemMetrics);
+    // Ours: whether this master's ZooKeeper session is usable (absent when standalone).
+    this.metrics.provide(() => {
+      const zk = this.replication.zookeeper();
+      return zk === null ? [] : [{ name: "zookeeper/session_connected", value: zk.state === "ready" || zk.state === "connected" ? 1 : 0, kind: "gauge" as const }];
+    });
     this.registrar = new Registrar({
       storage: options.storage ?? new MemoryStorage(),
       metrics: this.metrics,
@@ -105,8 +114,9 @@ export class Master {
       ...(options.agent_clock ? { clock: options.agent_clock } : {}),
       authentication: { credentials: this.security.credentials, required: this.flags.authenticate_agents },
     });
+    const framework_metrics = new FrameworkMetrics();
     this.frameworks = new Frameworks({
-      master_info: this.info,
+      master_info: this.info, framework_metrics,
       authorization: this.authorization,
       metrics: this.metrics,
       max_completed_frameworks: this.flags.max_completed_frameworks,
@@ -117,7 +127,12 @@ export class Master {
       master_id: this.info.id, flags: this.flags, metrics: this.metrics, agents: this.agents, registrar: this.registrar, clock: this.agents.clock,
       authorization: this.authorization,
       recoverFramework: (info) => this.frameworks.recover(info as Parameters<Frameworks["recover"]>[0]),
+      framework_metrics,
     });
+    this.metrics.provide(() => framework_metrics.values([...this.frameworks.registered.values()].map((f) => ({
+      id: f.id, name: f.info.name, connected: f.stream !== null, roles: f.roles, suppressed: f.suppressed,
+      activeStates: () => [...(this.tasks.frameworks.get(f.id)?.tasks.values() ?? [])].map((t) => t.state).filter((state) => !TERMINAL_STATES.has(state)),
+    }))));
     this.agents.tasks = this.tasks;
     this.frameworks.tasks = this.tasks;
     this.agents.whenReady(() => this.tasks.start());

@@ -7,6 +7,8 @@
 import { type Id, type JsonObject, type TaskAgentMessage, TASK_STATES, type TaskState, type TaskStatus, TERMINAL_STATES } from "../agent/task_protocol.ts";
 import type { MasterMessage } from "../agent/protocol.ts";
 import type { Metrics } from "../metrics.ts";
+import { AllocatorMetrics } from "./allocator_metrics.ts";
+import type { FrameworkMetrics } from "./frameworks/framework_metrics.ts";
 import type { RegistrarService } from "../registry/service.ts";
 import { Allocator, type AllocatorView } from "./allocator.ts";
 import type { Agent, AgentTaskHooks, Reregistration } from "./agent_types.ts";
@@ -66,6 +68,8 @@ export interface TasksOptions {
   authorization?: import("./authorization.ts").MasterAuthorization;
   /** Mesos's recoverFramework: a framework a re-registering agent reports that this master does not know (frameworks.ts). */
   recoverFramework?: (info: JsonObject & { id: Id; name: string }) => Framework | null;
+  /** Per-framework counts: terminal tasks and offers (frameworks/framework_metrics.ts). */
+  framework_metrics?: FrameworkMetrics;
 }
 
 const GAUGED: TaskState[] = ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"];
@@ -93,6 +97,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
   events: OperatorEventSink = NO_OPERATOR_EVENTS;
   private readonly state_counts = new Map<TaskState, number>();
   private timer: unknown = null;
+  private readonly allocator_metrics: AllocatorMetrics;
   private rotation = 0;
   private machines_of: unknown = null;
   private machines_by_key = new Map<string, MachineInfo>();
@@ -106,6 +111,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
     for (const name of ["master/valid_status_updates", "master/invalid_status_updates", "master/messages_status_update",
       "master/valid_status_update_acknowledgements", "master/invalid_status_update_acknowledgements"]) m.counter(name);
     m.gauge("master/outstanding_offers", () => this.offers.size);
+    this.allocator_metrics = new AllocatorMetrics(m, { resourceTotals: () => this.agents.resourceTotals(), usedTotals: () => this.usedTotals(), role_offered: this.role_offered });
   }
 
   get agents(): Agents {
@@ -114,7 +120,10 @@ export class Tasks implements TaskService, AgentTaskHooks {
 
   /** Arms the allocation timer (the leader recovered its registry). */
   start(): void {
-    if (this.timer === null) this.timer = this.clock.setInterval(() => this.allocate(), this.options.flags.allocation_interval);
+    if (this.timer !== null) return;
+    const interval_ms = this.options.flags.allocation_interval;
+    this.allocator_metrics.schedule(this.clock.now_ms(), interval_ms);
+    this.timer = this.clock.setInterval(() => this.allocator_metrics.run(() => this.allocate(), this.clock.now_ms(), interval_ms), interval_ms);
   }
 
   stop(): void {
@@ -197,9 +206,11 @@ export class Tasks implements TaskService, AgentTaskHooks {
   // ---- scheduler calls (task_calls.ts) ----
 
   accept(framework: Framework, offer_ids: string[], operations: JsonObject[], filters?: JsonObject): string | null {
+    this.options.framework_metrics?.offers(framework.id, "accepted", offer_ids.length);
     return calls.accept(this, framework, offer_ids, operations, filters);
   }
   decline(framework: Framework, offer_ids: string[], filters?: JsonObject): string | null {
+    this.options.framework_metrics?.offers(framework.id, "declined", offer_ids.length);
     return calls.decline(this, framework, offer_ids, filters);
   }
   revive(framework: Framework, roles: string[]): void {
@@ -237,7 +248,9 @@ export class Tasks implements TaskService, AgentTaskHooks {
     const held = this.offers.get(offer.id);
     if (held === undefined) return;
     this.dropOffer(held);
-    this.send(this.frameworks.get(offer.framework_id), { type: "RESCIND", rescind: { offer_id: { value: offer.id } } });
+    if (this.send(this.frameworks.get(offer.framework_id), { type: "RESCIND", rescind: { offer_id: { value: offer.id } } })) {
+      this.options.framework_metrics?.offers(offer.framework_id, "rescinded", 1);
+    }
   }
 
   roleMap(map: Map<string, Record<string, number>>, role: string): Record<string, number> {
@@ -296,7 +309,7 @@ export class Tasks implements TaskService, AgentTaskHooks {
       const rec = this.frameworks.get(framework.id);
       if (!this.send(rec, { type: "OFFERS", offers: { offers: offers.map(offerJson) } })) {
         for (const offer of offers) this.dropOffer(this.offers.get(offer.id)!);
-      }
+      } else this.options.framework_metrics?.offers(framework.id, "sent", offers.length);
     }
   }
 
@@ -403,7 +416,14 @@ export class Tasks implements TaskService, AgentTaskHooks {
     if (!TERMINAL_STATES.has(task.state) && task.state !== state) {
       this.track(task.state, -1);
       this.track(state, 1);
-      if (TERMINAL_STATES.has(state)) this.count(metricName(state));
+      if (TERMINAL_STATES.has(state)) {
+        this.count(metricName(state));
+        this.options.framework_metrics?.terminal(task.framework_id, state);
+        // Mesos's incrementTasksStates: master/task_lost/source_master/reason_slave_removed, made when first seen.
+        if (status.source !== undefined && typeof status.reason === "string") {
+          this.options.metrics.count(`master/${state.toLowerCase()}/${status.source.toLowerCase()}/${status.reason.toLowerCase()}`);
+        }
+      }
       task.state = state;
     }
     const { data: _data, ...kept } = status;

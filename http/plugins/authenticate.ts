@@ -12,7 +12,7 @@ import { text } from "../respond.ts";
 /** The realm of every master route, by its path without the /master prefix. */
 export const ROUTE_REALMS: Record<string, Realm | null> = {
   "/health": null, "/redirect": null, "/version": null,
-  "/flags": REALMS.readonly, "/metrics/snapshot": REALMS.readonly, "/registrar(1)/registry": REALMS.readonly,
+  "/flags": REALMS.readonly, "/metrics/snapshot": REALMS.readonly, "/metrics": REALMS.readonly, "/registrar(1)/registry": REALMS.readonly,
   "/state": REALMS.readonly, "/state-summary": REALMS.readonly, "/slaves": REALMS.readonly, "/frameworks": REALMS.readonly,
   "/tasks": REALMS.readonly, "/roles": REALMS.readonly, "/maintenance/status": REALMS.readonly,
   "/maintenance/schedule": REALMS.readwrite, "/machine/down": REALMS.readwrite, "/machine/up": REALMS.readwrite,

@@ -106,7 +106,7 @@ describe.each(["", "/master"])("on the leader, prefix '%s'", (prefix) => {
   });
 
   test("unknown paths are 404, including under /redirect/", async () => {
-    for (const path of ["/nope", "/redirect/x", "/state/extra", "/metrics"]) {
+    for (const path of ["/nope", "/redirect/x", "/state/extra", "/metrics/nope"]) {
       expect((await call(leader().app, `${prefix}${path}`)).status).toBe(404);
     }
   });

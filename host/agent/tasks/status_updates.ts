@@ -74,7 +74,7 @@ export const newUuid = (): string => randomBytes(16).toString("base64");
 const key = (framework_id: string, task_id: string) => JSON.stringify([framework_id, task_id]);
 
 export class StatusUpdateManager {
-  readonly counters = { sent: 0, retried: 0, acknowledged: 0, unexpected_acknowledgements: 0, refused: 0 };
+  readonly counters = { added: 0, sent: 0, retried: 0, acknowledged: 0, unexpected_acknowledgements: 0, refused: 0 };
   private readonly streams = new Map<string, Stream>();
   private readonly clock: Clock;
   private readonly store: CheckpointStore;
@@ -108,6 +108,7 @@ export class StatusUpdateManager {
         (stream?.terminated ? "the task's stream already holds a terminal update" : `${this.max_per_task} updates are unacknowledged`));
       return null;
     }
+    this.counters.added++;
     const uuid = newUuid();
     const timestamp = this.clock.now() / 1000;
     const update: StatusUpdate = { framework_id: { value: framework_id }, status: { ...status, uuid, timestamp }, timestamp, uuid };

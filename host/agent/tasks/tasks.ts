@@ -45,6 +45,7 @@ import { capabilities, durationMs, invalidId, invalidTask } from "./validation.t
 import { siblingsToKill, StartQueue } from "./groups.ts";
 import { checkpointOf, type Framework, type FrameworkInfo, type Task, type TaskCheckpoint } from "./types.ts";
 import { metricsJson, reportedJson, stateJson } from "./views.ts";
+import type { MetricValue } from "../../metrics.ts";
 
 const log = logger("tasks.ts");
 
@@ -80,7 +81,7 @@ export interface AgentTasksOptions {
 export class AgentTasks {
   readonly counters = {
     tasks_finished: 0, tasks_failed: 0, tasks_killed: 0, tasks_lost: 0, tasks_error: 0, tasks_dropped: 0,
-    invalid_task_launches: 0, unknown_acknowledgements: 0,
+    invalid_task_launches: 0, unknown_acknowledgements: 0, container_launch_errors: 0,
   };
   readonly updates: StatusUpdateManager;
   private readonly frameworks = new Map<string, Framework>();
@@ -259,6 +260,7 @@ export class AgentTasks {
       if (this.layout.journaled) this.layout.statusDirectory(); // for the wrapper's exit status
     } catch (error) {
       framework.tasks.delete(task_id);
+      this.counters.container_launch_errors++;
       log.error(`Failed to checkpoint task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
       return this.refuse(framework, record, "TASK_FAILED", "REASON_CONTAINER_LAUNCH_FAILED", `Failed to checkpoint the task: ${(error as Error).message}`);
     }
@@ -283,6 +285,7 @@ export class AgentTasks {
       process = launch(argv, record.sandbox, env, this.layout.statusFile(record));
     } catch (error) {
       log.warning(`Failed to launch task ${task_id} of framework ${framework_id}: ${(error as Error).message}`);
+      this.counters.container_launch_errors++;
       return this.status(record, "TASK_FAILED", "SOURCE_AGENT", { reason: "REASON_CONTAINER_LAUNCH_FAILED", message: `Failed to launch the command: ${(error as Error).message}` });
     }
     record.pid = process.pid;
@@ -504,9 +507,14 @@ export class AgentTasks {
   // ---- Views
 
   /** Gauges of live tasks by state and counters of terminal ones (Mesos's slave/tasks_*). */
-  metrics(): Record<string, number> {
+  metricValues(): MetricValue[] {
     const live = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()]);
     return metricsJson(live, this.counters, this.updates.counters);
+  }
+
+  /** The same as flat JSON numbers. */
+  metrics(): Record<string, number> {
+    return Object.fromEntries(this.metricValues().map((m) => [m.name, m.value]));
   }
 
   /** Every run the agent holds, completed ones first (oldest first): what the files service and the monitor read. */

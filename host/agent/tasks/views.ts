@@ -4,6 +4,7 @@
 import { type Id, type JsonObject, type ReportedTask, type TaskInfo, type TaskState, TERMINAL_STATES } from "../task_protocol.ts";
 import { commandArgv } from "./runner.ts";
 import type { TaskCheckpoint } from "./types.ts";
+import type { MetricValue } from "../../metrics.ts";
 import { capabilities } from "./validation.ts";
 
 type FrameworkInfo = JsonObject & { id: Id };
@@ -28,24 +29,27 @@ export function reportedJson(frameworks: Iterable<{ info: FrameworkInfo; tasks: 
   return { tasks, frameworks: infos };
 }
 
-/** Gauges of live tasks by state, the agent's task counters and its status update counters (Mesos's slave/ metrics). */
+/**
+ * Gauges of live tasks by state, the agent's task counters, and its status update counters
+ * (Mesos's slave/ metrics: valid_status_updates are the updates taken, invalid ones those
+ * refused; the rest of the status_update* names are ours).
+ */
 export function metricsJson(
   live: readonly { state: TaskState }[],
   counters: Record<string, number>,
-  updates: { sent: number; retried: number; acknowledged: number; unexpected_acknowledgements: number },
-): Record<string, number> {
+  updates: { added: number; sent: number; retried: number; acknowledged: number; unexpected_acknowledgements: number; refused: number },
+): MetricValue[] {
   const gauges: Record<string, number> = { staging: 0, starting: 0, running: 0, killing: 0 };
   for (const task of live) {
     const name = task.state.slice("TASK_".length).toLowerCase();
     if (name in gauges) gauges[name]!++;
   }
-  const out: Record<string, number> = {};
-  for (const [name, value] of Object.entries(gauges)) out[`slave/tasks_${name}`] = value;
-  for (const [name, value] of Object.entries(counters)) out[`slave/${name}`] = value;
-  out["slave/status_updates_sent"] = updates.sent;
-  out["slave/status_update_retries"] = updates.retried;
-  out["slave/status_updates_acknowledged"] = updates.acknowledged;
-  out["slave/unexpected_status_update_acknowledgements"] = updates.unexpected_acknowledgements;
+  const out: MetricValue[] = Object.entries(gauges).map(([name, value]) => ({ name: `slave/tasks_${name}`, value, kind: "gauge" }));
+  const counter = (name: string, value: number): MetricValue => ({ name, value, kind: "counter" });
+  for (const [name, value] of Object.entries(counters)) out.push(counter(`slave/${name}`, value));
+  out.push(counter("slave/valid_status_updates", updates.added), counter("slave/invalid_status_updates", updates.refused),
+    counter("slave/status_updates_sent", updates.sent), counter("slave/status_update_retries", updates.retried),
+    counter("slave/status_updates_acknowledged", updates.acknowledged), counter("slave/unexpected_status_update_acknowledgements", updates.unexpected_acknowledgements));
   return out;
 }
 

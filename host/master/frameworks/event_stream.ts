@@ -20,6 +20,8 @@ export interface StreamOptions {
   bytes_max?: number;
   /** Called once when the stream ends, with why. */
   onEnd?: (stream: HttpEventStream, why: StreamEnd) => void;
+  /** Called for each event queued by send(), with its type (per-framework event counts). */
+  onEvent?: (stream: HttpEventStream, type: string) => void;
 }
 
 export class HttpEventStream implements EventStream {
@@ -70,7 +72,9 @@ export class HttpEventStream implements EventStream {
 
   send(event: SchedulerEvent): boolean {
     if (this.ended !== null) return false;
-    return this.sendRecord(encodeRecord(JSON.stringify(event)));
+    const queued = this.sendRecord(encodeRecord(JSON.stringify(event)));
+    if (queued) this.options.onEvent?.(this, event.type);
+    return queued;
   }
 
   /** Queues an encoded record (one event encoded once for many streams); it is not modified. */

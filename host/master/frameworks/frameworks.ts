@@ -6,6 +6,7 @@
 // re-subscribes with its id and is accepted as a recovered one.
 import { logger } from "../../logging.ts";
 import type { Metrics } from "../../metrics.ts";
+import { FrameworkMetrics } from "./framework_metrics.ts";
 import type { MasterInfo } from "../info.ts";
 import { type AgentClock, REAL_CLOCK } from "../rate_limiter.ts";
 import { errorEvent, heartbeatEvent, HttpEventStream, type StreamEnd, subscribedEvent } from "./event_stream.ts";
@@ -44,6 +45,8 @@ export interface FrameworksOptions {
   tasks?: TaskService;
   /** register_frameworks (--acls); absent: every subscription is authorized. */
   authorization?: MasterAuthorization;
+  /** Per-framework counts (framework_metrics.ts), shared with the task side. */
+  framework_metrics?: FrameworkMetrics;
 }
 
 /** What the service keeps per framework besides the shared Framework record. */
@@ -55,6 +58,9 @@ interface Timers {
 export class Frameworks {
   /** Subscribed frameworks, connected or not, and recovered ones (by id). */
   readonly registered = new Map<string, Framework>();
+  readonly framework_metrics: FrameworkMetrics;
+  /** Which framework each connected stream serves, for its per-framework event counts. */
+  private readonly stream_owner = new WeakMap<EventStream, string>();
   /** Removed frameworks, oldest first, at most max_completed_frameworks. */
   readonly completed = new Map<string, Framework>();
   private readonly recovered_ids = new Set<string>();
@@ -71,6 +77,7 @@ export class Frameworks {
     this.clock = options.clock ?? REAL_CLOCK;
     this.heartbeat_ms = options.heartbeat_interval_ms ?? HEARTBEAT_INTERVAL_MS;
     this.task_service = options.tasks ?? NO_TASKS;
+    this.framework_metrics = options.framework_metrics ?? new FrameworkMetrics();
     const m = options.metrics;
     for (const name of FRAMEWORK_COUNTERS) m.counter(name);
     const count = (pick: (f: Framework) => boolean) => () => [...this.registered.values()].filter(pick).length;
@@ -118,6 +125,10 @@ export class Frameworks {
       events_max: this.options.stream_events_max,
       bytes_max: this.options.stream_bytes_max,
       onEnd: (stream, why) => this.streamEnded(stream, why),
+      onEvent: (stream, type) => {
+        const owner = this.stream_owner.get(stream);
+        if (owner !== undefined) this.framework_metrics.event(owner, type);
+      },
     });
   }
 
@@ -255,6 +266,7 @@ export class Frameworks {
     if (timers.failover !== null) this.clock.clearTimeout(timers.failover);
     timers.failover = null;
     framework.stream = stream;
+    this.stream_owner.set(stream, framework.id);
     framework.suppressed = new Set(suppressed_roles);
     framework.active = true;
     stream.send(subscribedEvent(framework.id, this.heartbeat_ms / 1000, this.options.master_info));
@@ -295,6 +307,7 @@ export class Frameworks {
     this.timers.delete(framework.id);
     this.recovered_ids.delete(framework.id);
     this.registered.delete(framework.id);
+    this.framework_metrics.remove(framework.id);
     const stream = framework.stream;
     framework.stream = null;
     framework.active = false;

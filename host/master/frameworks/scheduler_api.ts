@@ -81,7 +81,8 @@ function subscribe(frameworks: Frameworks, call: SchedulerCall, request: Schedul
   if (!acceptsJson(request.headers.get("accept"))) return refuse(notAcceptable(), 406);
   if (request.headers.has(STREAM_ID_HEADER)) return refuse(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
   const stream = frameworks.newStream();
-  frameworks.subscribe(call.arguments.framework_info!, call.arguments.suppressed_roles ?? [], stream);
+  const framework = frameworks.subscribe(call.arguments.framework_info!, call.arguments.suppressed_roles ?? [], stream);
+  if (framework !== null) frameworks.framework_metrics.call(framework.id, "SUBSCRIBE");
   if (request.signal !== undefined) stream.watch(request.signal);
   return { status: 200, stream };
 }
@@ -100,6 +101,7 @@ async function dispatch(frameworks: Frameworks, call: SchedulerCall, headers: He
   if (stream_id !== framework.stream!.stream_id) {
     return refuse(`The stream ID '${stream_id}' included in this request didn't match the stream ID currently associated with framework ID ${framework.id}`);
   }
+  frameworks.framework_metrics.call(framework.id, call.type);
   if (IGNORED.has(call.type)) return { status: 202 };
   if (call.type === "UPDATE_FRAMEWORK") {
     const refused = frameworks.update(framework, call.arguments.framework_info!, call.arguments.suppressed_roles ?? []);
