@@ -17,7 +17,7 @@ import { BROADCAST, CoreAbort, LIMITS, type LearnedEntry, type LogCore, NoticeKi
 import { Kind } from "./codec/index.ts";
 import { ActionType } from "./codec/records.ts";
 import { logger } from "./logging.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics, Timer } from "./metrics.ts";
 import type { ReplicaStore } from "./storage/types.ts";
 import { LineLimiter } from "./net/rate_limit.ts";
 
@@ -83,6 +83,8 @@ export class LogLoop {
   private readonly conflict_lines = new LineLimiter(60_000, 1);
   /** Observability: entries made durable per fsync, and the latest append latencies (ms). */
   readonly stats = { fsyncs: 0, entries_synced: 0, latencies_ms: new Float64Array(LATENCY_SAMPLES_MAX), latency_samples: 0 };
+  /** registrar/log/fsync_ms: how long each synced persist took (null without metrics). */
+  private readonly fsync_timer: Timer | null;
   /** Observability: the highest learned position (-1: none yet) and the first kept one (raised by learned TRUNCATEs). */
   readonly positions = { learned: -1, begin: 0 };
 
@@ -94,6 +96,8 @@ export class LogLoop {
       this.addresses.set(id, address);
     }
     if (!options.replicas.includes(options.self)) throw new Error(`${options.self} is not among the replicas`);
+    this.fsync_timer = options.metrics?.timer("registrar/log/fsync_ms") ?? null;
+    options.metrics?.counter("registrar/log/appends");
   }
 
   /** Restores the stored records, starts the core and its clock. */
@@ -130,6 +134,7 @@ export class LogLoop {
 
   /** Appends `payload`; resolves with its position, or null when this node is not the writer. */
   append(payload: Uint8Array): Promise<number | null> {
+    this.options.metrics?.increment("registrar/log/appends");
     return this.request((core, id) => core.append(id, payload));
   }
 
@@ -257,6 +262,7 @@ export class LogLoop {
 
   /** False when the store failed: the loop has stopped and nothing of the batch may be sent. */
   private persist(records: Uint8Array, sync: boolean): boolean {
+    const started_ms = performance.now();
     try {
       this.options.store.persist(records, sync);
     } catch (error) {
@@ -265,6 +271,7 @@ export class LogLoop {
       return false;
     }
     if (sync) {
+      this.fsync_timer?.record(performance.now() - started_ms);
       this.stats.fsyncs++;
       this.stats.entries_synced += countActions(records);
     }
