@@ -14,19 +14,22 @@
 // launched and not yet terminal on one agent: an agent holds at most 4,096). Calls are not
 // awaited one by one: ACCEPT, DECLINE and ACKNOWLEDGE go out as events arrive, many in flight
 // (bounded), so the event stream is never held up behind a round trip. Exits 0 when every task
-// finished, 1 otherwise, printing a summary line.
+// finished, 1 otherwise, printing a summary line. --protobuf speaks Mesos's protobuf instead of
+// JSON: calls as protobuf Calls, the stream as protobuf Events (host/codec/protobuf.ts).
 // Security: --principal=P with --secret_file=FILE (or Mesos's example-framework variables
 // DEFAULT_PRINCIPAL and DEFAULT_SECRET) authenticate with HTTP Basic and set
 // FrameworkInfo.principal; with LIBPROCESS_SSL_ENABLED=true it speaks https, verifying the
 // master against LIBPROCESS_SSL_CA_FILE and presenting LIBPROCESS_SSL_CERT_FILE/KEY_FILE.
 import { readFileSync } from "node:fs";
 import { basicHeader } from "../host/security/basic.ts";
+import { decodeToJson, encodeFromJson, PROTOBUF_CONTENT_TYPE } from "../host/codec/protobuf.ts";
 import { clientTls, loadTls } from "../host/security/tls.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
   ?? (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]! : fallback);
 const TASKS = Number(arg("tasks", "10"));
 const CMD = arg("cmd", "echo hi");
+const PROTOBUF = process.argv.includes("--protobuf");
 const CPUS = Number(arg("cpus", "0.1"));
 const MEM = Number(arg("mem", "32"));
 const NAME = arg("name", "example-framework");
@@ -68,11 +71,12 @@ const state = {
 /** POSTs a call to the scheduler endpoint of the current master, following 307 to the leader. */
 async function post(body: Json, stream = false): Promise<Response> {
   for (let hop = 0; hop < 5; hop++) {
-    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    const type = PROTOBUF ? PROTOBUF_CONTENT_TYPE : "application/json";
+    const headers: Record<string, string> = { "content-type": type, accept: type };
     if (!stream && state.stream_id !== null) headers["mesos-stream-id"] = state.stream_id;
     if (AUTHORIZATION !== null) headers.authorization = AUTHORIZATION;
     const response = await fetch(`${SCHEME}://${state.master}/api/v1/scheduler`, {
-      method: "POST", headers, body: JSON.stringify(body), redirect: "manual", signal: state.connection.signal,
+      method: "POST", headers, body: PROTOBUF ? encodeFromJson("mesos.v1.scheduler.Call", body) : JSON.stringify(body), redirect: "manual", signal: state.connection.signal,
       ...(TLS === null ? {} : { tls: clientTls(TLS) }),
     } as RequestInit);
     if (response.status !== 307) return response;
@@ -95,7 +99,15 @@ async function call(type: string, field: string | null, value: Json = {}): Promi
   }
 }
 
-/** Reads RecordIO records ("<length>\n<json>") from the stream, whatever the chunking. */
+/** One record's event: JSON, or a protobuf Event turned into the same JSON shape. */
+function event(record: Uint8Array): Json {
+  if (!PROTOBUF) return JSON.parse(new TextDecoder().decode(record)) as Json;
+  const decoded = decodeToJson("mesos.v1.scheduler.Event", record);
+  if ("error" in decoded) throw new Error(`undecodable protobuf Event: ${decoded.error}`);
+  return decoded.value as Json;
+}
+
+/** Reads RecordIO records ("<length>\n<event>") from the stream, whatever the chunking. */
 async function* records(body: ReadableStream<Uint8Array>): AsyncGenerator<Json> {
   let buffer = new Uint8Array(0);
   for await (const chunk of body) {
@@ -108,7 +120,7 @@ async function* records(body: ReadableStream<Uint8Array>): AsyncGenerator<Json> 
       if (newline < 0) break;
       const length = Number(new TextDecoder().decode(buffer.subarray(0, newline)));
       if (buffer.length < newline + 1 + length) break;
-      yield JSON.parse(new TextDecoder().decode(buffer.subarray(newline + 1, newline + 1 + length))) as Json;
+      yield event(buffer.subarray(newline + 1, newline + 1 + length));
       buffer = buffer.slice(newline + 1 + length);
     }
   }

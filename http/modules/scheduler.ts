@@ -9,12 +9,13 @@ import { authenticate, ROUTE_REALMS } from "../plugins/authenticate.ts";
 import { NOT_RECOVERED } from "../../host/master/registry_requests.ts";
 import { leaderOnly } from "../plugins/leader_only.ts";
 import { empty, text } from "../respond.ts";
+import { PROTOBUF_CONTENT_TYPE } from "../../host/codec/protobuf.ts";
 
 export function schedulerResponse(reply: SchedulerReply): Response {
   if ("stream" in reply) {
     return new Response(reply.stream.body, {
       status: 200,
-      headers: { "content-type": "application/json", [STREAM_ID_HEADER]: reply.stream.stream_id, "cache-control": "no-cache" },
+      headers: { "content-type": reply.stream.format === "protobuf" ? PROTOBUF_CONTENT_TYPE : "application/json", [STREAM_ID_HEADER]: reply.stream.stream_id, "cache-control": "no-cache" },
     });
   }
   if ("message" in reply) return text(reply.message, reply.status, reply.status === 405 ? { allow: "POST" } : {});
@@ -27,7 +28,7 @@ export const scheduler = (master: Master) =>
     return schedulerResponse(await schedulerRequest(master.frameworks, {
       method: request.method,
       headers: request.headers,
-      text: () => request.text(),
+      bytes: async () => new Uint8Array(await request.arrayBuffer()),
       signal: request.signal,
       principal,
     }));

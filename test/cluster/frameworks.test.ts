@@ -1,4 +1,4 @@
-// Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks; an operator API SUBSCRIBE stream at the leader sees the task added and each new state, and stays open through its idle 15 s to a HEARTBEAT.
+// Proves a framework on the v1 scheduler HTTP API runs command tasks end to end on three real masters (ZooKeeper) and two real agents (mesos-spec §6.5): SUBSCRIBE at a standby follows 307, offers come from both agents, echo -> STARTING/RUNNING/FINISHED with "hello" in the sandbox, exit 3 -> TASK_FAILED naming the status, KILL -> TASK_KILLED with the process gone, and the example framework finishes 20/20 tasks over JSON and over protobuf; a protobuf scheduler does the whole protocol, failover included; an operator API SUBSCRIBE stream at the leader sees the task added and each new state, and stays open through its idle 15 s to a HEARTBEAT.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { getJson, until } from "../helpers/agents.ts";
@@ -100,13 +100,13 @@ test("sleep 60 then KILL: TASK_KILLED, and the task's processes are gone", async
   expect(await tc.leaderProcess().metric("master/tasks_killed")).toBe(1);
 });
 
-test("the example framework at a standby runs 20 tasks to 20/20 finished", async () => {
+test.each([["JSON", []], ["protobuf", ["--protobuf"]]] as const)("the example framework (%s) at a standby runs 20 tasks to 20/20 finished", async (_format, extra) => {
   tc = await taskCluster(t.cluster, zk.connect);
   const root = join(import.meta.dir, "..", "..");
   const started = Date.now();
   const secured = exampleFrameworkSecurity();
   const result = await run(["npm", "run", "--silent", "example:framework", "--", `--master=${tc.standby}`, "--tasks", "20", "--cmd", "echo hi", "--timeout-s=40",
-    ...secured.args], { cwd: root, env: { HOME: process.env.HOME ?? "/root", ...secured.env } });
+    ...extra, ...secured.args], { cwd: root, env: { HOME: process.env.HOME ?? "/root", ...secured.env } });
   expect(result.stdout).toContain("20/20 tasks finished");
   expect(result.status).toBe(0);
   expect(result.stderr).toContain(`on ${tc.masters[tc.leader]}`); // "subscribed as <id> on <leader>": 307 followed
@@ -160,4 +160,33 @@ test("the leader's /files reads a task's sandbox from its agent (/agents/<id>/..
   expect(redirected.status).toBe(307);
   expect(redirected.headers.get("location")).toEndWith(`/files/browse?path=${sandbox}`);
   if (secure()) expect((await at(leader, `/files/browse?path=${sandbox}`, { headers: { authorization: "" } })).status).toBe(401);
+});
+
+test("a protobuf scheduler (Content-Type and Accept application/x-protobuf): SUBSCRIBE at a standby, offers, ACCEPT, updates acknowledged, RECONCILE, KILL, re-SUBSCRIBE after the leader's SIGKILL, TEARDOWN", async () => {
+  tc = await taskCluster(t.cluster, zk.connect);
+  const client = new SchedulerClient({ masters: [tc.standby, ...tc.masters], name: "protobuf", failover_timeout: 120, protobuf: true });
+  t.clients.push(client);
+  await client.subscribe();
+  expect(client.master).toBe(tc.masters[tc.leader]!); // the standby's 307 was followed
+  const offers = await client.offersFrom(2);
+  expect([...offers.keys()].sort()).toEqual([...tc.agent_ids].sort());
+  const offer = offers.get(tc.agent_ids[0]!)!;
+  expect(offer.resources.find((r: any) => r.name === "cpus").scalar.value).toBe(1);
+  await client.launch(offer, { "pb-echo": "echo over protobuf", "pb-sleep": "sleep 60" });
+  const [, , finished] = await client.expectStates("pb-echo", ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+  expect(finished).toMatchObject({ source: "SOURCE_EXECUTOR", agent_id: { value: tc.agent_ids[0] }, message: "Command exited with status 0" });
+  expect(typeof finished!.uuid).toBe("string"); // bytes, as base64, acknowledged with the same
+  expect(sandboxFile(tc.agents[0]!, client.framework_id!, "pb-echo")).toBe("over protobuf\n");
+  await client.expectStates("pb-sleep", ["TASK_STARTING", "TASK_RUNNING"]);
+  expect((await client.call("RECONCILE", "reconcile", { tasks: [{ task_id: { value: "pb-sleep" } }] })).status).toBe(202);
+  expect(await client.update("pb-sleep", "TASK_RUNNING")).toMatchObject({ reason: "REASON_RECONCILIATION", source: "SOURCE_MASTER" });
+  // The leader dies: the framework re-subscribes (protobuf again) with its id at the new leader.
+  const id = client.framework_id;
+  tc.leaderProcess().running.kill("SIGKILL");
+  await client.subscribe(40_000);
+  expect(client.framework_id).toBe(id);
+  expect(client.master).not.toBe(tc.masters[tc.leader]!);
+  expect((await client.call("KILL", "kill", { task_id: { value: "pb-sleep" }, agent_id: { value: tc.agent_ids[0] } }, 30_000)).status).toBe(202);
+  await client.expectStates("pb-sleep", ["TASK_KILLED"], 30_000);
+  expect((await client.call("TEARDOWN")).status).toBe(202);
 });

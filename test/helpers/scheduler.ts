@@ -4,6 +4,7 @@
 // from with next(type, predicate, timeout), calls carrying Mesos-Stream-Id, and re-subscription
 // with the framework id after a master failover. Every UPDATE and every acknowledgement is
 // logged, so tests can check what a framework saw and acknowledged.
+import { decodeToJson, encodeFromJson, PROTOBUF_CONTENT_TYPE } from "../../host/codec/protobuf.ts";
 import { RecordIODecoder } from "../../host/master/frameworks/recordio.ts";
 import type { SchedulerEvent } from "../../host/master/frameworks/types.ts";
 import { frameworkPrincipal, secure, tlsFetch } from "./security.ts";
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   roles?: string[];
   /** Whether the masters speak TLS and want credentials (the security profile's default); false for a test's own plain master. */
   secured?: boolean;
+  /** Speak Mesos's protobuf: calls as protobuf Calls, events read as protobuf Events (Accept: application/x-protobuf only). */
+  protobuf?: boolean;
 }
 
 export interface Acknowledged {
@@ -70,10 +73,12 @@ export class SchedulerClient {
     let i = 0;
     let last = "";
     while (Date.now() < deadline_ms) {
-      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+      const type = this.options.protobuf ? PROTOBUF_CONTENT_TYPE : "application/json";
+      const headers: Record<string, string> = { "content-type": type, accept: type };
       if (!stream && this.stream_id !== null) headers["mesos-stream-id"] = this.stream_id;
       try {
-        const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), redirect: "manual" };
+        const payload = this.options.protobuf ? encodeFromJson("mesos.v1.scheduler.Call", body) : JSON.stringify(body);
+        const init: RequestInit = { method: "POST", headers, body: payload, redirect: "manual" };
         const response = await tlsFetch(`http://${this.master}/api/v1/scheduler`, init, this.options.secured ?? secure());
         if (response.status === 307) {
           // Location: //leader:port/api/v1/scheduler
@@ -102,7 +107,8 @@ export class SchedulerClient {
       const response = await this.post(call, true, deadline);
       if (response.status !== 200 || response.body === null) throw new Error(`SUBSCRIBE answered ${response.status}: ${await response.text()}`);
       this.stream_id = response.headers.get("mesos-stream-id");
-      const body = new Body(response.body);
+      if (this.options.protobuf && response.headers.get("content-type") !== PROTOBUF_CONTENT_TYPE) throw new Error(`SUBSCRIBE answered ${response.headers.get("content-type")}`);
+      const body = new Body(response.body, this.options.protobuf ?? false);
       const first = await body.next(Math.max(1, deadline - Date.now()));
       if (first === null) { // the master went away between the answer and the first event
         await body.cancel();
@@ -259,8 +265,15 @@ class Body {
   private readonly ready: SchedulerEvent[] = [];
   private done = false;
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  constructor(body: ReadableStream<Uint8Array>, private readonly protobuf = false) {
     this.reader = body.getReader();
+  }
+
+  private event(record: Uint8Array): SchedulerEvent {
+    if (!this.protobuf) return JSON.parse(new TextDecoder().decode(record)) as SchedulerEvent;
+    const decoded = decodeToJson("mesos.v1.scheduler.Event", record);
+    if ("error" in decoded) throw new Error(`a protobuf Event that does not decode: ${decoded.error}`);
+    return decoded.value as SchedulerEvent;
   }
 
   /** The next event; null when the body ends (or nothing came within `timeout_ms`, when given). */
@@ -272,7 +285,7 @@ class Body {
       clearTimeout(timer);
       if (read === "timeout") return null;
       if (read.done || read.value === undefined) this.done = true;
-      else for (const record of this.decoder.decode(read.value)) this.ready.push(JSON.parse(record) as SchedulerEvent);
+      else for (const record of this.decoder.decodeBytes(read.value)) this.ready.push(this.event(record));
     }
     return this.ready.shift() ?? null;
   }

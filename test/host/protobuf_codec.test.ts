@@ -1,8 +1,12 @@
-// Proves this project's Mesos v1 scheduler schemas against golden bytes made outside this code (protoc-compiled Python from Mesos's own .proto files; test/fixtures/mesos_proto_golden.json): every golden Call and Event decodes to its JSON, and encoding the JSON gives the golden bytes exactly; a malformed body is an error, not a throw.
+// Proves this project's Mesos v1 scheduler schemas against golden bytes made outside this code (protoc-compiled Python from Mesos's own .proto files; test/fixtures/mesos_proto_golden.json): every golden Call and Event decodes to its JSON, and encoding the JSON gives the golden bytes exactly; a malformed body is an error, not a throw; and the events this master builds (MasterInfo, offers of parsed resources, statuses) come back from protobuf unchanged.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeToJson, encodeFromJson } from "../../host/codec/protobuf.ts";
+import { parseResources } from "../../host/agent/resources.ts";
+import { errorEvent, heartbeatEvent, subscribedEvent } from "../../host/master/frameworks/event_stream.ts";
+import { makeMasterInfo } from "../../host/master/info.ts";
+import { offerJson } from "../../host/master/offers.ts";
 
 interface Vector {
   message: "mesos.v1.scheduler.Call" | "mesos.v1.scheduler.Event";
@@ -32,4 +36,32 @@ describe("golden vectors", () => {
 test("a malformed body is an error naming what went wrong", () => {
   const result = decodeToJson("mesos.v1.scheduler.Call", new Uint8Array([0x1a, 0x05, 0x0a]));
   expect("error" in result && result.error.length > 0).toBe(true);
+});
+
+describe("what this master sends survives protobuf unchanged (no field the schema lacks)", () => {
+  const roundTrip = (event: unknown) => {
+    const decoded = decodeToJson("mesos.v1.scheduler.Event", encodeFromJson("mesos.v1.scheduler.Event", event));
+    return "value" in decoded ? decoded.value : decoded;
+  };
+
+  test("SUBSCRIBED with this master's MasterInfo (domain included), HEARTBEAT, ERROR", () => {
+    const info = makeMasterInfo("10.0.0.5", 5050, "m1.example.com", { fault_domain: { region: { name: "r1" }, zone: { name: "z1" } } });
+    for (const event of [subscribedEvent("M-0000", 15, info), heartbeatEvent(), errorEvent("Framework failed over")]) {
+      expect(roundTrip(JSON.parse(JSON.stringify(event)))).toEqual(JSON.parse(JSON.stringify(event)));
+    }
+  });
+
+  test("OFFERS of an agent's parsed resources (roles, ranges, sets) with an unavailability", () => {
+    const resources = parseResources("cpus:4;mem:1024;disk(analytics):100;ports:[31000-32000];gpus_types:{a,b}");
+    const offer = offerJson({ id: "M-O1", framework_id: "M-0000", agent_id: "M-S1", hostname: "a1", resources, role: "*",
+      unavailability: { start: { nanoseconds: 1_900_000_000_000_000_000 } } } as never);
+    const event = JSON.parse(JSON.stringify({ type: "OFFERS", offers: { offers: [offer] } }));
+    expect(roundTrip(event)).toEqual(event);
+  });
+
+  test("UPDATE with the statuses agents and the master make", () => {
+    const status = { task_id: { value: "t1" }, state: "TASK_LOST", source: "SOURCE_MASTER", reason: "REASON_AGENT_REMOVED", message: "Agent removed",
+      agent_id: { value: "M-S1" }, timestamp: 1765123456.5, uuid: "q83vEjRWeJASNFZ4kBI0Vg==", unreachable_time: { nanoseconds: 1765123456000000000 } };
+    expect(roundTrip({ type: "UPDATE", update: { status } })).toEqual({ type: "UPDATE", update: { status } });
+  });
 });

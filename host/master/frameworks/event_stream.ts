@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { SchedulerEvent } from "./types.ts";
 import type { EventStream } from "./types.ts";
 import { encodeRecord } from "./recordio.ts";
+import { encodeFromJson } from "../../codec/protobuf.ts";
 
 /** Events a stream holds for a client that does not read (Mesos's pipe is unbounded; this build is not). */
 export const STREAM_EVENTS_MAX = 4096;
@@ -20,12 +21,15 @@ export interface StreamOptions {
   bytes_max?: number;
   /** Called once when the stream ends, with why. */
   onEnd?: (stream: HttpEventStream, why: StreamEnd) => void;
+  /** How send() encodes events: JSON (default) or Mesos's protobuf Event. */
+  format?: "json" | "protobuf";
   /** Called for each event queued by send(), with its type (per-framework event counts). */
   onEvent?: (stream: HttpEventStream, type: string) => void;
 }
 
 export class HttpEventStream implements EventStream {
   readonly stream_id = randomUUID();
+  readonly format: "json" | "protobuf";
   /** The HTTP response body. */
   readonly body: ReadableStream<Uint8Array>;
   private queue: Uint8Array[] = [];
@@ -37,6 +41,7 @@ export class HttpEventStream implements EventStream {
   private readonly bytes_max: number;
 
   constructor(private readonly options: StreamOptions = {}) {
+    this.format = options.format ?? "json";
     this.events_max = options.events_max ?? STREAM_EVENTS_MAX;
     this.bytes_max = options.bytes_max ?? STREAM_BYTES_MAX;
     this.body = new ReadableStream<Uint8Array>(
@@ -72,7 +77,7 @@ export class HttpEventStream implements EventStream {
 
   send(event: SchedulerEvent): boolean {
     if (this.ended !== null) return false;
-    const queued = this.sendRecord(encodeRecord(JSON.stringify(event)));
+    const queued = this.sendRecord(this.format === "protobuf" ? encodeRecord(encodeFromJson("mesos.v1.scheduler.Event", event)) : encodeRecord(JSON.stringify(event)));
     if (queued) this.options.onEvent?.(this, event.type);
     return queued;
   }

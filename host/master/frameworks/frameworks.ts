@@ -119,9 +119,10 @@ export class Frameworks {
     return stream != null && stream.send(event);
   }
 
-  /** A new event stream whose end (client gone, overflow) disconnects its framework. */
-  newStream(): HttpEventStream {
+  /** A new event stream (its events in `format`) whose end (client gone, overflow) disconnects its framework. */
+  newStream(format: "json" | "protobuf" = "json"): HttpEventStream {
     return new HttpEventStream({
+      format,
       events_max: this.options.stream_events_max,
       bytes_max: this.options.stream_bytes_max,
       onEnd: (stream, why) => this.streamEnded(stream, why),

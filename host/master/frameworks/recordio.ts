@@ -1,5 +1,5 @@
 // RecordIO (mesos-spec §6.5, stout/recordio.hpp): a stream of records, each the ASCII decimal
-// length in bytes of its data (never 0), "\n", then the data (here: one JSON event). Record
+// length in bytes of its data (never 0), "\n", then the data (one JSON or protobuf event). Record
 // boundaries are independent of HTTP chunk boundaries; the decoder reassembles them.
 
 const encoder = new TextEncoder();
@@ -9,8 +9,8 @@ const NEWLINE = 0x0a;
 const LENGTH_DIGITS_MAX = 20;
 
 /** One record: `<byte length>\n<data>`. */
-export function encodeRecord(data: string): Uint8Array {
-  const body = encoder.encode(data);
+export function encodeRecord(data: string | Uint8Array): Uint8Array {
+  const body = typeof data === "string" ? encoder.encode(data) : data;
   const head = encoder.encode(`${body.length}\n`);
   const out = new Uint8Array(head.length + body.length);
   out.set(head, 0);
@@ -26,10 +26,15 @@ export class RecordIODecoder {
 
   /** The records completed by this chunk, as text. */
   decode(chunk: Uint8Array): string[] {
+    return this.decodeBytes(chunk).map((record) => decoder.decode(record));
+  }
+
+  /** The records completed by `chunk`, as bytes (protobuf records are not text). */
+  decodeBytes(chunk: Uint8Array): Uint8Array[] {
     const joined = new Uint8Array(this.buffer.length + chunk.length);
     joined.set(this.buffer, 0);
     joined.set(chunk, this.buffer.length);
-    const records: string[] = [];
+    const records: Uint8Array[] = [];
     let at = 0;
     for (;;) {
       const newline = joined.indexOf(NEWLINE, at);
@@ -42,7 +47,7 @@ export class RecordIODecoder {
       const length = Number(digits);
       if (length === 0 || length > this.record_bytes_max) throw new Error(`RecordIO record length ${length} is out of bounds`);
       if (joined.length < newline + 1 + length) break;
-      records.push(decoder.decode(joined.subarray(newline + 1, newline + 1 + length)));
+      records.push(joined.slice(newline + 1, newline + 1 + length));
       at = newline + 1 + length;
     }
     this.buffer = joined.slice(at);

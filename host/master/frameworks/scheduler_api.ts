@@ -1,12 +1,15 @@
 // `POST /api/v1/scheduler` (mesos-spec §6.5, master/http.cpp's Master::Http::scheduler) after
 // the redirect and recovery checks of the HTTP module, in Mesos's order: 405, Content-Type (400
-// missing, 415 protobuf or other: JSON only here), the body (400), call validation (400),
-// Accept for SUBSCRIBE (406), then SUBSCRIBE (200 and a RecordIO stream) or, for other calls:
+// missing, 415 neither JSON nor protobuf), the body (400; a protobuf Call is decoded to the same
+// JSON object a JSON body parses to, host/codec/protobuf.ts, so both take one reader), call
+// validation (400), Accept for SUBSCRIBE (JSON when allowed, else protobuf, else 406), then
+// SUBSCRIBE (200 and a RecordIO stream of Events in that format) or, for other calls:
 // the framework (400 unknown), subscribed (403), Mesos-Stream-Id (400 missing or wrong), and
 // the call dispatched to the frameworks service or the task side (202, or 200 for
 // UPDATE_FRAMEWORK once applied; a refusal is 400 with its reason; what happens later arrives
 // on the stream).
-import { acceptsJson, contentTypeRefusal, notAcceptable } from "../../../http/negotiation.ts";
+import { answerFormat, bodyFormat, NOT_ACCEPTABLE_EITHER } from "../../../http/negotiation.ts";
+import { decodeToJson } from "../../codec/protobuf.ts";
 import { parseJson, type Reply, refuse } from "../registry_requests.ts";
 import type { HttpEventStream } from "./event_stream.ts";
 import type { FrameworkCounter, Frameworks } from "./frameworks.ts";
@@ -27,7 +30,7 @@ export interface SchedulerRequest {
   method: string;
   headers: Headers;
   /** The body, read only once the method and Content-Type pass. */
-  text: () => Promise<string>;
+  bytes: () => Promise<Uint8Array>;
   /** Aborts when the client goes away: a SUBSCRIBE stream ends with it. */
   signal?: AbortSignal;
   /** The authenticated principal (realm mesos-master-scheduler); null or absent when frameworks need not authenticate. */
@@ -36,15 +39,15 @@ export interface SchedulerRequest {
 
 export async function schedulerRequest(frameworks: Frameworks, request: SchedulerRequest): Promise<SchedulerReply> {
   if (request.method !== "POST") return refuse(`Expecting one of { 'POST' }, but received '${request.method}'`, 405);
-  const refusal = contentTypeRefusal(request.headers.get("content-type"));
-  if (refusal !== null) return refusal;
+  const format = bodyFormat(request.headers.get("content-type"));
+  if (typeof format !== "string") return format;
   const declared = Number(request.headers.get("content-length") ?? "0");
   const tooLarge = refuse(`Request body is larger than ${SCHEDULER_BODY_BYTES_MAX} bytes`);
   if (declared > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
-  const body = await request.text();
-  if (Buffer.byteLength(body) > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
-  const json = parseJson(body);
-  if ("error" in json) return refuse(`Failed to parse body into JSON: ${json.error}`);
+  const body = await request.bytes();
+  if (body.length > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
+  const json = format === "json" ? parseJson(new TextDecoder().decode(body)) : decodeToJson("mesos.v1.scheduler.Call", body);
+  if ("error" in json) return refuse(format === "json" ? `Failed to parse body into JSON: ${json.error}` : "Failed to parse body into Call protobuf");
   const read = readSchedulerCall(json.value);
   if ("error" in read) return refuse(read.error);
   const call = read.call;
@@ -78,9 +81,10 @@ function withPrincipal(call: SchedulerCall, principal: string | null): Scheduler
 }
 
 function subscribe(frameworks: Frameworks, call: SchedulerCall, request: SchedulerRequest): SchedulerReply {
-  if (!acceptsJson(request.headers.get("accept"))) return refuse(notAcceptable(), 406);
+  const answer = answerFormat(request.headers.get("accept"));
+  if (answer === null) return refuse(NOT_ACCEPTABLE_EITHER, 406);
   if (request.headers.has(STREAM_ID_HEADER)) return refuse(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
-  const stream = frameworks.newStream();
+  const stream = frameworks.newStream(answer);
   const framework = frameworks.subscribe(call.arguments.framework_info!, call.arguments.suppressed_roles ?? [], stream);
   if (framework !== null) frameworks.framework_metrics.call(framework.id, "SUBSCRIBE");
   if (request.signal !== undefined) stream.watch(request.signal);
