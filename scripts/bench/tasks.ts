@@ -5,8 +5,10 @@
 // latency from launch to TASK_RUNNING, then as its last line one JSON object of figures.
 // Target: ≥ 500 tasks/s. Flags: --tasks=N, --cmd=CMD (true), --agents=2, --max-per-agent=N (the
 // framework's bound on unfinished tasks per agent), --profile=DIR (each master and agent writes
-// a CPU profile, in markdown, to DIR when it stops).
-import { mkdtempSync } from "node:fs";
+// a CPU profile, in markdown, to DIR when it stops), --protobuf (a second run, on a fresh cluster,
+// with the framework speaking protobuf: both rates, the leader's CPU per 10,000 tasks, and the
+// ratio; target protobuf ≥ JSON).
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts, removeOnExit, type Server, spawnServer, tail, waitUntil } from "./systems/processes.ts";
@@ -20,6 +22,7 @@ const CMD = arg("cmd", "true");
 const AGENTS = Number(arg("agents", "2"));
 const MAX_PER_AGENT = arg("max-per-agent", "1024");
 const PROFILE = arg("profile", "");
+const PROTOBUF = process.argv.includes("--protobuf");
 const TARGET_TASKS_PER_S = 500;
 const READY_MS = 60_000;
 
@@ -61,16 +64,40 @@ async function startCluster(base: string): Promise<{ servers: Server[]; leader_p
   return { servers, leader_port, standby_port: masters.find((p) => p !== leader_port)!, zk };
 }
 
-async function main(): Promise<void> {
+interface RunResult {
+  format: "json" | "protobuf";
+  finished: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  /** The leader's CPU seconds (utime+stime) over the run, scaled to 10,000 tasks. */
+  leader_cpu_s_per_10k: number;
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** One cluster and one framework run in `format`. */
+async function runOnce(format: "json" | "protobuf"): Promise<RunResult> {
   const base = mkdtempSync(join(tmpdir(), "bench-tasks-"));
   removeOnExit(base);
-  const { servers, standby_port, zk } = await startCluster(base);
+  const { servers, leader_port, standby_port, zk } = await startCluster(base);
+  const leader_pid = pidOfPort(servers.slice(0, 3), leader_port);
+  if (leader_pid === null) throw new Error(`no master process serves port ${leader_port}`);
   let output = "";
+  let cpu_s = 0;
   try {
+    const before = cpuSeconds(leader_pid);
     // Started at a standby on purpose: the framework follows the 307 to the leader.
     const framework = Bun.spawn([process.execPath, join(ROOT, "scripts", "example_framework.ts"), `--master=127.0.0.1:${standby_port}`,
-      `--tasks=${TASKS}`, `--cmd=${CMD}`, `--max-per-agent=${MAX_PER_AGENT}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600"], { stdout: "pipe", stderr: "pipe" });
+      `--tasks=${TASKS}`, `--cmd=${CMD}`, `--max-per-agent=${MAX_PER_AGENT}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600",
+      ...(format === "protobuf" ? ["--protobuf"] : [])], { stdout: "pipe", stderr: "pipe" });
     const [out, err, status] = await Promise.all([new Response(framework.stdout).text(), new Response(framework.stderr).text(), framework.exited]);
+    cpu_s = cpuSeconds(leader_pid) - before;
     output = out;
     if (status !== 0) throw new Error(`the framework exited ${status}: ${err.slice(-1500)}`);
   } finally {
@@ -80,10 +107,44 @@ async function main(): Promise<void> {
   const match = /(\d+)\/(\d+) tasks finished in ([\d.]+) s \(([\d.]+) tasks\/s\); launch to RUNNING p50 (\d+) ms, p99 (\d+) ms/.exec(output);
   if (!match) throw new Error(`unexpected framework output: ${output}`);
   const [, finished, , seconds, rate, p50, p99] = match.map(Number) as number[];
+  return { format, finished: finished!, seconds: seconds!, rate: rate!, p50: p50!, p99: p99!, leader_cpu_s_per_10k: (cpu_s * 10_000) / TASKS };
+}
+
+/** The master process started with `--port=<port>` (the servers are ours: matched by their command line). */
+function pidOfPort(masters: Server[], port: number): number | null {
+  for (const m of masters) {
+    try {
+      if (readFileSync(`/proc/${m.pid}/cmdline`, "utf8").split("\0").includes(`--port=${port}`)) return m.pid;
+    } catch {
+      // exited
+    }
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  const formats: ("json" | "protobuf")[] = PROTOBUF ? ["json", "protobuf"] : ["json"];
+  const results: RunResult[] = [];
+  for (const format of formats) results.push(await runOnce(format));
   console.log(`\ntasks: 3 masters, ${AGENTS} agents, 1 framework, ${TASKS} \`${CMD}\` tasks`);
-  console.log(`finished ${finished}/${TASKS} in ${seconds!.toFixed(2)} s: ${rate!.toFixed(1)} tasks/s (target ≥ ${TARGET_TASKS_PER_S}: ${rate! >= TARGET_TASKS_PER_S ? "met" : "UNMET"})`);
-  console.log(`launch to TASK_RUNNING: p50 ${p50} ms, p99 ${p99} ms`);
-  console.log(JSON.stringify({ tasks: TASKS, tasks_finished: finished, seconds: seconds, tasks_per_s: rate, launch_to_running_ms_p50: p50, launch_to_running_ms_p99: p99 }));
+  for (const r of results) {
+    console.log(`${r.format}: finished ${r.finished}/${TASKS} in ${r.seconds.toFixed(2)} s: ${r.rate.toFixed(1)} tasks/s (target ≥ ${TARGET_TASKS_PER_S}: ${r.rate >= TARGET_TASKS_PER_S ? "met" : "UNMET"}); ` +
+      `launch to TASK_RUNNING p50 ${r.p50} ms, p99 ${r.p99} ms; leader CPU ${r.leader_cpu_s_per_10k.toFixed(2)} s per 10,000 tasks`);
+  }
+  const [json, proto] = results as [RunResult, RunResult | undefined];
+  const figures: Record<string, number> = {
+    tasks: TASKS, tasks_finished: json.finished, seconds: json.seconds, tasks_per_s: json.rate, launch_to_running_ms_p50: json.p50,
+    launch_to_running_ms_p99: json.p99, leader_cpu_s_per_10k_tasks: Number(json.leader_cpu_s_per_10k.toFixed(3)),
+  };
+  if (proto !== undefined) {
+    const ratio = proto.rate / json.rate;
+    console.log(`protobuf / JSON: ${ratio.toFixed(2)}× tasks/s, ${(proto.leader_cpu_s_per_10k / json.leader_cpu_s_per_10k).toFixed(2)}× leader CPU (target: protobuf ≥ JSON: ${ratio >= 1 ? "met" : "NOT met"})`);
+    Object.assign(figures, {
+      protobuf_tasks_per_s: proto.rate, protobuf_launch_to_running_ms_p50: proto.p50, protobuf_launch_to_running_ms_p99: proto.p99,
+      protobuf_leader_cpu_s_per_10k_tasks: Number(proto.leader_cpu_s_per_10k.toFixed(3)), protobuf_to_json_tasks_per_s_ratio: Number(ratio.toFixed(3)),
+    });
+  }
+  console.log(JSON.stringify(figures));
 }
 
 await main().catch((error) => {
