@@ -22,6 +22,8 @@ const CATCHUP_INTERVAL_MS = 1000;
 export interface HighAvailability {
   /** Resolves with the log once its replica set is known (discovery may wait for peers). */
   log: Promise<ReplicatedLog>;
+  /** Whether both of this master's ZooKeeper sessions (contender, detector) are known alive now (Group.fresh). */
+  fresh(): boolean;
   /** The contender's ZooKeeper session, as /log/status shows it. */
   zookeeper(): { state: string; session_timeout_ms: number; url: string };
   /** Withdraws the candidacy (a standby leads at once) and closes every session. */
@@ -86,6 +88,7 @@ export function startHighAvailability(
   return {
     log: logReady,
     zookeeper: () => ({ state: contenderGroup.state, session_timeout_ms, url: redactZkUrl(zk.text) }),
+    fresh: () => contenderGroup.fresh() && detectorGroup.fresh(),
     async stop() {
       await withTimeout(contender.withdraw(), 2000);
       replicated?.close();

@@ -62,7 +62,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
   if (flags.zk !== undefined) {
     const ha = startHighAvailability(flags, flags.zk, master, self, exitFatal);
     let opened: ReplicatedLog | null = null;
-    master.replication = { log: () => opened, zookeeper: () => ha.zookeeper() };
+    master.replication = { log: () => opened, zookeeper: () => ha.zookeeper(), fresh: () => ha.fresh() };
     void ha.log.then((l) => {
       opened = l;
       peers.attach(l);
@@ -76,7 +76,7 @@ export async function masterMain(argv: readonly string[]): Promise<void> {
     return;
   }
   const replicated = openLog(flags, self, master);
-  master.replication = { log: () => replicated, zookeeper: () => null };
+  master.replication = { log: () => replicated, zookeeper: () => null, fresh: () => true };
   if (replicated) {
     peers.attach(replicated);
     storage.resolve(new LogStorage(replicated));

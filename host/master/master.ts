@@ -160,6 +160,15 @@ export class Master {
     return this.leader_info;
   }
 
+  /**
+   * Whether this master's ZooKeeper sessions are known alive now: a leader that is not sure
+   * (it was paused past its session, say) answers no leader-only request until ZooKeeper
+   * tells, so it never serves state another leader may have changed.
+   */
+  sessionFresh(): boolean {
+    return this.replication.fresh();
+  }
+
   electedTimeMs(): number | null {
     return this.elected_time_ms;
   }

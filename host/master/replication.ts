@@ -10,9 +10,11 @@ export interface ReplicationSource {
   log(): ReplicatedLog | null;
   /** null: standalone (no ZooKeeper). */
   zookeeper(): { state: string; session_timeout_ms: number; url: string } | null;
+  /** Whether the ZooKeeper sessions are known alive now (always, standalone). */
+  fresh(): boolean;
 }
 
-export const STANDALONE: ReplicationSource = { log: () => null, zookeeper: () => null };
+export const STANDALONE: ReplicationSource = { log: () => null, zookeeper: () => null, fresh: () => true };
 
 export function logStatusJson(master: Master): Record<string, unknown> {
   const leader = master.leader();

@@ -254,6 +254,16 @@ export class Group {
     });
   }
 
+  /**
+   * Whether the session is known alive now: the server was heard within one session timeout
+   * (a short disconnection keeps it alive, as the server keeps the session that long). False at
+   * once after a pause longer than that (SIGSTOP, a stalled VM), before the watchdog has run:
+   * what a leader checks before it answers from its state.
+   */
+  fresh(now_ms = Date.now()): boolean {
+    return this.client !== null && this.state_value !== "failed" && now_ms - this.last_heard_ms < this.timeoutMs();
+  }
+
   /** The server answered: the session is alive as of now. */
   private heard(): void {
     this.last_heard_ms = Date.now();

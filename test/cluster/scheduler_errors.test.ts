@@ -65,14 +65,12 @@ async function subscribe() {
 }
 
 describe("before the call is read", () => {
-  test("405 for GET (Allow: POST); Content-Type: 400 missing, 415 protobuf, 415 any other; 400 for a body over 4 MiB or malformed JSON", async () => {
+  test("405 for GET (Allow: POST); Content-Type: 400 missing, 415 any other but JSON and protobuf; 400 for a body over 4 MiB, malformed JSON or protobuf", async () => {
     const sub = { type: "SUBSCRIBE", subscribe: { framework_info: INFO } };
     const get = await post(undefined, {}, "GET");
     expect([get.status, get.headers.get("allow"), get.text]).toEqual([405, "POST", "Expecting one of { 'POST' }, but received 'GET'"]);
     expect(await post(sub, {})).toMatchObject(refused(400, "Expecting 'Content-Type' to be present"));
-    expect(await post("\x08\x01", { "content-type": "application/x-protobuf" })).toMatchObject(
-      refused(415, "Expecting 'Content-Type' of application/json: this master does not read application/x-protobuf"),
-    );
+    expect(await post("\x1a\x05\x0a", { "content-type": "application/x-protobuf" })).toMatchObject(refused(400, "Failed to parse body into Call protobuf"));
     expect(await post("type=SUBSCRIBE", { "content-type": "application/x-www-form-urlencoded" })).toMatchObject(
       refused(415, "Expecting 'Content-Type' of application/json or application/x-protobuf"),
     );
@@ -102,11 +100,11 @@ describe("before the call is read", () => {
 });
 
 describe("SUBSCRIBE", () => {
-  test("406 when Accept allows only protobuf (or only text/html); 400 when it carries Mesos-Stream-Id", async () => {
+  test("406 when Accept allows neither JSON nor protobuf (a protobuf-only Accept gets protobuf: frameworks.test.ts); 400 when it carries Mesos-Stream-Id", async () => {
     const sub = { type: "SUBSCRIBE", subscribe: { framework_info: INFO } };
-    const notAcceptable = refused(406, "Expecting 'Accept' to allow 'application/json' (this master does not produce 'application/x-protobuf')");
-    expect(await post(sub, { ...JSON_TYPE, accept: "application/x-protobuf" })).toMatchObject(notAcceptable);
+    const notAcceptable = refused(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
     expect(await post(sub, { ...JSON_TYPE, accept: "text/html" })).toMatchObject(notAcceptable);
+    expect(await post(sub, { ...JSON_TYPE, accept: "image/png, text/*" })).toMatchObject(notAcceptable);
     expect(await post(sub, { ...JSON_TYPE, "mesos-stream-id": crypto.randomUUID() })).toMatchObject(
       refused(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header"),
     );
