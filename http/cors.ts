@@ -5,7 +5,7 @@
 // itself (an Authorization header), never cookies, so no Allow-Credentials. Any other origin
 // gets no CORS headers, and the browser keeps the answer from it.
 import type { Master } from "../host/master/master.ts";
-import { ipOfPid } from "../host/master/agent_types.ts";
+import { ipOfPid, portOfPid } from "../host/master/agent_types.ts";
 
 const ALLOWED_HEADERS = "authorization, content-type, accept";
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -13,11 +13,10 @@ const PREFLIGHT_MAX_AGE_S = 600;
 function clusterHosts(master: Master): Set<string> {
   const hosts = new Set<string>();
   const add = (host: string, port: number) => hosts.add(`${host}:${port}`.toLowerCase());
-  const port = (pid: string) => Number(pid.slice(pid.lastIndexOf(":") + 1));
   for (const info of [master.info, master.leader()]) {
     if (info === null) continue;
     add(info.hostname, info.port);
-    add(ipOfPid(info.pid), port(info.pid));
+    add(ipOfPid(info.pid), portOfPid(info.pid));
   }
   for (const replica of master.replication.log()?.describe().replicas ?? []) hosts.add(replica.toLowerCase());
   for (const m of master.flags.masters ?? []) add(m.host, m.port);

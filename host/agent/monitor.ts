@@ -5,12 +5,11 @@
 // process (cutime, cstime), so a command's finished children still count. Limits come from
 // the task's resources (cpus, mem).
 import { readdirSync } from "node:fs";
-import { procStatFields } from "./tasks/runner.ts";
+import { CLOCK_TICKS_PER_S, procStatFields } from "./tasks/runner.ts";
 import type { AgentRun } from "./tasks/tasks.ts";
 import { summarize } from "./tasks/views.ts";
 
-/** Linux's USER_HZ and page size on every architecture this binary is built for. */
-const CLOCK_TICKS_PER_S = 100;
+/** Linux's page size on every architecture this binary is built for. */
 const PAGE_BYTES = 4096;
 /** Processes one scan reads at most (a bound on the work one request can cause). */
 const PROCESSES_SCANNED_MAX = 100_000;

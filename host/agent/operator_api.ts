@@ -68,7 +68,10 @@ const HANDLERS: Record<string, Handler> = {
   GET_VERSION: () => answer("GET_VERSION", { version_info: versionJson() }),
   GET_METRICS: (c) => answer("GET_METRICS", { metrics: Object.entries(agentMetrics(c)).map(([name, value]) => ({ name, value })) }),
   GET_AGENT: (c) => answer("GET_AGENT", { agent_info: agentInfoV1(c) }),
-  GET_STATE: (c) => answer("GET_STATE", { get_tasks: tasksV1(agentRuns(c)), get_executors: executorsV1(agentRuns(c)), get_frameworks: frameworksV1(agentRuns(c)) }),
+  GET_STATE: (c) => {
+    const runs = agentRuns(c);
+    return answer("GET_STATE", { get_tasks: tasksV1(runs), get_executors: executorsV1(runs), get_frameworks: frameworksV1(runs) });
+  },
   GET_FRAMEWORKS: (c) => answer("GET_FRAMEWORKS", frameworksV1(agentRuns(c))),
   GET_EXECUTORS: (c) => answer("GET_EXECUTORS", executorsV1(agentRuns(c))),
   GET_TASKS: (c) => answer("GET_TASKS", tasksV1(agentRuns(c))),

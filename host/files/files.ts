@@ -4,7 +4,7 @@
 // out), as Mesos's "chroot" check; unlike Mesos's plain string prefix, `/a/b` does not
 // admit `/a/bc`. What is attached is asked for on each call (the agent's sandboxes come and go
 // with its tasks), so nothing here goes stale.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, type Stats, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Mesos caps one read at 16 pages. */
@@ -84,13 +84,14 @@ export class Files {
     if (isFilesError(real)) return real;
     let fd: number;
     try {
-      if (statSync(real).isDirectory()) return invalid("Cannot read a directory.\n");
       fd = openSync(real, "r");
     } catch {
       return notFound();
     }
     try {
-      const size = statSync(real).size;
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) return invalid("Cannot read a directory.\n");
+      const size = stat.size;
       const wanted = Math.min(length ?? Math.max(0, size - offset), READ_LENGTH_MAX_BYTES);
       if (offset >= size || wanted === 0) return { size, data: Buffer.alloc(0) };
       const data = Buffer.alloc(wanted);

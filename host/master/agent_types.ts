@@ -96,6 +96,11 @@ export function ipOfPid(pid: string): string {
   return colon < 0 ? hostport : hostport.slice(0, colon);
 }
 
+/** The port of a pid like slave(1)@10.0.0.5:5051 (after the last colon). */
+export function portOfPid(pid: string): number {
+  return Number(pid.slice(pid.lastIndexOf(":") + 1));
+}
+
 /** A socket's remote address as an IP: ::ffff:10.0.0.5 is the IPv4 client 10.0.0.5. */
 export function normalizeIp(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);

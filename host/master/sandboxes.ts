@@ -7,7 +7,7 @@
 // listings come back with their paths under the same prefix; /files/debug maps each
 // registered agent's prefix to the agent's files service.
 import { clientTls, schemes } from "../security/tls.ts";
-import { ipOfPid } from "./agent_types.ts";
+import { ipOfPid, portOfPid } from "./agent_types.ts";
 import type { Master } from "./master.ts";
 
 export const AGENT_FILES_PREFIX = "/agents/";
@@ -18,8 +18,7 @@ export type ForwardedOperation = "browse" | "read" | "download";
 
 /** The agent's files service base URL, `http(s)://ip:port/files`. */
 function agentFilesUrl(master: Master, pid: string): string {
-  const port = pid.slice(pid.lastIndexOf(":") + 1);
-  return `${schemes(master.security.tls).http}://${ipOfPid(pid)}:${port}/files`;
+  return `${schemes(master.security.tls).http}://${ipOfPid(pid)}:${portOfPid(pid)}/files`;
 }
 
 export function sandboxesDebug(master: Master): Record<string, string> {

@@ -9,6 +9,7 @@
 // with the framework speaking protobuf: both rates, the leader's CPU per 10,000 tasks, and the
 // ratio; target protobuf ≥ JSON).
 import { mkdtempSync, readFileSync } from "node:fs";
+import { cpuSeconds } from "../../host/agent/tasks/runner.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts, removeOnExit, type Server, spawnServer, tail, waitUntil } from "./systems/processes.ts";
@@ -75,12 +76,6 @@ interface RunResult {
   leader_cpu_s_per_10k: number;
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** One cluster and one framework run in `format`. */
 async function runOnce(format: "json" | "protobuf"): Promise<RunResult> {
   const base = mkdtempSync(join(tmpdir(), "bench-tasks-"));
@@ -91,13 +86,13 @@ async function runOnce(format: "json" | "protobuf"): Promise<RunResult> {
   let output = "";
   let cpu_s = 0;
   try {
-    const before = cpuSeconds(leader_pid);
+    const before = cpuSeconds(leader_pid) ?? Number.NaN;
     // Started at a standby on purpose: the framework follows the 307 to the leader.
     const framework = Bun.spawn([process.execPath, join(ROOT, "scripts", "example_framework.ts"), `--master=127.0.0.1:${standby_port}`,
       `--tasks=${TASKS}`, `--cmd=${CMD}`, `--max-per-agent=${MAX_PER_AGENT}`, "--cpus=0.01", "--mem=1", "--name=bench-tasks", "--timeout-s=600",
       ...(format === "protobuf" ? ["--protobuf"] : [])], { stdout: "pipe", stderr: "pipe" });
     const [out, err, status] = await Promise.all([new Response(framework.stdout).text(), new Response(framework.stderr).text(), framework.exited]);
-    cpu_s = cpuSeconds(leader_pid) - before;
+    cpu_s = (cpuSeconds(leader_pid) ?? Number.NaN) - before;
     output = out;
     if (status !== 0) throw new Error(`the framework exited ${status}: ${err.slice(-1500)}`);
   } finally {

@@ -11,7 +11,8 @@
 // the two idle spans, per page, in % of one core (several pages lift it above the idle noise).
 // Targets: full data ≤ 1 s on both pages; ≤ 2% of a core per open page.
 // The last line of output is one JSON object of figures with units in the names.
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { cpuSeconds } from "../../host/agent/tasks/runner.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -29,21 +30,14 @@ const TASKS = Number(arg("tasks", "10000"));
 const ROUNDS = Number(arg("rounds", "3"));
 const MEASURE_S = Number(arg("measure-s", "60"));
 const PAGES = Number(arg("pages", "4"));
-const CLK_TCK = 100;
 const READY_MS = 180_000;
 const TARGET_FULL_DATA_MS = 1000;
 const TARGET_CPU_PCT_PER_PAGE = 2;
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 async function leaderCpuPct(pid: number, seconds: number): Promise<number> {
-  const before = cpuTicks(pid);
+  const before = cpuSeconds(pid) ?? Number.NaN;
   await Bun.sleep(seconds * 1000);
-  return ((cpuTicks(pid) - before) / CLK_TCK / seconds) * 100;
+  return (((cpuSeconds(pid) ?? Number.NaN) - before) / seconds) * 100;
 }
 
 async function metrics(port: number): Promise<Record<string, number> | null> {

@@ -108,6 +108,15 @@ export function processStartTime(pid: number): string | null {
   return fields[19] ?? null;
 }
 
+/** Linux's USER_HZ (clock ticks of /proc/<pid>/stat) on every architecture this binary is built for. */
+export const CLOCK_TICKS_PER_S = 100;
+
+/** A process's own CPU time (utime + stime, fields 14 and 15), in seconds; null once it ended. */
+export function cpuSeconds(pid: number): number | null {
+  const fields = procStatFields(pid);
+  return fields === null ? null : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
 /** /proc/<pid>/stat from field 3 (state) on, so field N is [N - 3] (the command name may hold spaces and parentheses); null once it ended. */
 export function procStatFields(pid: number | string): string[] | null {
   try {
