@@ -2,7 +2,7 @@
 // the registry services of one master. A call is JSON `{"type": X, "<lower_snake_of_X>": {...}}`;
 // a sync answer is `{"type": X, "<lower_snake_of_X>": {...}}`, a change answers 200 with an
 // empty body. Texts of refusals follow master/http.cpp and master/validation.cpp.
-import type { ExactNanoseconds, MachineID, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
+import type { ExactNanoseconds, MachineID, Nanoseconds, QuotaConfig, Schedule, WeightInfo } from "../registry/types.ts";
 import { deactivateAgent, drainAgent, machinesDown, markAgentGone, reactivateAgent } from "./agent_operator.ts";
 import { getRolesJson, getTasksJson } from "./task_views.ts";
 import { getStateJson, visibleAgentsJson } from "./state.ts";
@@ -123,12 +123,25 @@ const HANDLERS: Record<string, Handler> = {
   TEARDOWN: (master, call, principal) => operatorTeardown(master, principal, call.framework_id!),
 };
 
-/** `{slave_id: {value}}`, required in the agent calls' sub-messages. */
+/** `{agent_id: {value}}`, required in the agent calls' sub-messages (v1 names it agent_id; Mesos devolves it to slave_id). */
 function slaveIdOf(message: Record<string, unknown>, path: string): string {
-  requireFields(message, path, ["slave_id"]);
-  const id = messageField(message, "slave_id")!;
-  requireFields(id, `${path}slave_id.`, ["value"]);
+  requireFields(message, path, ["agent_id"]);
+  const id = messageField(message, "agent_id")!;
+  requireFields(id, `${path}agent_id.`, ["value"]);
   return stringField(id, "value")!;
+}
+
+const NANOSECONDS_PER_SECOND = 1_000_000_000n;
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A google.protobuf.Duration `{seconds, nanos}` (DRAIN_AGENT's max_grace_period) as the registry's DurationInfo nanoseconds. */
+function durationNanoseconds(duration: Record<string, unknown>, path: string): Nanoseconds {
+  const seconds = BigInt(int64Field(duration, "seconds") ?? 0);
+  const nanos = numberField(duration, "nanos", true) ?? 0;
+  if (Math.abs(nanos) >= 1e9) throw new ShapeError(`Value ${nanos} of field '${path}nanos' is out of range (|nanos| < 1e9)`);
+  const total = seconds * NANOSECONDS_PER_SECOND + BigInt(nanos);
+  if (total > INT64_MAX || total < -INT64_MAX - 1n) throw new ShapeError(`Value of field '${path}seconds' is out of the int64 nanoseconds range`);
+  return Number.isSafeInteger(Number(total)) ? Number(total) : total;
 }
 
 /** The call's sub-message in this build's shapes (only the one its type names is read). */
@@ -161,10 +174,7 @@ function readArguments(type: string, message: Record<string, unknown>): CallArgu
     case "DRAIN_AGENT": {
       const grace = messageField(message, "max_grace_period");
       const args: CallArguments = { slave_id: slaveIdOf(message, path), mark_gone: boolField(message, "mark_gone") ?? false };
-      if (grace !== undefined) {
-        requireFields(grace, `${path}max_grace_period.`, ["nanoseconds"]);
-        args.max_grace_period = { nanoseconds: int64Field(grace, "nanoseconds")! };
-      }
+      if (grace !== undefined) args.max_grace_period = { nanoseconds: durationNanoseconds(grace, `${path}max_grace_period.`) };
       return args;
     }
     default:

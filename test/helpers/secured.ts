@@ -81,10 +81,10 @@ export function v1Writes(framework_id: string): [string, string, unknown, Record
     v1("UPDATE_MAINTENANCE_SCHEDULE", { schedule: SCHEDULE }),
     v1("START_MAINTENANCE", { machines: [MACHINE] }),
     v1("STOP_MAINTENANCE", { machines: [MACHINE] }),
-    v1("MARK_AGENT_GONE", { slave_id: { value: "a1" } }),
-    v1("DRAIN_AGENT", { slave_id: { value: "a1" } }),
-    v1("DEACTIVATE_AGENT", { slave_id: { value: "a1" } }),
-    v1("REACTIVATE_AGENT", { slave_id: { value: "a1" } }),
+    v1("MARK_AGENT_GONE", { agent_id: { value: "a1" } }),
+    v1("DRAIN_AGENT", { agent_id: { value: "a1" } }),
+    v1("DEACTIVATE_AGENT", { agent_id: { value: "a1" } }),
+    v1("REACTIVATE_AGENT", { agent_id: { value: "a1" } }),
     v1("TEARDOWN", { framework_id: { value: framework_id } }),
   ].map((body): [string, string, unknown, Record<string, string>] => ["POST", "/api/v1", body, JSON_TYPE]);
 }

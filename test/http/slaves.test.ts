@@ -87,18 +87,20 @@ describe("agent endpoints", () => {
   test("DEACTIVATE_AGENT / REACTIVATE_AGENT / DRAIN_AGENT / MARK_AGENT_GONE through the registry, with Mesos's refusals", async () => {
     const { app, id, conn, master } = await leaderWithAgents();
     expect(await call(app, { type: "DEACTIVATE_AGENT" })).toEqual({ status: 400, text: "Failed to validate master::Call: Expecting 'deactivate_agent' to be present" });
-    expect((await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: {} })).text).toBe("Failed to convert JSON into Call protobuf: Missing required fields: deactivate_agent.slave_id");
-    expect(await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: { slave_id: { value: "nope" } } })).toEqual({ status: 400, text: "Unknown agent" });
-    expect((await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: { slave_id: { value: id } } })).status).toBe(200);
+    expect((await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: {} })).text).toBe("Failed to convert JSON into Call protobuf: Missing required fields: deactivate_agent.agent_id");
+    expect(await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: { agent_id: { value: "nope" } } })).toEqual({ status: 400, text: "Unknown agent" });
+    expect((await call(app, { type: "DEACTIVATE_AGENT", deactivate_agent: { agent_id: { value: id } } })).status).toBe(200);
     let state = await get(app, "/state");
     expect([state.activated_slaves, state.deactivated_slaves, state.slaves[0].active, state.slaves[0].deactivated]).toEqual([0, 1, false, true]);
-    expect((await call(app, { type: "REACTIVATE_AGENT", reactivate_agent: { slave_id: { value: id } } })).status).toBe(200);
-    expect(await call(app, { type: "REACTIVATE_AGENT", reactivate_agent: { slave_id: { value: id } } })).toEqual({ status: 400, text: "Agent is not deactivated" });
-    expect((await call(app, { type: "DRAIN_AGENT", drain_agent: { slave_id: { value: id }, max_grace_period: { nanoseconds: 1000 } } })).status).toBe(200);
+    expect((await call(app, { type: "REACTIVATE_AGENT", reactivate_agent: { agent_id: { value: id } } })).status).toBe(200);
+    expect(await call(app, { type: "REACTIVATE_AGENT", reactivate_agent: { agent_id: { value: id } } })).toEqual({ status: 400, text: "Agent is not deactivated" });
+    // v1 names the agent agent_id (slave_id is the unversioned API's) and the grace period is a google.protobuf.Duration.
+    expect((await call(app, { type: "DRAIN_AGENT", drain_agent: { slave_id: { value: id } } })).text).toBe("Failed to convert JSON into Call protobuf: Missing required fields: drain_agent.agent_id");
+    expect((await call(app, { type: "DRAIN_AGENT", drain_agent: { agent_id: { value: id }, max_grace_period: { seconds: 2, nanos: 1000 } } })).status).toBe(200);
     state = await get(app, "/state");
-    expect(state.slaves[0]).toMatchObject({ active: false, deactivated: true, drain_info: { state: "DRAINED", config: { mark_gone: false, max_grace_period: { nanoseconds: 1000 } } } });
+    expect(state.slaves[0]).toMatchObject({ active: false, deactivated: true, drain_info: { state: "DRAINED", config: { mark_gone: false, max_grace_period: { nanoseconds: 2_000_001_000 } } } });
     expect((await get(app, "/registrar(1)/registry")).slaves.slaves[1]).toMatchObject({ deactivated: true, drain_info: { state: "DRAINED" } });
-    expect((await call(app, { type: "MARK_AGENT_GONE", mark_agent_gone: { slave_id: { value: id } } })).status).toBe(200);
+    expect((await call(app, { type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: id } } })).status).toBe(200);
     expect(conn.last()).toMatchObject({ type: "SHUTDOWN", master_id: master.info.id, message: "Agent has been marked gone" });
     expect((await get(app, "/registrar(1)/registry")).gone.slaves.map((s: { id: { value: string } }) => s.id.value)).toEqual([id]);
     expect((await get(app, "/slaves")).slaves).toEqual([]);
