@@ -11,7 +11,7 @@
 // reads show as much as /state.
 import { renderFlags } from "../flags.ts";
 import { json, text } from "../../http/respond.ts";
-import { acceptsJson, contentTypeRefusal, notAcceptable } from "../../http/negotiation.ts";
+import { answerFormat, NOT_ACCEPTABLE_EITHER, protobufAnswer, readCallBody } from "../../http/negotiation.ts";
 import { FILES_OPERATIONS, type FilesOperation, filesResponse } from "../files/http.ts";
 import type { Files } from "../files/files.ts";
 import { authenticateBasic, unauthorized } from "../security/basic.ts";
@@ -19,7 +19,7 @@ import { serverTls } from "../security/tls.ts";
 import { MESOS_VERSION } from "../version.ts";
 import { AGENT_FLAGS } from "./flags.ts";
 import { containersJson, monitorStatisticsJson } from "./monitor.ts";
-import { dispatchAgentCall, parseAgentCall } from "./operator_api.ts";
+import { dispatchAgentCall, parseAgentJson, readAgentCall } from "./operator_api.ts";
 import { agentMetrics, agentMetricValues, agentRuns, type AgentHttpContext, agentState, sandboxFiles } from "./state.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
 
@@ -85,14 +85,13 @@ async function operatorCall(request: Request, context: AgentHttpContext, files: 
     if (refused !== null) return refused;
   }
   if (request.method !== "POST") return text(`Expecting one of { 'POST' }, but received '${request.method}'`, 405, { allow: "POST" });
-  const refusal = contentTypeRefusal(request.headers.get("content-type"), "agent");
-  if (refusal !== null) return text(refusal.message, refusal.status);
-  if (Number(request.headers.get("content-length") ?? "0") > CALL_BODY_BYTES_MAX) return text(`Request body is larger than ${CALL_BODY_BYTES_MAX} bytes`, 400);
-  const body = await request.text();
-  if (Buffer.byteLength(body) > CALL_BODY_BYTES_MAX) return text(`Request body is larger than ${CALL_BODY_BYTES_MAX} bytes`, 400);
-  const call = parseAgentCall(body);
+  const body = await readCallBody(request.headers, () => request.bytes(), { message: "mesos.v1.agent.Call", bytes_max: CALL_BODY_BYTES_MAX, parseJson: parseAgentJson });
+  if (!("value" in body)) return text(body.message, body.status);
+  const call = readAgentCall(body.value);
   if (!("type" in call)) return text(call.message, call.status);
-  if (!acceptsJson(request.headers.get("accept"))) return text(notAcceptable("agent"), 406);
+  const format = answerFormat(request.headers.get("accept"));
+  if (format === null) return text(NOT_ACCEPTABLE_EITHER, 406);
   const reply = dispatchAgentCall(context, files, call);
-  return "message" in reply ? text(reply.message, reply.status) : json(reply.json, request);
+  if ("message" in reply) return text(reply.message, reply.status);
+  return format === "protobuf" ? protobufAnswer(reply.json, "mesos.v1.agent.Response") : json(reply.json, request);
 }

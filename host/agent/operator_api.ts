@@ -39,14 +39,17 @@ const field = (type: string) => type.toLowerCase();
 const answer = (type: string, body: unknown): AgentReply => ({ status: 200, json: { type, [field(type)]: body } });
 const refuse = (message: string, status = 400): AgentRefusal => ({ status, message });
 
-/** Parses a JSON call (Mesos's 400 texts). */
-export function parseAgentCall(body: string): AgentCall | AgentRefusal {
-  let json: unknown;
+/** A JSON body's value, or the parser's one-line error. */
+export function parseAgentJson(text: string): { value: unknown } | { error: string } {
   try {
-    json = JSON.parse(body);
+    return { value: JSON.parse(text) as unknown };
   } catch (error) {
-    return refuse(`Failed to parse body into JSON: ${(error as Error).message.split("\n")[0]}`);
+    return { error: (error as Error).message.split("\n")[0] ?? "" };
   }
+}
+
+/** Validates a call's JSON object, a JSON body's or a protobuf body's decoded (Mesos's 400 texts). */
+export function readAgentCall(json: unknown): AgentCall | AgentRefusal {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return refuse("Failed to convert JSON into Call protobuf: Expecting a JSON object");
   const object = json as Record<string, unknown>;
   const type = object.type;

@@ -11,7 +11,7 @@ import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statu
 import type { Master } from "./master.ts";
 import { parseQuotaConfig, QuotaService, quotaStatusJson, visibleQuotaStatus } from "./quota.ts";
 import {
-  arrayField, boolField, int64Field, messageField, numberField, objectOf, ok, parseJson, readShape, type Reply, refuse, RegistryWriter, requireFields,
+  arrayField, boolField, int64Field, messageField, numberField, objectOf, ok, readShape, type Reply, refuse, RegistryWriter, requireFields,
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
@@ -184,12 +184,10 @@ function readArguments(type: string, message: Record<string, unknown>): CallArgu
 
 type ParsedCall = { type: string; arguments: CallArguments } | Reply;
 
-/** Parses and validates a JSON call body (Mesos's 400 texts), before the Accept header is looked at. */
-export function parseCall(body: string): ParsedCall {
-  const json = parseJson(body);
-  if ("error" in json) return refuse(`Failed to parse body into JSON: ${json.error}`);
+/** Validates a call's JSON object: a JSON body's value, or a protobuf body decoded (host/codec/protobuf.ts). */
+export function readCall(value: unknown): ParsedCall {
   const converted = readShape(() => {
-    const object = objectOf(json.value);
+    const object = objectOf(value);
     const type = stringField(object, "type");
     if (type !== undefined && !(CALL_TYPES as readonly string[]).includes(type)) throw new ShapeError(`Failed to find enum for '${type}'`);
     const message = type === undefined ? undefined : messageField(object, field(type));

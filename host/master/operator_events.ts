@@ -15,6 +15,7 @@ import type { Agent } from "./agent_types.ts";
 import { SEE_ALL, taskUser, type Viewer } from "./authorization.ts";
 import { HttpEventStream, STREAM_BYTES_MAX } from "./frameworks/event_stream.ts";
 import { encodeRecord } from "./frameworks/recordio.ts";
+import { encodeFromJson, type Format } from "../codec/protobuf.ts";
 import type { Framework, SchedulerEvent } from "./frameworks/types.ts";
 import { type AgentClock, REAL_CLOCK } from "./rate_limiter.ts";
 import type { TaskEntry } from "./tasks.ts";
@@ -100,7 +101,7 @@ export class OperatorEvents implements OperatorEventSink {
    * A new stream: SUBSCRIBED with the state, then every event. Null when the master is stopping
    * or no subscriber is allowed (--max_operator_event_stream_subscribers=0).
    */
-  subscribe(viewer: Viewer = SEE_ALL): HttpEventStream | null {
+  subscribe(viewer: Viewer = SEE_ALL, format: Format = "json"): HttpEventStream | null {
     if (this.stopped || this.options.max_subscribers === 0) return null;
     while (this.subscribers.size >= this.options.max_subscribers) {
       const [oldest_id, oldest] = this.subscribers.entries().next().value!;
@@ -109,9 +110,11 @@ export class OperatorEvents implements OperatorEventSink {
       oldest.stream.close();
     }
     const heartbeat_interval_seconds = this.heartbeat_ms / 1000;
-    const subscribed = encodeRecord(JSON.stringify({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(viewer), heartbeat_interval_seconds } }));
+    const subscribed = encodeEvent({ type: "SUBSCRIBED", subscribed: { get_state: this.options.views.state(viewer), heartbeat_interval_seconds } }, format);
     // The state is as large as the cluster (Mesos does not bound it): the queue's byte bound is for what follows it.
     const stream = new HttpEventStream({
+      format,
+      message: OPERATOR_EVENT,
       events_max: this.options.stream_events_max,
       bytes_max: (this.options.stream_bytes_max ?? STREAM_BYTES_MAX) + subscribed.length,
       onEnd: (ended, why) => {
@@ -169,12 +172,15 @@ export class OperatorEvents implements OperatorEventSink {
     return (viewer) => viewer.framework(framework_user ?? "") && viewer.task(taskUser(task.info.command?.user, framework_user));
   }
 
-  /** Builds the event once, only when someone who may see it listens; a stream that overflows ends itself. */
+  /** Builds the event once and encodes it once per format, only when someone who may see it listens; a stream that overflows ends itself. */
   private publish(build: () => SchedulerEvent, visible: (viewer: Viewer) => boolean): void {
-    let record: Uint8Array | null = null;
+    let event: SchedulerEvent | null = null;
+    const records = new Map<Format, Uint8Array>();
     for (const { stream, viewer } of [...this.subscribers.values()]) {
       if (!visible(viewer)) continue;
-      record ??= encodeRecord(JSON.stringify(build()));
+      event ??= build();
+      let record = records.get(stream.format);
+      if (record === undefined) records.set(stream.format, record = encodeEvent(event, stream.format));
       stream.sendRecord(record);
     }
   }
@@ -186,6 +192,13 @@ export class OperatorEvents implements OperatorEventSink {
     this.clock.clearInterval(subscriber.heartbeat);
     return true;
   }
+}
+
+const OPERATOR_EVENT = "mesos.v1.master.Event";
+
+/** One RecordIO record of an operator event: Mesos's JSON, or its protobuf Event. */
+function encodeEvent(event: SchedulerEvent, format: Format): Uint8Array {
+  return encodeRecord(format === "protobuf" ? encodeFromJson(OPERATOR_EVENT, event) : JSON.stringify(event));
 }
 
 const frameworkVisible = (framework: Framework) => (viewer: Viewer) => viewer.framework(framework.info.user ?? "");

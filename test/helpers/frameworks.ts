@@ -2,6 +2,7 @@
 // an EventStream double, and a RecordIO reader of a SUBSCRIBE response's body.
 import type { JsonObject } from "../../host/agent/task_protocol.ts";
 import { RecordIODecoder } from "../../host/master/frameworks/recordio.ts";
+import { decodeToJson, type MessageName } from "../../host/codec/protobuf.ts";
 import type { EventStream, Framework, FrameworkView, SchedulerEvent, TaskService } from "../../host/master/frameworks/types.ts";
 
 export class RecordingTasks implements TaskService {
@@ -89,7 +90,8 @@ export class EventReader {
   /** Every HTTP chunk as read, for the chunking assertions. */
   readonly chunks: Uint8Array[] = [];
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  /** `protobuf`: the records are that message's protobuf bytes (else JSON). */
+  constructor(body: ReadableStream<Uint8Array>, private readonly protobuf?: MessageName) {
     this.reader = body.getReader();
   }
 
@@ -103,7 +105,15 @@ export class EventReader {
       if (read === "timeout") throw new Error("no event before the deadline");
       if (read.done || read.value === undefined) return null;
       this.chunks.push(read.value);
-      for (const record of this.decoder.decode(read.value)) this.ready.push(JSON.parse(record) as SchedulerEvent);
+      if (this.protobuf === undefined) {
+        for (const record of this.decoder.decode(read.value)) this.ready.push(JSON.parse(record) as SchedulerEvent);
+        continue;
+      }
+      for (const record of this.decoder.decodeBytes(read.value)) {
+        const decoded = decodeToJson(this.protobuf, record);
+        if ("error" in decoded) throw new Error(`a record that is not a ${this.protobuf}: ${decoded.error}`);
+        this.ready.push(decoded.value as SchedulerEvent);
+      }
     }
     return this.ready.shift()!;
   }

@@ -1,32 +1,43 @@
-// Proves this project's Mesos v1 scheduler schemas against golden bytes made outside this code (protoc-compiled Python from Mesos's own .proto files; test/fixtures/mesos_proto_golden.json): every golden Call and Event decodes to its JSON, and encoding the JSON gives the golden bytes exactly; a malformed body is an error, not a throw; and the events this master builds (MasterInfo, offers of parsed resources, statuses) come back from protobuf unchanged.
+// Proves this project's Mesos v1 schemas (scheduler API, and the master's and agent's operator APIs) against golden bytes made outside this code (protoc-compiled Python from Mesos's own .proto files, scripts/proto_golden.py; test/fixtures/mesos_proto_golden.json): every golden Call, Response and Event decodes to its JSON, and encoding the JSON gives the golden bytes exactly; a malformed body is an error, not a throw; and the events this master builds (MasterInfo, offers of parsed resources, statuses) come back from protobuf unchanged.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeToJson, encodeFromJson } from "../../host/codec/protobuf.ts";
+import { decodeToJson, encodeFromJson, type MessageName } from "../../host/codec/protobuf.ts";
 import { parseResources } from "../../host/agent/resources.ts";
 import { errorEvent, heartbeatEvent, subscribedEvent } from "../../host/master/frameworks/event_stream.ts";
 import { makeMasterInfo } from "../../host/master/info.ts";
 import { offerJson } from "../../host/master/offers.ts";
 
 interface Vector {
-  message: "mesos.v1.scheduler.Call" | "mesos.v1.scheduler.Event";
+  message: MessageName;
   json: Record<string, unknown>;
   hex: string;
+  /** 64-bit integers in the JSON are exact decimal strings (decoded with exact=true). */
+  exact?: boolean;
 }
 const golden = JSON.parse(readFileSync(join(import.meta.dir, "..", "fixtures", "mesos_proto_golden.json"), "utf8")) as { vectors: Vector[] };
 
-const name = (v: Vector) => `${v.message.split(".").at(-1)} ${v.json.type as string}`;
+const name = (v: Vector) => `${v.message.split(".").slice(2).join(".")} ${v.json.type as string}`;
 
 describe("golden vectors", () => {
-  test("there are vectors for the calls and events the scheduler API serves", () => {
+  test("there are vectors for the calls, answers and events the v1 APIs serve", () => {
     const kinds = new Set(golden.vectors.map(name));
-    for (const k of ["Call SUBSCRIBE", "Call ACCEPT", "Call DECLINE", "Call ACKNOWLEDGE", "Call KILL", "Call RECONCILE", "Call REVIVE", "Call SUPPRESS", "Call TEARDOWN",
-      "Event SUBSCRIBED", "Event OFFERS", "Event UPDATE", "Event RESCIND", "Event ERROR", "Event HEARTBEAT", "Event FAILURE"]) expect(kinds.has(k)).toBe(true);
+    const scheduler = ["Call SUBSCRIBE", "Call ACCEPT", "Call DECLINE", "Call ACKNOWLEDGE", "Call KILL", "Call RECONCILE", "Call REVIVE", "Call SUPPRESS", "Call TEARDOWN",
+      "Event SUBSCRIBED", "Event OFFERS", "Event UPDATE", "Event RESCIND", "Event ERROR", "Event HEARTBEAT", "Event FAILURE"].map((k) => `scheduler.${k}`);
+    const master = ["Call UPDATE_WEIGHTS", "Call UPDATE_MAINTENANCE_SCHEDULE", "Call START_MAINTENANCE", "Call STOP_MAINTENANCE", "Call DRAIN_AGENT",
+      "Call DEACTIVATE_AGENT", "Call REACTIVATE_AGENT", "Call MARK_AGENT_GONE", "Call UPDATE_QUOTA", "Call TEARDOWN", "Call SUBSCRIBE",
+      ...["HEALTH", "FLAGS", "VERSION", "MASTER", "STATE", "AGENTS", "FRAMEWORKS", "EXECUTORS", "TASKS", "ROLES", "WEIGHTS", "MAINTENANCE_STATUS",
+        "MAINTENANCE_SCHEDULE", "QUOTA"].map((r) => `Response GET_${r}`),
+      ...["SUBSCRIBED", "TASK_ADDED", "TASK_UPDATED", "AGENT_ADDED", "AGENT_REMOVED", "FRAMEWORK_ADDED", "FRAMEWORK_UPDATED", "FRAMEWORK_REMOVED", "HEARTBEAT"]
+        .map((e) => `Event ${e}`)].map((k) => `master.${k}`);
+    const agent = ["Call LIST_FILES", "Call READ_FILE", "Call GET_CONTAINERS", ...["AGENT", "STATE", "CONTAINERS", "LIST_FILES", "READ_FILE", "GET_OPERATIONS"]
+      .map((r) => `Response ${r.startsWith("GET_") || r.includes("FILE") ? r : `GET_${r}`}`)].map((k) => `agent.${k}`);
+    expect([...scheduler, ...master, ...agent].filter((k) => !kinds.has(k))).toEqual([]);
   });
 
   for (const [i, v] of golden.vectors.entries()) {
     test(`${i}: ${name(v)} decodes to its JSON and encodes to its bytes`, () => {
-      const decoded = decodeToJson(v.message, Buffer.from(v.hex, "hex"));
+      const decoded = decodeToJson(v.message, Buffer.from(v.hex, "hex"), v.exact ?? false);
       expect(decoded).toEqual({ value: v.json });
       expect(Buffer.from(encodeFromJson(v.message, v.json)).toString("hex")).toBe(v.hex);
     });

@@ -1,4 +1,4 @@
-// Proves POST /api/v1 against a real in-memory registrar: 503 until recovered, Mesos's order of 405/400/415/406 checks, each served call's response shape, the registry changes of the update calls, refusals as 400 with the registry unchanged, 501 for calls not served, and /registrar(1)/registry.
+// Proves POST /api/v1 against a real in-memory registrar: 503 until recovered, Mesos's order of 405/400/415/406 checks (protobuf bodies read; answers in protobuf: operator_protobuf.test.ts), each served call's response shape, the registry changes of the update calls, refusals as 400 with the registry unchanged, 501 for calls not served, and /registrar(1)/registry.
 import { describe, expect, test } from "bun:test";
 import { createApp } from "../../http/app.ts";
 import { parseMasterFlags } from "../../host/master/flags.ts";
@@ -54,16 +54,20 @@ describe.each(["", "/master"])("on a recovered leader, prefix '%s'", (prefix) =>
     const get = await app.handle(new Request(`http://localhost${path}`));
     expect([get.status, get.headers.get("allow"), await get.text()]).toEqual([405, "POST", "Expecting one of { 'POST' }, but received 'GET'"]);
     expect(await api(app, { type: "GET_HEALTH" }, {}, "POST", path)).toMatchObject({ status: 400, text: "Expecting 'Content-Type' to be present" });
-    expect((await api(app, "\x08\x01", { "content-type": "application/x-protobuf" }, "POST", path)).status).toBe(415);
+    // A protobuf body (type GET_HEALTH) is read; with no Accept the answer is JSON, as Mesos prefers it.
+    expect(await api(app, "\x08\x01", { "content-type": "application/x-protobuf" }, "POST", path)).toMatchObject({ status: 200, json: { type: "GET_HEALTH", get_health: { healthy: true } } });
+    expect(await api(app, "\x08\x05\x12", { "content-type": "application/x-protobuf" }, "POST", path)).toMatchObject({ status: 400, text: "Failed to parse body into Call protobuf" });
     expect((await api(app, "type=GET_HEALTH", { "content-type": "application/x-www-form-urlencoded" }, "POST", path)).status).toBe(415);
     expect((await api(app, "{", JSON_HEADERS, "POST", path)).text).toStartWith("Failed to parse body into JSON: ");
     expect(await api(app, [], JSON_HEADERS, "POST", path)).toMatchObject({ status: 400, text: "Failed to convert JSON into Call protobuf: Expecting a JSON object" });
     expect(await api(app, { type: "FLY" }, JSON_HEADERS, "POST", path)).toMatchObject({ status: 400, text: "Failed to convert JSON into Call protobuf: Failed to find enum for 'FLY'" });
     expect(await api(app, {}, JSON_HEADERS, "POST", path)).toMatchObject({ status: 400, text: "Failed to validate master::Call: Expecting 'type' to be present" });
     expect(await api(app, { type: "START_MAINTENANCE" }, JSON_HEADERS, "POST", path)).toMatchObject({ status: 400, text: "Failed to validate master::Call: Expecting 'start_maintenance' to be present" });
-    expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/x-protobuf" }, "POST", path)).toMatchObject({ status: 406 });
+    expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/x-protobuf" }, "POST", path)).toMatchObject({ status: 200, type: "application/x-protobuf" });
+    expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "text/html" }, "POST", path))
+      .toMatchObject({ status: 406, text: "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'" });
     expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "text/html, application/*;q=0.5" }, "POST", path)).toMatchObject({ status: 200 });
-    expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/json;q=0, */*" }, "POST", path)).toMatchObject({ status: 406 });
+    expect(await api(app, { type: "GET_HEALTH" }, { ...JSON_HEADERS, accept: "application/json;q=0, */*" }, "POST", path)).toMatchObject({ status: 200, type: "application/x-protobuf" });
     expect(await api(app, { type: "GET_OPERATIONS" }, JSON_HEADERS, "POST", path)).toMatchObject({ status: 501 });
     expect((await api(app, "x".repeat(300 << 10), JSON_HEADERS, "POST", path)).status).toBe(400);
   });

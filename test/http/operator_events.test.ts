@@ -133,10 +133,10 @@ test("beyond --max_operator_event_stream_subscribers the oldest stream is closed
   expect(await refused.text()).toContain("disabled");
 });
 
-test("SUBSCRIBE that accepts only protobuf is 406, and the stream is not opened", async () => {
+test("SUBSCRIBE whose Accept allows neither JSON nor protobuf is 406, and the stream is not opened (protobuf streams: operator_protobuf.test.ts)", async () => {
   const { master } = await leaderWithAgent([], {}, masters);
   const response = await createApp(master).handle(new Request("http://localhost/api/v1", {
-    method: "POST", headers: { "content-type": "application/json", accept: "application/x-protobuf" }, body: JSON.stringify({ type: "SUBSCRIBE" }),
+    method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: JSON.stringify({ type: "SUBSCRIBE" }),
   }));
   expect(response.status).toBe(406);
   expect(master.operator_events.size).toBe(0);

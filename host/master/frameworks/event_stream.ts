@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { SchedulerEvent } from "./types.ts";
 import type { EventStream } from "./types.ts";
 import { encodeRecord } from "./recordio.ts";
-import { encodeFromJson } from "../../codec/protobuf.ts";
+import { encodeFromJson, type MessageName } from "../../codec/protobuf.ts";
 
 /** Events a stream holds for a client that does not read (Mesos's pipe is unbounded; this build is not). */
 export const STREAM_EVENTS_MAX = 4096;
@@ -23,6 +23,8 @@ export interface StreamOptions {
   onEnd?: (stream: HttpEventStream, why: StreamEnd) => void;
   /** How send() encodes events: JSON (default) or Mesos's protobuf Event. */
   format?: "json" | "protobuf";
+  /** The protobuf message of the events (default the scheduler API's Event). */
+  message?: MessageName;
   /** Called for each event queued by send(), with its type (per-framework event counts). */
   onEvent?: (stream: HttpEventStream, type: string) => void;
 }
@@ -77,7 +79,7 @@ export class HttpEventStream implements EventStream {
 
   send(event: SchedulerEvent): boolean {
     if (this.ended !== null) return false;
-    const queued = this.sendRecord(this.format === "protobuf" ? encodeRecord(encodeFromJson("mesos.v1.scheduler.Event", event)) : encodeRecord(JSON.stringify(event)));
+    const queued = this.sendRecord(this.format === "protobuf" ? encodeRecord(encodeFromJson(this.options.message ?? "mesos.v1.scheduler.Event", event)) : encodeRecord(JSON.stringify(event)));
     if (queued) this.options.onEvent?.(this, event.type);
     return queued;
   }

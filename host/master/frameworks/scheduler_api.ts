@@ -8,8 +8,7 @@
 // the call dispatched to the frameworks service or the task side (202, or 200 for
 // UPDATE_FRAMEWORK once applied; a refusal is 400 with its reason; what happens later arrives
 // on the stream).
-import { answerFormat, bodyFormat, NOT_ACCEPTABLE_EITHER } from "../../../http/negotiation.ts";
-import { decodeToJson } from "../../codec/protobuf.ts";
+import { answerFormat, NOT_ACCEPTABLE_EITHER, readCallBody } from "../../../http/negotiation.ts";
 import { parseJson, type Reply, refuse } from "../registry_requests.ts";
 import type { HttpEventStream } from "./event_stream.ts";
 import type { FrameworkCounter, Frameworks } from "./frameworks.ts";
@@ -39,16 +38,9 @@ export interface SchedulerRequest {
 
 export async function schedulerRequest(frameworks: Frameworks, request: SchedulerRequest): Promise<SchedulerReply> {
   if (request.method !== "POST") return refuse(`Expecting one of { 'POST' }, but received '${request.method}'`, 405);
-  const format = bodyFormat(request.headers.get("content-type"));
-  if (typeof format !== "string") return format;
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  const tooLarge = refuse(`Request body is larger than ${SCHEDULER_BODY_BYTES_MAX} bytes`);
-  if (declared > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
-  const body = await request.bytes();
-  if (body.length > SCHEDULER_BODY_BYTES_MAX) return tooLarge;
-  const json = format === "json" ? parseJson(new TextDecoder().decode(body)) : decodeToJson("mesos.v1.scheduler.Call", body);
-  if ("error" in json) return refuse(format === "json" ? `Failed to parse body into JSON: ${json.error}` : "Failed to parse body into Call protobuf");
-  const read = readSchedulerCall(json.value);
+  const body = await readCallBody(request.headers, request.bytes, { message: "mesos.v1.scheduler.Call", bytes_max: SCHEDULER_BODY_BYTES_MAX, parseJson });
+  if (!("value" in body)) return refuse(body.message, body.status);
+  const read = readSchedulerCall(body.value);
   if ("error" in read) return refuse(read.error);
   const call = read.call;
   const principal = request.principal ?? null;
