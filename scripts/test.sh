@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's Quick start runs it: installs what the tests need
-# (Debian's zookeeper, faketime and chromium packages, when missing and we are root), type-checks, builds the WASM core
+# (Debian's zookeeper, faketime, chromium, golang-go and mesos-go packages, when missing and we are root), type-checks, builds the WASM core
 # and the binary, then runs every bun test (unit, core, simulation, cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ install_when_missing /usr/share/zookeeper/bin/zkServer.sh zookeeper "the HA test
 install_when_missing /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 faketime "the chaos run's clock faults"
 # Debian's Chromium runs the web UI's browser tests (driven by playwright-core, no browser download).
 install_when_missing /usr/bin/chromium chromium "the web UI's browser tests"
+# Go and Debian's mesos-go v1 client build a real mesos-go scheduler for the protobuf wire test.
+install_when_missing /usr/bin/go golang-go "the mesos-go scheduler test"
+install_when_missing /usr/share/gocode/src/github.com/mesos/mesos-go/api/v1 golang-github-mesos-mesos-go-dev "the mesos-go scheduler test"
 
 npm run --silent typecheck
 npm run --silent build
