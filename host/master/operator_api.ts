@@ -11,13 +11,14 @@ import { MaintenanceService, parseMachineIds, parseSchedule, scheduleJson, statu
 import type { Master } from "./master.ts";
 import { parseQuotaConfig, QuotaService, quotaStatusJson, visibleQuotaStatus } from "./quota.ts";
 import {
-  arrayField, boolField, int64Field, messageField, numberField, objectOf, ok, readShape, type Reply, refuse, RegistryWriter, requireFields,
+  arrayField, boolField, INT64_MAX, INT64_MIN, int64Field, messageField, numberField, objectOf, ok, readShape, type Reply, refuse, RegistryWriter, requireFields,
   ShapeError, stringField,
 } from "./registry_requests.ts";
 import { parseWeightInfos, weightsJson, WeightsService } from "./weights.ts";
 import { getFrameworksJson } from "./frameworks/views.ts";
 import { forbidden } from "./authorization.ts";
 import { operatorTeardown } from "./teardown.ts";
+import { exactInteger } from "../registry/codec.ts";
 import { callForbidden } from "./operator_authorization.ts";
 
 export interface RegistryServices {
@@ -132,7 +133,6 @@ function slaveIdOf(message: Record<string, unknown>, path: string): string {
 }
 
 const NANOSECONDS_PER_SECOND = 1_000_000_000n;
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** A google.protobuf.Duration `{seconds, nanos}` (DRAIN_AGENT's max_grace_period) as the registry's DurationInfo nanoseconds. */
 function durationNanoseconds(duration: Record<string, unknown>, path: string): Nanoseconds {
@@ -140,8 +140,8 @@ function durationNanoseconds(duration: Record<string, unknown>, path: string): N
   const nanos = numberField(duration, "nanos", true) ?? 0;
   if (Math.abs(nanos) >= 1e9) throw new ShapeError(`Value ${nanos} of field '${path}nanos' is out of range (|nanos| < 1e9)`);
   const total = seconds * NANOSECONDS_PER_SECOND + BigInt(nanos);
-  if (total > INT64_MAX || total < -INT64_MAX - 1n) throw new ShapeError(`Value of field '${path}seconds' is out of the int64 nanoseconds range`);
-  return Number.isSafeInteger(Number(total)) ? Number(total) : total;
+  if (total > INT64_MAX || total < INT64_MIN) throw new ShapeError(`Value of field '${path}seconds' is out of the int64 nanoseconds range`);
+  return exactInteger(total);
 }
 
 /** The call's sub-message in this build's shapes (only the one its type names is read). */

@@ -151,8 +151,8 @@ export function numberField(object: JsonObject, key: string, integer = false): n
   return number;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * An int64 field (protobuf's JSON mapping: a number or a decimal string), exact: a number when
