@@ -59,6 +59,8 @@ const state = {
   active: new Map<string, Set<string>>(),
   agent_of: new Map<string, string>(),
   running_ms: [] as number[],
+  /** Tasks whose launch-to-RUNNING time is in running_ms (the agent reports TASK_STARTING first). */
+  measured: new Set<string>(),
   /** When each task's last status update arrived (explicit reconciliation asks about the silent ones). */
   updated_ms: new Map<string, number>(),
   /** Tasks that reported TASK_STARTING or TASK_RUNNING: they ran, so a loss is final. */
@@ -161,7 +163,10 @@ const RELAUNCHES_MAX = 5;
 async function update(status: Json): Promise<void> {
   const id = status.task_id.value as string;
   state.updated_ms.set(id, performance.now());
-  if (status.state === "TASK_RUNNING" && state.launched_ms.has(id) && !state.started.has(id)) state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
+  if (status.state === "TASK_RUNNING" && state.launched_ms.has(id) && !state.measured.has(id)) {
+    state.measured.add(id);
+    state.running_ms.push(performance.now() - state.launched_ms.get(id)!);
+  }
   if (status.state === "TASK_RUNNING" || status.state === "TASK_STARTING") state.started.add(id);
   const relaunches = state.relaunches.get(id) ?? 0;
   if (NEVER_LAUNCHED.has(status.state) && !state.started.has(id) && !state.final.has(id) && relaunches < RELAUNCHES_MAX) {

@@ -7,7 +7,8 @@
 // framework's bound on unfinished tasks per agent), --profile=DIR (each master and agent writes
 // a CPU profile, in markdown, to DIR when it stops), --protobuf (a second run, on a fresh cluster,
 // with the framework speaking protobuf: both rates, the leader's CPU per 10,000 tasks, and the
-// ratio; target protobuf ≥ JSON).
+// ratio; target protobuf ≥ JSON), --rounds=N (with --protobuf: N ABBA rounds, each format's median;
+// default 2).
 import { mkdtempSync, readFileSync } from "node:fs";
 import { cpuSeconds } from "../../host/agent/tasks/runner.ts";
 import { tmpdir } from "node:os";
@@ -24,6 +25,7 @@ const AGENTS = Number(arg("agents", "2"));
 const MAX_PER_AGENT = arg("max-per-agent", "1024");
 const PROFILE = arg("profile", "");
 const PROTOBUF = process.argv.includes("--protobuf");
+const ROUNDS = Number(arg("rounds", "2"));
 const TARGET_TASKS_PER_S = 500;
 const READY_MS = 60_000;
 
@@ -117,26 +119,55 @@ function pidOfPort(masters: Server[], port: number): number | null {
   return null;
 }
 
+/** A number's median over runs (the mean of the middle two for an even count). */
+function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
+
+/** One format's runs summed up: the medians of rate and CPU; time, count and latencies from the slowest run at or above the median rate. */
+function median(runs: RunResult[]): RunResult {
+  const rate = middle(runs.map((r) => r.rate));
+  const near = [...runs].sort((a, b) => a.rate - b.rate).find((r) => r.rate >= rate) ?? runs.at(-1)!;
+  return { ...near, rate, leader_cpu_s_per_10k: middle(runs.map((r) => r.leader_cpu_s_per_10k)) };
+}
+
+/** The runs' order: JSON alone, or with --protobuf ABBA rounds (json, protobuf, protobuf, json...) so drift in the machine's speed falls on both formats alike. */
+function schedule(): ("json" | "protobuf")[] {
+  if (!PROTOBUF) return ["json"];
+  const order: ("json" | "protobuf")[] = [];
+  for (let round = 0; round < ROUNDS; round++) order.push(...(round % 2 === 0 ? ["json", "protobuf"] as const : ["protobuf", "json"] as const));
+  return order;
+}
+
+/** A run's line; `summary`: a format's medians, whose time is not one run's. */
+const describe = (r: RunResult, summary = false) => `${summary ? "median" : `finished ${r.finished}/${TASKS} in ${r.seconds.toFixed(2)} s`}: ${r.rate.toFixed(1)} tasks/s (target ≥ ${TARGET_TASKS_PER_S}: ${r.rate >= TARGET_TASKS_PER_S ? "met" : "UNMET"}); ` +
+  `launch to TASK_RUNNING p50 ${r.p50} ms, p99 ${r.p99} ms; leader CPU ${r.leader_cpu_s_per_10k.toFixed(2)} s per 10,000 tasks`;
+
 async function main(): Promise<void> {
-  const formats: ("json" | "protobuf")[] = PROTOBUF ? ["json", "protobuf"] : ["json"];
   const results: RunResult[] = [];
-  for (const format of formats) results.push(await runOnce(format));
-  console.log(`\ntasks: 3 masters, ${AGENTS} agents, 1 framework, ${TASKS} \`${CMD}\` tasks`);
-  for (const r of results) {
-    console.log(`${r.format}: finished ${r.finished}/${TASKS} in ${r.seconds.toFixed(2)} s: ${r.rate.toFixed(1)} tasks/s (target ≥ ${TARGET_TASKS_PER_S}: ${r.rate >= TARGET_TASKS_PER_S ? "met" : "UNMET"}); ` +
-      `launch to TASK_RUNNING p50 ${r.p50} ms, p99 ${r.p99} ms; leader CPU ${r.leader_cpu_s_per_10k.toFixed(2)} s per 10,000 tasks`);
+  for (const format of schedule()) {
+    results.push(await runOnce(format));
+    console.log(`run ${results.length} ${format}: ${describe(results.at(-1)!)}`);
   }
-  const [json, proto] = results as [RunResult, RunResult | undefined];
+  const json = median(results.filter((r) => r.format === "json"));
+  const protobufRuns = results.filter((r) => r.format === "protobuf");
+  const proto = protobufRuns.length > 0 ? median(protobufRuns) : undefined;
+  console.log(`\ntasks: 3 masters, ${AGENTS} agents, 1 framework, ${TASKS} \`${CMD}\` tasks${PROTOBUF ? `; median of ${ROUNDS} runs per format` : ""}`);
+  for (const r of proto === undefined ? [json] : [json, proto]) console.log(`${r.format}: ${describe(r, PROTOBUF)}`);
   const figures: Record<string, number> = {
     tasks: TASKS, tasks_finished: json.finished, seconds: json.seconds, tasks_per_s: json.rate, launch_to_running_ms_p50: json.p50,
     launch_to_running_ms_p99: json.p99, leader_cpu_s_per_10k_tasks: Number(json.leader_cpu_s_per_10k.toFixed(3)),
   };
   if (proto !== undefined) {
     const ratio = proto.rate / json.rate;
-    console.log(`protobuf / JSON: ${ratio.toFixed(2)}× tasks/s, ${(proto.leader_cpu_s_per_10k / json.leader_cpu_s_per_10k).toFixed(2)}× leader CPU (target: protobuf ≥ JSON: ${ratio >= 1 ? "met" : "NOT met"})`);
+    const cpu_ratio = proto.leader_cpu_s_per_10k / json.leader_cpu_s_per_10k;
+    console.log(`protobuf / JSON: ${ratio.toFixed(2)}× tasks/s, ${cpu_ratio.toFixed(2)}× leader CPU (target: protobuf ≥ JSON: ${ratio >= 1 ? "met" : "NOT met"})`);
     Object.assign(figures, {
-      protobuf_tasks_per_s: proto.rate, protobuf_launch_to_running_ms_p50: proto.p50, protobuf_launch_to_running_ms_p99: proto.p99,
+      rounds: ROUNDS, protobuf_tasks_per_s: proto.rate, protobuf_launch_to_running_ms_p50: proto.p50, protobuf_launch_to_running_ms_p99: proto.p99,
       protobuf_leader_cpu_s_per_10k_tasks: Number(proto.leader_cpu_s_per_10k.toFixed(3)), protobuf_to_json_tasks_per_s_ratio: Number(ratio.toFixed(3)),
+      protobuf_to_json_leader_cpu_ratio: Number(cpu_ratio.toFixed(3)),
     });
   }
   console.log(JSON.stringify(figures));
