@@ -5,8 +5,8 @@
 // latency from launch to TASK_RUNNING, then as its last line one JSON object of figures.
 // Target: ≥ 500 tasks/s. Flags: --tasks=N, --cmd=CMD (true), --agents=2, --max-per-agent=N (the
 // framework's bound on unfinished tasks per agent), --profile=DIR (each master and agent writes
-// a CPU profile, in markdown, to DIR when it stops), --protobuf (a second run, on a fresh cluster,
-// with the framework speaking protobuf: both rates, the leader's CPU per 10,000 tasks, and the
+// a CPU profile, in markdown, to DIR when it stops), --protobuf (runs with the framework speaking
+// protobuf too, each run on a fresh cluster: both rates, the leader's CPU per 10,000 tasks, and the
 // ratio; target protobuf ≥ JSON), --rounds=N (with --protobuf: N ABBA rounds, each format's median;
 // default 2).
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -26,6 +26,10 @@ const MAX_PER_AGENT = arg("max-per-agent", "1024");
 const PROFILE = arg("profile", "");
 const PROTOBUF = process.argv.includes("--protobuf");
 const ROUNDS = Number(arg("rounds", "2"));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`bench:tasks: --rounds must be a positive integer, not '${arg("rounds", "")}'`);
+  process.exit(1);
+}
 const TARGET_TASKS_PER_S = 500;
 const READY_MS = 60_000;
 
