@@ -44,6 +44,21 @@ FRAMEWORK = {"framework_info": FRAMEWORK_INFO, "active": True, "connected": True
 MACHINE = {"hostname": "m1", "ip": "10.0.0.9"}
 STATE = {"get_tasks": {"tasks": [TASK]}, "get_executors": {}, "get_frameworks": {"frameworks": [FRAMEWORK]}, "get_agents": {"agents": [AGENT]}}
 
+# Status traffic as this master's agents and the master itself make it (the shapes the fast path,
+# host/codec/protobuf_fast.ts, takes): added to the scheduler vectors once, then kept like them.
+SCHEDULER = "mesos.v1.scheduler."
+STATUS_VECTORS = [
+    (SCHEDULER + "Event", {"type": "UPDATE", "update": {"status": {"task_id": ID("task-0001"), "state": "TASK_RUNNING", "source": "SOURCE_EXECUTOR",
+        "agent_id": ID("M-S0"), "timestamp": 1765123456.125, "uuid": "EjRWeJCrze8SNFZ4kKvN7w=="}}}),
+    (SCHEDULER + "Event", {"type": "UPDATE", "update": {"status": {"task_id": ID("t3"), "state": "TASK_FINISHED", "message": "Command exited with status 0 " + "." * 130,
+        "source": "SOURCE_EXECUTOR", "agent_id": ID("M-S1"), "executor_id": ID("t3"), "timestamp": 1765123457.5, "healthy": True,
+        "data": "aGVsbG8=", "uuid": "AAECAwQFBgcICQoLDA0ODw=="}}}),
+    (SCHEDULER + "Event", {"type": "UPDATE", "update": {"status": {"task_id": ID("t4"), "state": "TASK_LOST", "source": "SOURCE_MASTER",
+        "reason": "REASON_AGENT_REMOVED", "message": "Agent removed", "agent_id": ID("M-S2"), "timestamp": 0.5, "healthy": False}}}),
+    (SCHEDULER + "Call", {"type": "ACKNOWLEDGE", "framework_id": ID("M-0002"), "acknowledge": {"agent_id": ID("M-S1"), "task_id": ID("t3"),
+        "uuid": "AAECAwQFBgcICQoLDA0ODw=="}}),
+]
+
 MASTER = "mesos.v1.master."
 AGENT_API = "mesos.v1.agent."
 OPERATOR_VECTORS = [
@@ -140,6 +155,7 @@ def main():
         fixture = json.load(f)
     kept = [v for v in fixture["vectors"] if v["message"].startswith("mesos.v1.scheduler.")]
     wanted = [(v["message"], v["json"], v.get("exact", False)) for v in kept]
+    wanted += [(m, j, False) for m, j in STATUS_VECTORS if not any(v["message"] == m and v["json"] == j for v in kept)]
     wanted += [(entry[0], entry[1], entry[2] if len(entry) > 2 else False) for entry in OPERATOR_VECTORS]
     with tempfile.TemporaryDirectory() as out:
         json_format, database = compile_protos(sys.argv[1], out)
