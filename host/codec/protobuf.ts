@@ -27,8 +27,16 @@ export type MessageName =
 const TO_JSON: protobuf.IConversionOptions = { enums: String, longs: Number, bytes: String, defaults: false, arrays: false };
 const TO_EXACT_JSON: protobuf.IConversionOptions = { ...TO_JSON, longs: String };
 
+// protobufjs resolves a dotted name by walking its namespaces on every lookup.
+const types = new Map<MessageName, protobuf.Type>();
+
 export function messageType(name: MessageName): protobuf.Type {
-  return schemaRoot().lookupType(name);
+  let type = types.get(name);
+  if (type === undefined) {
+    type = schemaRoot().lookupType(name);
+    types.set(name, type);
+  }
+  return type;
 }
 
 /**
