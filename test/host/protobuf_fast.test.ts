@@ -1,9 +1,9 @@
-// Proves the hand-specialised protobuf path (Event UPDATE out, Call ACKNOWLEDGE in) writes and reads exactly what protobufjs does: the golden vectors made outside this code take the fast path and match; thousands of generated statuses and acknowledgements give the same bytes and JSON as protobufjs; and anything the fast path was not written for (an unknown field, an unknown enum name, a non-ASCII id, duplicated or malformed bytes) falls back, so the public codec still answers as protobufjs does.
+// Proves the one-pass protobuf paths (every message's encoding, the Call ACKNOWLEDGE's decoding) write and read exactly what protobufjs does: the golden vectors made outside this code take the fast path and match byte for byte; thousands of generated statuses, offers and acknowledgements give protobufjs's bytes and JSON; and anything the fast path was not written for (a key the schema lacks, a value protobufjs would coerce, a map, a non-ASCII id, duplicated or malformed bytes) falls back, so the public codec still answers as protobufjs does.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeToJson, encodeFromJson, messageType } from "../../host/codec/protobuf.ts";
-import { decodeAcknowledgeCall, encodeUpdateEvent } from "../../host/codec/protobuf_fast.ts";
+import { decodeToJson, encodeFromJson, type MessageName, messageType } from "../../host/codec/protobuf.ts";
+import { decodeAcknowledgeCall, encodeFast } from "../../host/codec/protobuf_fast.ts";
 
 interface Vector { message: string; json: Record<string, unknown>; hex: string }
 const golden = (JSON.parse(readFileSync(join(import.meta.dir, "..", "fixtures", "mesos_proto_golden.json"), "utf8")) as { vectors: Vector[] }).vectors;
@@ -13,6 +13,7 @@ const CALL = messageType("mesos.v1.scheduler.Call");
 const TO_JSON = { enums: String, longs: Number, bytes: String, defaults: false, arrays: false };
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const genericEncode = (json: unknown) => hex(EVENT.encode(EVENT.fromObject(json as Record<string, unknown>)).finish());
+const encodeUpdateEvent = (json: unknown) => encodeFast(EVENT, json);
 const genericDecode = (bytes: Uint8Array) => CALL.toObject(CALL.decode(bytes), TO_JSON);
 
 // A small deterministic generator (xorshift), so a failure names a reproducible case.
@@ -43,16 +44,38 @@ function status(next: () => number): Record<string, unknown> {
   return s;
 }
 
-describe("Event UPDATE", () => {
-  test("the golden UPDATE vectors give their bytes on the fast path, or take the generic one for fields it leaves alone", () => {
-    const updates = golden.filter((v) => v.message === "mesos.v1.scheduler.Event" && v.json.type === "UPDATE");
-    const generic = (v: Vector) => "container_status" in (v.json.update as { status: object }).status || "unreachable_time" in (v.json.update as { status: object }).status;
-    expect(updates.filter((v) => !generic(v)).length).toBeGreaterThanOrEqual(3);
-    for (const v of updates) {
-      const fast = encodeUpdateEvent(v.json);
-      if (generic(v)) expect(fast).toBeNull();
-      else expect(hex(fast!)).toBe(v.hex);
-      expect(hex(encodeFromJson("mesos.v1.scheduler.Event", v.json))).toBe(v.hex);
+describe("encoding", () => {
+  test("every golden vector takes the fast path and gives its bytes, but for map fields and exact int64 strings", () => {
+    const fallbacks: string[] = [];
+    for (const v of golden) {
+      const fast = encodeFast(messageType(v.message as MessageName), v.json);
+      if (fast === null) fallbacks.push(`${v.message} ${v.json.type as string}`);
+      else expect(`${v.message} ${v.json.type as string} ${hex(fast)}`).toBe(`${v.message} ${v.json.type as string} ${v.hex}`);
+    }
+    expect(fallbacks).toEqual(["mesos.v1.master.Call UPDATE_MAINTENANCE_SCHEDULE", "mesos.v1.master.Call UPDATE_QUOTA", "mesos.v1.master.Response GET_QUOTA"]);
+  });
+
+  test("2,000 generated offers (scalars, ranges, sets, reservations, unavailability) give protobufjs's bytes", () => {
+    const next = random(2);
+    const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!;
+    const NUMBERS = [0, -0, 1, 31000, 2 ** 32 - 1, 2 ** 32, 2 ** 53 + 2, 1_765_123_456_000_000_000, 2 ** 63 - 2048];
+    for (let i = 0; i < 2000; i++) {
+      const resource = () => {
+        const kind = pick(["SCALAR", "RANGES", "SET"]);
+        const r: Record<string, unknown> = { name: pick(["cpus", "mem", "ports", "disk", "gpus"]), type: kind, allocation_info: { role: pick(["*", "dev"]) } };
+        if (kind === "SCALAR") r.scalar = { value: pick([0, 0.1, 4, 4096.5, -0, Number.NaN, Number.POSITIVE_INFINITY]) };
+        if (kind === "RANGES") r.ranges = { range: Array.from({ length: Math.floor(next() * 3) }, () => ({ begin: pick(NUMBERS), end: pick(NUMBERS) })) };
+        if (kind === "SET") r.set = { item: Array.from({ length: Math.floor(next() * 3) }, () => pick(TEXTS)) };
+        if (next() < 0.2) r.reservations = [{ type: "DYNAMIC", role: "dev", principal: "op" }];
+        return r;
+      };
+      const offer: Record<string, unknown> = { id: { value: `M-O${i}` }, framework_id: { value: "M-0001" }, agent_id: { value: "M-S0" }, hostname: pick(TEXTS),
+        resources: Array.from({ length: Math.floor(next() * 6) }, resource), allocation_info: { role: "*" } };
+      if (next() < 0.3) offer.unavailability = { start: { nanoseconds: pick(NUMBERS) }, duration: { nanoseconds: pick(NUMBERS) } };
+      const event = { type: "OFFERS", offers: { offers: [offer] } };
+      const fast = encodeFast(EVENT, event);
+      expect(fast).not.toBeNull();
+      expect(hex(fast!)).toBe(genericEncode(event));
     }
   });
 
@@ -69,22 +92,34 @@ describe("Event UPDATE", () => {
   test("what the fast path was not written for falls back to protobufjs with the same result", () => {
     const base = { task_id: { value: "t1" }, state: "TASK_RUNNING" };
     const others: unknown[] = [
-      { type: "HEARTBEAT" },
-      { type: "UPDATE", update: { status: { ...base, labels: { labels: [{ key: "k", value: "v" }] } } } },
+      { type: "UPDATE", update: { status: { ...base, message: 42 } } },
+      { type: "UPDATE", update: { status: { ...base, message: "lone \ud800 surrogate" } } },
+      { type: "UPDATE", update: { status: { ...base, unreachable_time: { nanoseconds: "1765123456000000001" } } } },
+      { type: "UPDATE", update: { status: { ...base, unreachable_time: { nanoseconds: -1 } } } },
+      { type: "UPDATE", update: { status: { ...base, unreachable_time: { nanoseconds: 1.5 } } } },
+      { type: "OFFERS", offers: { offers: [{ resources: [{ name: "ports", ranges: { range: [{ begin: 2 ** 64 }] } }] }] } },
+      { type: "UPDATE", update: { status: { ...base, labels: { labels: [{ key: "k", value: 7 }] } } } },
       { type: "UPDATE", update: { status: { ...base, state: "TASK_NOT_A_STATE" } } },
-      { type: "UPDATE", update: { status: { ...base, state: 1 } } },
+      { type: "UPDATE", update: { status: { ...base, state: 99 } } },
       { type: "UPDATE", update: { status: { ...base, uuid: "q83vEjRWeJA" } } },
       { type: "UPDATE", update: { status: { ...base, task_id: { value: "t1", extra: 1 } } } },
       { type: "UPDATE", update: { status: base }, extra: true },
     ];
     for (const event of others) {
-      expect(encodeUpdateEvent(event)).toBeNull();
+      expect([JSON.stringify(event), encodeUpdateEvent(event)]).toEqual([JSON.stringify(event), null]);
       expect(hex(encodeFromJson("mesos.v1.scheduler.Event", event))).toBe(genericEncode(event));
     }
   });
 
-  test("absent and null fields are left out, as protobufjs leaves them", () => {
-    const event = { type: "UPDATE", update: { status: { task_id: { value: "t1" }, state: "TASK_RUNNING", message: null, agent_id: undefined } } };
+  test("each result is its own copy: the next encoding does not change it", () => {
+    const first = encodeFast(EVENT, { type: "UPDATE", update: { status: { task_id: { value: "first" }, state: "TASK_RUNNING" } } })!;
+    const before = hex(first);
+    encodeFast(EVENT, { type: "UPDATE", update: { status: { task_id: { value: "later" }, state: "TASK_FAILED" } } });
+    expect(hex(first)).toBe(before);
+  });
+
+  test("absent and null fields are left out and enums may be numbers, as protobufjs takes them", () => {
+    const event = { type: "UPDATE", update: { status: { task_id: { value: "t1" }, state: 1, message: null, agent_id: undefined } } };
     expect(hex(encodeUpdateEvent(event)!)).toBe(genericEncode(event));
   });
 });
