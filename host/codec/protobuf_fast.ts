@@ -13,12 +13,11 @@
 // ACKNOWLEDGE. The caller then takes protobufjs's path, so results and error texts stay its own.
 import protobuf from "protobufjs";
 import { schemaRoot } from "./protobuf_schema.ts";
-import { ScratchWriter, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from "./protobuf_wire.ts";
+import { ScratchWriter, VARINT64_MAX, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from "./protobuf_wire.ts";
 
 const WIRE_FIXED32 = 5;
 /** Deeper JSON than any v1 message this master builds: past it, protobufjs decides. */
 const DEPTH_MAX = 32;
-
 
 type WriteValue = (w: ScratchWriter, value: unknown, depth: number) => boolean;
 
@@ -92,7 +91,7 @@ function scalarWriter(id: number, type: string): WriteValue {
       return (w, v) => isCount(v, 0xffffffff) && (w.tag(id, WIRE_VARINT), w.varint(v), true);
     case "int64":
     case "uint64":
-      return (w, v) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v + 1 < 2 ** 63 && (w.tag(id, WIRE_VARINT), w.varint64(v), true);
+      return (w, v) => isCount(v, VARINT64_MAX) && (w.tag(id, WIRE_VARINT), w.varint64(v), true);
     default:
       return unsupported;
   }

@@ -1,6 +1,6 @@
 // This project's Mesos v1 schemas (proto/*.proto, embedded in the binary as text), parsed once
 // into one protobufjs root: the single source of field numbers and enum values for both the
-// generic codec (protobuf.ts) and the hand-specialised one (protobuf_fast.ts).
+// generic codec (protobuf.ts) and the one-pass one generated from it (protobuf_fast.ts).
 import protobuf from "protobufjs";
 import mesosSchema from "./proto/mesos_v1.proto" with { type: "text" };
 import durationSchema from "./proto/google_duration.proto" with { type: "text" };

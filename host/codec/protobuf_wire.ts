@@ -1,5 +1,4 @@
-// The protobuf wire format at its lowest level, for the hand-specialised codecs
-// (protobuf_fast.ts): a writer that reserves one length byte per nested message and widens it
+// The protobuf wire format at its lowest level, for the one-pass codecs (protobuf_fast.ts): a writer that reserves one length byte per nested message and widens it
 // only when the message turns out to be 128 bytes or longer, and a reader that returns null
 // instead of throwing, so that anything unusual falls back to protobufjs and its error texts.
 
@@ -11,6 +10,9 @@ function assert(condition: boolean, message: string): asserts condition {
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LEN = 2;
+
+/** The largest double below 2^63: the int64/uint64 JSON numbers written here (protobufjs and Long clamp past it). */
+export const VARINT64_MAX = 2 ** 63 - 1024;
 
 /** The largest message the scratch writer builds; larger ones take the generic path. */
 export const FAST_MESSAGE_BYTES_MAX = 4 * 1024 * 1024;
@@ -61,7 +63,7 @@ export class ScratchWriter {
    * double is an integer, split exactly into 32-bit halves as protobufjs and Long split it).
    */
   varint64(value: number): void {
-    assert(Number.isInteger(value) && value >= 0 && value + 1 < 2 ** 63, "varint64 out of range");
+    assert(Number.isInteger(value) && value >= 0 && value <= VARINT64_MAX, "varint64 out of range");
     let lo = value % 0x100000000 >>> 0;
     let hi = Math.floor(value / 0x100000000) >>> 0;
     while (hi > 0 || lo > 0x7f) {
